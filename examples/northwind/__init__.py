@@ -1,0 +1,1 @@
+"""The classic Northwind database served as OData v4.01."""

@@ -1,0 +1,23 @@
+"""odata-server: a complete OData v4.01 service from SQLAlchemy models, served by FastAPI."""
+
+from odata_server.config import ServiceConfig
+from odata_server.edm.sqltypes import Byte, SByte
+from odata_server.errors import ModelError, ODataError
+from odata_server.messages import ODataRequest, ODataResponse
+from odata_server.service import ODataService, async_engine
+
+__all__ = [
+    # declaring and serving
+    "ODataService",
+    "ServiceConfig",
+    "async_engine",
+    # column types
+    "Byte",
+    "SByte",
+    # errors
+    "ModelError",
+    "ODataError",
+    # the pipeline's messages
+    "ODataRequest",
+    "ODataResponse",
+]

@@ -1,0 +1,34 @@
+"""The Capabilities annotations the framework advertises in ``$metadata``.
+
+They describe what the server really does, so a generic client (Excel, Power BI,
+Fiori) does not offer an operation that would fail. Each entry changes when the
+feature lands; ``tests/test_capabilities.py`` checks the advertisement against the
+server's answers.
+"""
+
+from __future__ import annotations
+
+from odata_server.edm.annotations import Annotation, Record
+
+#: Annotations on every entity set.
+ENTITY_SET_CAPABILITIES: tuple[Annotation, ...] = (
+    Annotation("Capabilities.InsertRestrictions", Record.of({"Insertable": False})),
+    Annotation("Capabilities.UpdateRestrictions", Record.of({"Updatable": False})),
+    Annotation("Capabilities.DeleteRestrictions", Record.of({"Deletable": False})),
+    Annotation("Capabilities.FilterRestrictions", Record.of({"Filterable": False})),
+    Annotation("Capabilities.SortRestrictions", Record.of({"Sortable": False})),
+    Annotation("Capabilities.SearchRestrictions", Record.of({"Searchable": False})),
+    Annotation("Capabilities.ExpandRestrictions", Record.of({"Expandable": False})),
+    Annotation("Capabilities.SelectSupport", Record.of({"Supported": False})),
+    Annotation("Capabilities.TopSupported", False),
+    Annotation("Capabilities.SkipSupported", False),
+)
+
+#: Annotations on the entity container.
+CONTAINER_CAPABILITIES: tuple[Annotation, ...] = (
+    Annotation("Capabilities.KeyAsSegmentSupported", True),
+    Annotation("Capabilities.BatchSupported", False),
+    Annotation("Capabilities.AsynchronousRequestsSupported", False),
+)
+
+__all__ = ["CONTAINER_CAPABILITIES", "ENTITY_SET_CAPABILITIES"]

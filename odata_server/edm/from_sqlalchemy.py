@@ -1,0 +1,367 @@
+"""Building the Entity Data Model from SQLAlchemy declarative mappers.
+
+:func:`build_model` reads each declared class through ``sqlalchemy.inspect`` and
+produces the immutable :class:`~odata_server.edm.model.Model` plus the
+:data:`~odata_server.edm.storage.Storage` that ``query/`` uses to reach the
+columns. Anything the framework cannot express raises
+:class:`~odata_server.errors.ModelError` naming the class and attribute.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+
+import sqlalchemy as sa
+from sqlalchemy.exc import NoInspectionAvailable
+from sqlalchemy.orm import ColumnProperty, Mapper, RelationshipDirection, RelationshipProperty
+from sqlalchemy.types import TypeDecorator, TypeEngine
+
+from odata_server.edm.annotations import Annotation
+from odata_server.edm.capabilities import CONTAINER_CAPABILITIES, ENTITY_SET_CAPABILITIES
+from odata_server.edm.model import (
+    EntitySet,
+    EntityType,
+    Model,
+    NavigationProperty,
+    Property,
+    ReferentialConstraint,
+    frozen_mapping,
+)
+from odata_server.edm.sqltypes import Byte, SByte
+from odata_server.edm.storage import EntityStorage
+from odata_server.edm.types import PrimitiveType
+from odata_server.errors import ModelError
+
+# CSDL §15.2 SimpleIdentifier: a letter or underscore, then up to 127 letters, digits, underscores.
+_IDENTIFIER = re.compile(r"[^\W\d]\w{0,127}\Z")
+
+# CSDL §6.5: the types a key property may have.
+_KEY_TYPES = frozenset(PrimitiveType) - {
+    PrimitiveType.BINARY,
+    PrimitiveType.DOUBLE,
+    PrimitiveType.SINGLE,
+}
+
+_COMPUTED = Annotation("Core.Computed", True)
+
+
+@dataclass(frozen=True, slots=True)
+class EntitySetDeclaration:
+    """What a user declared with ``service.add(cls, ...)``.
+
+    Attributes:
+        mapped_class: a SQLAlchemy declarative class.
+        name: the entity set name; ``None`` for the plural of the type name.
+        type_name: the entity type name; ``None`` for the class name.
+        exclude: attribute names not to expose.
+        names: attribute name → Edm property or navigation property name, where they differ.
+    """
+
+    mapped_class: type
+    name: str | None = None
+    type_name: str | None = None
+    exclude: frozenset[str] = frozenset()
+    names: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def entity_type_name(self) -> str:
+        return self.type_name or self.mapped_class.__name__
+
+    @property
+    def entity_set_name(self) -> str:
+        return self.name or plural(self.entity_type_name)
+
+
+def plural(name: str) -> str:
+    """The English plural used for default entity set names: Category → Categories."""
+    if re.search(r"[^aeiou]y\Z", name):
+        return name[:-1] + "ies"
+    if re.search(r"(s|x|z|ch|sh)\Z", name):
+        return name + "es"
+    return name + "s"
+
+
+def build_model(
+    declarations: Iterable[EntitySetDeclaration], *, namespace: str, container_name: str
+) -> tuple[Model, dict[str, EntityStorage]]:
+    """Build and validate the model of the declared entity sets."""
+    declarations = list(declarations)
+    for part in namespace.split("."):
+        _check_identifier(part, f"namespace {namespace!r}")
+    _check_identifier(container_name, f"container name {container_name!r}")
+
+    types_by_class: dict[type, tuple[EntityType, EntityStorage, EntitySetDeclaration]] = {}
+    for declaration in declarations:
+        if declaration.mapped_class in types_by_class:
+            continue
+        entity_type, storage = _entity_type(declaration, namespace)
+        types_by_class[declaration.mapped_class] = (entity_type, storage, declaration)
+    _check_unique(
+        (t.name for t, _, _ in types_by_class.values()), "entity type", "pass type_name= to tell them apart"
+    )
+    _check_unique((d.entity_set_name for d in declarations), "entity set", "pass name= to tell them apart")
+
+    first_set_of_type: dict[type, str] = {}
+    for declaration in declarations:
+        first_set_of_type.setdefault(declaration.mapped_class, declaration.entity_set_name)
+
+    entity_types: dict[str, EntityType] = {}
+    storage: dict[str, EntityStorage] = {}
+    for mapped_class, (entity_type, type_storage, declaration) in types_by_class.items():
+        navigation, relationships = _navigation_properties(
+            mapped_class, {cls: (t, d) for cls, (t, _, d) in types_by_class.items()}
+        )
+        entity_type = EntityType(
+            name=entity_type.name,
+            namespace=namespace,
+            key=entity_type.key,
+            properties=entity_type.properties,
+            navigation_properties=frozen_mapping(navigation),  # type: ignore[arg-type]
+        )
+        entity_types[entity_type.qualified_name] = entity_type
+        storage[entity_type.qualified_name] = EntityStorage(
+            mapped_class=mapped_class,
+            columns=type_storage.columns,
+            relationships=frozen_mapping(relationships),  # type: ignore[arg-type]
+        )
+
+    class_of_type = {t.qualified_name: cls for cls, (t, _, _) in types_by_class.items()}
+    entity_sets: dict[str, EntitySet] = {}
+    for declaration in declarations:
+        entity_type = entity_types[f"{namespace}.{declaration.entity_type_name}"]
+        bindings = {
+            nav.name: first_set_of_type[class_of_type[nav.target_type]]
+            for nav in entity_type.navigation_properties.values()
+        }
+        entity_sets[declaration.entity_set_name] = EntitySet(
+            name=declaration.entity_set_name,
+            entity_type=entity_type,
+            navigation_property_bindings=frozen_mapping(bindings),  # type: ignore[arg-type]
+            annotations=ENTITY_SET_CAPABILITIES,
+        )
+
+    model = Model(
+        namespace=namespace,
+        container_name=container_name,
+        entity_types=frozen_mapping(entity_types),  # type: ignore[arg-type]
+        entity_sets=frozen_mapping(entity_sets),  # type: ignore[arg-type]
+        container_annotations=CONTAINER_CAPABILITIES,
+    )
+    return model, storage
+
+
+def _mapper(mapped_class: type) -> Mapper[object]:
+    try:
+        mapper = sa.inspect(mapped_class)
+    except NoInspectionAvailable:
+        raise ModelError(
+            f"{mapped_class.__qualname__} is not a SQLAlchemy mapped class; "
+            "declare it on a DeclarativeBase subclass"
+        ) from None
+    if not isinstance(mapper, Mapper):
+        raise ModelError(f"{mapped_class!r} is not a SQLAlchemy mapped class")
+    return mapper
+
+
+def _edm_name(declaration: EntitySetDeclaration, attribute: str) -> str:
+    name = declaration.names.get(attribute, attribute)
+    _check_identifier(
+        name,
+        f"{declaration.mapped_class.__qualname__}.{attribute} (OData name {name!r})",
+    )
+    return name
+
+
+def _entity_type(declaration: EntitySetDeclaration, namespace: str) -> tuple[EntityType, EntityStorage]:
+    mapped_class = declaration.mapped_class
+    mapper = _mapper(mapped_class)
+    where = mapped_class.__qualname__
+    _check_identifier(declaration.entity_type_name, f"entity type name of {where}")
+    _check_identifier(declaration.entity_set_name, f"entity set name of {where}")
+    unknown = declaration.exclude - set(mapper.attrs.keys())
+    if unknown:
+        raise ModelError(f"{where}: exclude= names no mapped attribute: {', '.join(sorted(unknown))}")
+
+    key_attributes = [mapper.get_property_by_column(column).key for column in mapper.primary_key]
+    properties: dict[str, Property] = {}
+    columns: dict[str, str] = {}
+    for attribute in mapper.column_attrs:
+        if attribute.key in declaration.exclude:
+            if attribute.key in key_attributes:
+                raise ModelError(f"{where}.{attribute.key} is part of the key and cannot be excluded")
+            continue
+        name = _edm_name(declaration, attribute.key)
+        if name in properties:
+            raise ModelError(f"{where}: two attributes are both exposed as {name!r}")
+        properties[name] = _property(attribute, name, where)
+        columns[name] = attribute.key
+
+    key = tuple(declaration.names.get(attribute, attribute) for attribute in key_attributes)
+    for name in key:
+        prop = properties[name]
+        if prop.type not in _KEY_TYPES:
+            raise ModelError(f"{where}: key property {name!r} has type {prop.type.value}, which cannot be a key")
+        if prop.nullable:
+            properties[name] = replace(prop, nullable=False)
+
+    entity_type = EntityType(
+        name=declaration.entity_type_name,
+        namespace=namespace,
+        key=key,
+        properties=frozen_mapping(properties),  # type: ignore[arg-type]
+    )
+    return entity_type, EntityStorage(mapped_class, frozen_mapping(columns), frozen_mapping())  # type: ignore[arg-type]
+
+
+def _property(attribute: ColumnProperty[object], name: str, where: str) -> Property:
+    expression = attribute.columns[0]
+    column = expression if isinstance(expression, sa.Column) else None
+    try:
+        edm_type, facets = edm_type_of(expression.type)
+    except ModelError as error:
+        raise ModelError(f"{where}.{attribute.key}: {error}") from None
+
+    computed = column is None or column.computed is not None or column.identity is not None
+    if column is not None and column.table is not None:
+        computed = computed or column.table.autoincrement_column is column
+    return Property(
+        name=name,
+        type=edm_type,
+        nullable=True if column is None else bool(column.nullable),
+        annotations=(_COMPUTED,) if computed else (),
+        **facets,
+    )
+
+
+def edm_type_of(sql_type: TypeEngine[object]) -> tuple[PrimitiveType, dict[str, int | None]]:
+    """The Edm primitive type and facets (MaxLength, Precision, Scale) of a SQLAlchemy type."""
+    if isinstance(sql_type, Byte):
+        return PrimitiveType.BYTE, {}
+    if isinstance(sql_type, SByte):
+        return PrimitiveType.SBYTE, {}
+    if isinstance(sql_type, sa.PickleType):
+        raise ModelError("PickleType holds arbitrary Python objects, which OData cannot describe; exclude it")
+    if isinstance(sql_type, TypeDecorator):
+        return edm_type_of(sql_type.impl_instance)
+    if isinstance(sql_type, sa.Boolean):
+        return PrimitiveType.BOOLEAN, {}
+    if isinstance(sql_type, sa.SmallInteger):
+        return PrimitiveType.INT16, {}
+    if isinstance(sql_type, sa.BigInteger):
+        return PrimitiveType.INT64, {}
+    if isinstance(sql_type, sa.Integer):
+        return PrimitiveType.INT32, {}
+    if isinstance(sql_type, sa.Float):
+        if isinstance(sql_type, sa.REAL) or (sql_type.precision is not None and sql_type.precision <= 24):
+            return PrimitiveType.SINGLE, {}
+        return PrimitiveType.DOUBLE, {}
+    if isinstance(sql_type, sa.Numeric):
+        if not sql_type.asdecimal:
+            return PrimitiveType.DOUBLE, {}
+        return PrimitiveType.DECIMAL, {"precision": sql_type.precision, "scale": sql_type.scale}
+    if isinstance(sql_type, sa.String):
+        return PrimitiveType.STRING, {"max_length": sql_type.length}
+    if isinstance(sql_type, sa.DateTime):
+        return PrimitiveType.DATE_TIME_OFFSET, {}
+    if isinstance(sql_type, sa.Date):
+        return PrimitiveType.DATE, {}
+    if isinstance(sql_type, sa.Time):
+        return PrimitiveType.TIME_OF_DAY, {}
+    if isinstance(sql_type, sa.Interval):
+        return PrimitiveType.DURATION, {}
+    if isinstance(sql_type, sa.Uuid):
+        return PrimitiveType.GUID, {}
+    if isinstance(sql_type, sa.LargeBinary | sa.types._Binary):
+        return PrimitiveType.BINARY, {"max_length": sql_type.length}
+    raise ModelError(
+        f"column type {sql_type!r} has no OData equivalent yet; exclude the attribute "
+        "(service.add(..., exclude=[...])) or use a supported type"
+    )
+
+
+Exposed = Mapping[type, tuple[EntityType, EntitySetDeclaration]]
+
+
+def _navigation_properties(
+    mapped_class: type, exposed: Exposed
+) -> tuple[dict[str, NavigationProperty], dict[str, str]]:
+    """Navigation properties for the relationships whose target class is exposed too."""
+    source, declaration = exposed[mapped_class]
+    navigation: dict[str, NavigationProperty] = {}
+    relationships: dict[str, str] = {}
+    for relationship in _mapper(mapped_class).relationships:
+        if relationship.key in declaration.exclude or relationship.mapper.class_ not in exposed:
+            continue
+        target, target_declaration = exposed[relationship.mapper.class_]
+        name = _edm_name(declaration, relationship.key)
+        if name in source.properties or name in navigation:
+            raise ModelError(f"{mapped_class.__qualname__}: two attributes are both exposed as {name!r}")
+        navigation[name] = NavigationProperty(
+            name=name,
+            target_type=target.qualified_name,
+            collection=bool(relationship.uselist),
+            nullable=_single_nullable(relationship),
+            partner=_partner(relationship, exposed),
+            referential_constraints=_constraints(relationship, declaration, target_declaration, source, target),
+        )
+        relationships[name] = relationship.key
+    return navigation, relationships
+
+
+def _single_nullable(relationship: RelationshipProperty[object]) -> bool:
+    if relationship.direction is RelationshipDirection.MANYTOONE:
+        return any(column.nullable for column, _ in relationship.local_remote_pairs or ())
+    return True
+
+
+def _partner(relationship: RelationshipProperty[object], exposed: Exposed) -> str | None:
+    # _reverse_property holds the other side for back_populates= and backref= alike.
+    for reverse in relationship._reverse_property:
+        if reverse.parent.class_ in exposed:
+            _, target_declaration = exposed[reverse.parent.class_]
+            if reverse.key not in target_declaration.exclude:
+                return target_declaration.names.get(reverse.key, reverse.key)
+    return None
+
+
+def _constraints(
+    relationship: RelationshipProperty[object],
+    source_declaration: EntitySetDeclaration,
+    target_declaration: EntitySetDeclaration,
+    source: EntityType,
+    target: EntityType,
+) -> tuple[ReferentialConstraint, ...]:
+    """ReferentialConstraints of a many-to-one relationship whose columns are all exposed."""
+    if relationship.direction is not RelationshipDirection.MANYTOONE:
+        return ()
+    constraints = []
+    for local, remote in relationship.local_remote_pairs or ():
+        local_key = relationship.parent.get_property_by_column(local).key
+        remote_key = relationship.mapper.get_property_by_column(remote).key
+        local_name = source_declaration.names.get(local_key, local_key)
+        remote_name = target_declaration.names.get(remote_key, remote_key)
+        if local_name not in source.properties or remote_name not in target.properties:
+            return ()
+        constraints.append(ReferentialConstraint(local_name, remote_name))
+    return tuple(constraints)
+
+
+def _check_identifier(name: str, what: str) -> None:
+    if not _IDENTIFIER.match(name):
+        raise ModelError(
+            f"{what} is not an OData identifier: it must start with a letter or '_' and "
+            "hold only letters, digits and '_' (at most 128 characters)"
+        )
+
+
+def _check_unique(names: Iterable[str], kind: str, hint: str) -> None:
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise ModelError(f"two {kind}s are both named {name!r}; {hint}")
+        seen.add(name)
+
+
+__all__ = ["EntitySetDeclaration", "build_model", "edm_type_of", "plural"]

@@ -1,0 +1,56 @@
+"""The Edm primitive types (OData CSDL §4.4)."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class PrimitiveType(Enum):
+    """An Edm primitive type; the value is its qualified name."""
+
+    BINARY = "Edm.Binary"
+    BOOLEAN = "Edm.Boolean"
+    BYTE = "Edm.Byte"
+    DATE = "Edm.Date"
+    DATE_TIME_OFFSET = "Edm.DateTimeOffset"
+    DECIMAL = "Edm.Decimal"
+    DOUBLE = "Edm.Double"
+    DURATION = "Edm.Duration"
+    GUID = "Edm.Guid"
+    INT16 = "Edm.Int16"
+    INT32 = "Edm.Int32"
+    INT64 = "Edm.Int64"
+    SBYTE = "Edm.SByte"
+    SINGLE = "Edm.Single"
+    STRING = "Edm.String"
+    TIME_OF_DAY = "Edm.TimeOfDay"
+
+    @property
+    def short_name(self) -> str:
+        """The name without the ``Edm.`` namespace, as in ``@odata.type: "#Decimal"``."""
+        return self.value[4:]
+
+    @property
+    def is_integer(self) -> bool:
+        return self in _INTEGERS
+
+    @property
+    def is_numeric(self) -> bool:
+        return self in _INTEGERS or self in _NON_INTEGERS
+
+
+_INTEGERS = frozenset(
+    {PrimitiveType.BYTE, PrimitiveType.SBYTE, PrimitiveType.INT16, PrimitiveType.INT32, PrimitiveType.INT64}
+)
+_NON_INTEGERS = frozenset({PrimitiveType.DECIMAL, PrimitiveType.DOUBLE, PrimitiveType.SINGLE})
+
+#: The inclusive value range of each integer type.
+INTEGER_RANGES: dict[PrimitiveType, tuple[int, int]] = {
+    PrimitiveType.BYTE: (0, 255),
+    PrimitiveType.SBYTE: (-128, 127),
+    PrimitiveType.INT16: (-(2**15), 2**15 - 1),
+    PrimitiveType.INT32: (-(2**31), 2**31 - 1),
+    PrimitiveType.INT64: (-(2**63), 2**63 - 1),
+}
+
+__all__ = ["INTEGER_RANGES", "PrimitiveType"]

@@ -1,0 +1,168 @@
+"""The ``$metadata`` document as CSDL XML (OData CSDL XML Representation 4.01).
+
+:func:`csdl_xml` writes one ``Schema`` holding the model's entity types and its
+entity container, preceded by an ``edmx:Reference`` for each vocabulary whose
+terms the model's annotations use. Types and sets keep model order, attributes a
+fixed order, so the same model always gives the same bytes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from xml.etree.ElementTree import Element, SubElement, indent, tostring
+
+from odata_server.edm.annotations import VOCABULARIES, Annotation, AnnotationValue, Record
+from odata_server.edm.model import EntitySet, EntityType, Model, NavigationProperty, Property
+from odata_server.edm.types import PrimitiveType
+from odata_server.errors import ModelError
+
+EDMX_NAMESPACE = "http://docs.oasis-open.org/odata/ns/edmx"
+EDM_NAMESPACE = "http://docs.oasis-open.org/odata/ns/edm"
+
+_VERSIONS = ("4.0", "4.01")
+_DECLARATION = b'<?xml version="1.0" encoding="utf-8"?>\n'
+
+
+def csdl_xml(model: Model, version: str = "4.01") -> bytes:
+    """The CSDL XML document describing ``model``, UTF-8 encoded with an XML declaration."""
+    if version not in _VERSIONS:
+        raise ValueError(f"CSDL XML version must be one of {', '.join(_VERSIONS)}, not {version!r}")
+    root = Element("edmx:Edmx", {"Version": version, "xmlns:edmx": EDMX_NAMESPACE})
+    for alias, namespace, uri in referenced_vocabularies(model):
+        reference = SubElement(root, "edmx:Reference", {"Uri": uri})
+        SubElement(reference, "edmx:Include", {"Namespace": namespace, "Alias": alias})
+    data_services = SubElement(root, "edmx:DataServices")
+    schema = SubElement(data_services, "Schema", {"Namespace": model.namespace, "xmlns": EDM_NAMESPACE})
+    for entity_type in model.entity_types.values():
+        _entity_type(schema, entity_type)
+    _entity_container(schema, model)
+    indent(root, space="  ")
+    return _DECLARATION + tostring(root, encoding="utf-8") + b"\n"
+
+
+def referenced_vocabularies(model: Model) -> list[tuple[str, str, str]]:
+    """``(alias, namespace, uri)`` of each vocabulary used by the model's annotations, in VOCABULARIES order."""
+    used = {annotation.term.partition(".")[0] for annotation in _all_annotations(model)}
+    unknown = used - VOCABULARIES.keys()
+    if unknown:
+        raise ModelError(f"annotation terms use undeclared vocabulary aliases: {', '.join(sorted(unknown))}")
+    return [(alias, *VOCABULARIES[alias]) for alias in VOCABULARIES if alias in used]
+
+
+def _all_annotations(model: Model) -> Iterator[Annotation]:
+    yield from model.container_annotations
+    for entity_set in model.entity_sets.values():
+        yield from entity_set.annotations
+    for entity_type in model.entity_types.values():
+        for prop in entity_type.properties.values():
+            yield from prop.annotations
+
+
+def _attributes(**values: str | None) -> dict[str, str]:
+    return {name: value for name, value in values.items() if value is not None}
+
+
+def _entity_type(schema: Element, entity_type: EntityType) -> None:
+    element = SubElement(schema, "EntityType", {"Name": entity_type.name})
+    key = SubElement(element, "Key")
+    for name in entity_type.key:
+        SubElement(key, "PropertyRef", {"Name": name})
+    for prop in entity_type.properties.values():
+        _property(element, prop)
+    for navigation in entity_type.navigation_properties.values():
+        _navigation_property(element, navigation)
+
+
+def _property(parent: Element, prop: Property) -> None:
+    element = SubElement(
+        parent,
+        "Property",
+        _attributes(
+            Name=prop.name,
+            Type=prop.type.value,
+            Nullable=None if prop.nullable else "false",
+            MaxLength=_optional_text(prop.max_length),
+            Precision=_optional_text(prop.precision),
+            Scale=_scale(prop),
+        ),
+    )
+    _annotations(element, prop.annotations)
+
+
+def _optional_text(value: int | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _scale(prop: Property) -> str | None:
+    # CSDL XML §7.2.4: an absent Scale means 0, whereas the model (like CSDL JSON, where
+    # an absent $Scale means variable) leaves an unconstrained decimal scale unset.
+    if prop.scale is None and prop.type is PrimitiveType.DECIMAL:
+        return "variable"
+    return _optional_text(prop.scale)
+
+
+def _navigation_property(parent: Element, navigation: NavigationProperty) -> None:
+    target = navigation.target_type
+    element = SubElement(
+        parent,
+        "NavigationProperty",
+        _attributes(
+            Name=navigation.name,
+            Type=f"Collection({target})" if navigation.collection else target,
+            # CSDL §8.2: Nullable MUST NOT be specified for a collection-valued navigation property.
+            Nullable=None if navigation.collection or navigation.nullable else "false",
+            Partner=navigation.partner,
+        ),
+    )
+    for constraint in navigation.referential_constraints:
+        SubElement(
+            element,
+            "ReferentialConstraint",
+            {"Property": constraint.property, "ReferencedProperty": constraint.referenced_property},
+        )
+
+
+def _entity_container(schema: Element, model: Model) -> None:
+    container = SubElement(schema, "EntityContainer", {"Name": model.container_name})
+    _annotations(container, model.container_annotations)
+    for entity_set in model.entity_sets.values():
+        _entity_set(container, entity_set)
+
+
+def _entity_set(container: Element, entity_set: EntitySet) -> None:
+    element = SubElement(
+        container, "EntitySet", {"Name": entity_set.name, "EntityType": entity_set.entity_type.qualified_name}
+    )
+    for path, target in entity_set.navigation_property_bindings.items():
+        SubElement(element, "NavigationPropertyBinding", {"Path": path, "Target": target})
+    _annotations(element, entity_set.annotations)
+
+
+def _annotations(parent: Element, annotations: Iterable[Annotation]) -> None:
+    for annotation in annotations:
+        _value(SubElement(parent, "Annotation", {"Term": annotation.term}), annotation.value)
+
+
+def _value(element: Element, value: AnnotationValue) -> None:
+    """Put ``value`` into an ``Annotation`` or ``PropertyValue`` element.
+
+    Constants go in attributes (CSDL §14.4), records and collections in child
+    elements (CSDL §14.5).
+    """
+    if isinstance(value, bool):
+        element.set("Bool", "true" if value else "false")
+    elif isinstance(value, int):
+        element.set("Int", str(value))
+    elif isinstance(value, str):
+        element.set("String", value)
+    elif isinstance(value, Record):
+        record = SubElement(element, "Record")
+        for name, item in value.values:
+            _value(SubElement(record, "PropertyValue", {"Property": name}), item)
+    else:
+        collection = SubElement(element, "Collection")
+        for path in value:
+            SubElement(collection, "PropertyPath").text = path.path
+
+
+__all__ = ["EDMX_NAMESPACE", "EDM_NAMESPACE", "csdl_xml", "referenced_vocabularies"]

@@ -1,0 +1,137 @@
+"""OData JSON documents (OData JSON Format 4.01): entities, collections, properties, references.
+
+An :class:`EntityWriter` is prepared once per request for one entity set and one
+metadata level; it then turns database rows (tuples in the order of its
+``properties``) into JSON objects. Collections are written as an async iterator of
+byte chunks, one chunk per batch of rows, so the body is streamed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterable, AsyncIterator, Sequence
+from typing import Any
+
+from odata_server.edm.model import EntitySet, Property
+from odata_server.edm.types import PrimitiveType
+from odata_server.format.negotiation import MetadataLevel, Negotiated
+from odata_server.format.values import Converter, dumps, json_converter, key_literal
+
+Row = Sequence[Any]
+
+# JSON Format §4.5.3: in full metadata a primitive property carries its type unless a
+# JSON value shows it by itself: true/false, a string, a number read as Double.
+_TYPES_SHOWN_BY_JSON = frozenset({PrimitiveType.STRING, PrimitiveType.BOOLEAN, PrimitiveType.DOUBLE})
+
+
+def canonical_key(entity_set: EntitySet, key_values: Sequence[object]) -> str:
+    """``Products(1)``, ``Customers('ALFKI')``, ``Order_Details(OrderID=10248,ProductID=11)``."""
+    key_properties = entity_set.entity_type.key_properties
+    if len(key_properties) == 1:
+        inner = key_literal(key_values[0], key_properties[0].type)
+    else:
+        inner = ",".join(
+            f"{prop.name}={key_literal(value, prop.type)}" for prop, value in zip(key_properties, key_values)
+        )
+    return f"{entity_set.name}({inner})"
+
+
+class EntityWriter:
+    """Writes rows of one entity set as OData JSON entity objects.
+
+    Args:
+        entity_set: the entity set the rows belong to.
+        properties: the properties in each row, in order; they include the key.
+        negotiated: metadata level and IEEE754Compatible.
+        service_root: the absolute service root, for ids and links in full metadata.
+    """
+
+    def __init__(
+        self,
+        entity_set: EntitySet,
+        properties: Sequence[Property],
+        negotiated: Negotiated,
+        service_root: str,
+    ) -> None:
+        self.entity_set = entity_set
+        self.properties = tuple(properties)
+        self.names = tuple(prop.name for prop in self.properties)
+        self.service_root = service_root
+        self.full = negotiated.metadata is MetadataLevel.FULL
+        self.converters: tuple[tuple[int, Converter], ...] = tuple(
+            (index, converter)
+            for index, prop in enumerate(self.properties)
+            if (converter := json_converter(prop.type, ieee754_compatible=negotiated.ieee754_compatible))
+        )
+        positions = {name: index for index, name in enumerate(self.names)}
+        self.key_positions = tuple(positions[name] for name in entity_set.entity_type.key)
+        self.type_name = f"#{entity_set.entity_type.qualified_name}"
+        self.negotiated = negotiated
+        self.id_name, self.type_control = negotiated.control("id"), negotiated.control("type")
+        self.edit_link_name = negotiated.control("editLink")
+        # Per property: (name, type annotation name and value or None), prepared once.
+        self.property_types = tuple(
+            (f"{prop.name}{self.type_control}", negotiated.primitive_type(prop.type))
+            if prop.type not in _TYPES_SHOWN_BY_JSON
+            else None
+            for prop in self.properties
+        )
+        self.navigation_links = tuple(
+            (name, f"{name}{negotiated.control('associationLink')}", f"{name}{negotiated.control('navigationLink')}")
+            for name in entity_set.entity_type.navigation_properties
+        )
+
+    def values(self, row: Row) -> list[Any]:
+        """The row's values as JSON-ready Python values."""
+        values = list(row)
+        for index, convert in self.converters:
+            if values[index] is not None:
+                values[index] = convert(values[index])
+        return values
+
+    def entity(self, row: Row) -> dict[str, Any]:
+        """One entity object."""
+        values = self.values(row) if self.converters else row
+        if not self.full:
+            return dict(zip(self.names, values))
+        return self._full_entity(row, values)
+
+    def _full_entity(self, row: Row, values: Sequence[Any]) -> dict[str, Any]:
+        """JSON Format §3.1.2: all control information, in the order §4.4 requires."""
+        url = self.service_root + self.key_path(row)
+        entity: dict[str, Any] = {self.type_control: self.type_name, self.id_name: url, self.edit_link_name: url}
+        for name, property_type, value in zip(self.names, self.property_types, values):
+            if property_type is not None and value is not None:
+                entity[property_type[0]] = property_type[1]
+            entity[name] = value
+        for name, association_link, navigation_link in self.navigation_links:
+            entity[association_link] = f"{url}/{name}/$ref"
+            entity[navigation_link] = f"{url}/{name}"
+        return entity
+
+    def key_path(self, row: Row) -> str:
+        return canonical_key(self.entity_set, [row[index] for index in self.key_positions])
+
+    def encode(self, rows: Sequence[Row]) -> bytes:
+        """Comma-separated entity objects, ready to go between ``[`` and ``]``."""
+        return dumps([self.entity(row) for row in rows])[1:-1]
+
+
+async def collection_document(
+    context: dict[str, Any], writer: EntityWriter, batches: AsyncIterable[Sequence[Row]]
+) -> AsyncIterator[bytes]:
+    """``{"@odata.context": ..., "value": [...]}``, one chunk per batch of rows."""
+    yield dumps(context)[:-1] + (b',"value":[' if context else b'"value":[')
+    separator = b""
+    async for rows in batches:
+        if rows:
+            yield separator + writer.encode(rows)
+            separator = b","
+    yield b"]}"
+
+
+def entity_document(context: dict[str, Any], writer: EntityWriter, row: Row) -> bytes:
+    """A single entity, with the context URL first."""
+    return dumps({**context, **writer.entity(row)})
+
+
+__all__ = ["EntityWriter", "Row", "canonical_key", "collection_document", "entity_document"]

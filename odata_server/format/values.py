@@ -1,0 +1,148 @@
+"""Primitive values → their OData representations: JSON values, URL literals, raw text.
+
+orjson writes most Python values the way OData JSON wants them (int, str, bool,
+None, date, time, UUID; datetimes with ``Z``). The converters here cover the rest:
+Decimal and Int64 as strings when ``IEEE754Compatible=true``, NaN and infinities
+as ``"NaN"``/``"INF"``/``"-INF"``, Single at float32 precision, Binary as
+base64url, Duration as an ISO 8601 duration.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import math
+import struct
+from collections.abc import Callable
+from decimal import Decimal
+from urllib.parse import quote
+
+import orjson
+
+from odata_server.edm.types import PrimitiveType
+
+Converter = Callable[[object], object]
+
+#: orjson options for every OData JSON body: naive datetimes are UTC, written with ``Z``.
+JSON_OPTIONS = orjson.OPT_NAIVE_UTC | orjson.OPT_UTC_Z
+
+
+def duration_text(value: dt.timedelta) -> str:
+    """``timedelta(days=1, hours=2)`` → ``P1DT2H``; xsd:dayTimeDuration."""
+    sign = "-" if value < dt.timedelta(0) else ""
+    value = abs(value)
+    hours, rest = divmod(value.seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    text = f"{sign}P"
+    if value.days:
+        text += f"{value.days}D"
+    time = ""
+    if hours:
+        time += f"{hours}H"
+    if minutes:
+        time += f"{minutes}M"
+    if seconds or value.microseconds or not (value.days or time):
+        fraction = f".{value.microseconds:06d}".rstrip("0") if value.microseconds else ""
+        time += f"{seconds}{fraction}S"
+    return text + (f"T{time}" if time else "")
+
+
+def base64url(value: bytes) -> str:
+    return base64.urlsafe_b64encode(value).decode("ascii")
+
+
+def _float_text(value: float) -> str | float:
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "INF" if value > 0 else "-INF"
+    return value
+
+
+def _single(value: object) -> object:
+    """A float32 read into a Python float, rounded to the shortest text that is the same float32."""
+    assert isinstance(value, float)
+    special = _float_text(value)
+    if isinstance(special, str):
+        return special
+    packed = struct.pack("<f", value)
+    for digits in range(6, 10):
+        candidate = float(f"{value:.{digits}g}")
+        if struct.pack("<f", candidate) == packed:
+            return candidate
+    return value
+
+
+def _json_default(value: object) -> object:
+    """orjson's fallback for the types it does not write itself."""
+    if isinstance(value, Decimal):
+        return orjson.Fragment(str(value))
+    if isinstance(value, bytes | bytearray | memoryview):
+        return base64url(bytes(value))
+    if isinstance(value, dt.timedelta):
+        return duration_text(value)
+    raise TypeError(f"no OData JSON representation for {type(value).__name__}")
+
+
+def dumps(value: object) -> bytes:
+    """One JSON value or document as OData JSON bytes."""
+    return orjson.dumps(value, default=_json_default, option=JSON_OPTIONS)
+
+
+def json_converter(edm_type: PrimitiveType, *, ieee754_compatible: bool) -> Converter | None:
+    """The conversion a non-null value of ``edm_type`` needs before :func:`dumps`, if any."""
+    if edm_type in (PrimitiveType.DOUBLE,):
+        return _float_text  # type: ignore[return-value]
+    if edm_type is PrimitiveType.SINGLE:
+        return _single
+    if ieee754_compatible and edm_type in (PrimitiveType.INT64, PrimitiveType.DECIMAL):
+        return str
+    return None
+
+
+def raw_text(value: object, edm_type: PrimitiveType) -> str:
+    """The ``$value`` text of a non-binary primitive value (OData ABNF primitiveValue forms)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=dt.timezone.utc)
+        return value.isoformat().replace("+00:00", "Z")
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, dt.timedelta):
+        return duration_text(value)
+    if isinstance(value, float):
+        converted = _single(value) if edm_type is PrimitiveType.SINGLE else _float_text(value)
+        return str(converted)
+    return str(value)
+
+
+# Characters left as they are in a key literal inside a URL path (RFC 3986 pchar minus "/").
+_PATH_SAFE = "!$&'()*+,;=:@-._~"
+
+
+def key_literal(value: object, edm_type: PrimitiveType) -> str:
+    """A key value as a URL literal: ``1``, ``'ALFKI'``, ``2020-01-01``, ``binary'AQI'``."""
+    if edm_type is PrimitiveType.STRING:
+        assert isinstance(value, str)
+        return quote("'" + value.replace("'", "''") + "'", safe=_PATH_SAFE)
+    if edm_type is PrimitiveType.BINARY:
+        assert isinstance(value, bytes)
+        return f"binary'{base64url(value)}'"
+    if edm_type is PrimitiveType.DURATION:
+        assert isinstance(value, dt.timedelta)
+        return f"duration'{duration_text(value)}'"
+    return quote(raw_text(value, edm_type), safe=_PATH_SAFE)
+
+
+__all__ = [
+    "JSON_OPTIONS",
+    "Converter",
+    "base64url",
+    "dumps",
+    "duration_text",
+    "json_converter",
+    "key_literal",
+    "raw_text",
+]

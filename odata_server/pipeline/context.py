@@ -1,0 +1,56 @@
+"""The state of one request as it moves through the pipeline."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from odata_server.config import ServiceConfig
+from odata_server.edm.model import Model
+from odata_server.edm.storage import Storage
+from odata_server.format.negotiation import Negotiated, Representation, negotiate
+from odata_server.messages import ODataRequest
+from odata_server.uri.options import QueryOptions
+from odata_server.uri.path import ODataPath
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceParts:
+    """What every request of one service shares: built once at start-up.
+
+    Attributes:
+        metadata_xml: the CSDL XML document for each OData version ("4.0", "4.01").
+        metadata_json: the CSDL JSON document.
+    """
+
+    model: Model
+    storage: Storage
+    engine: AsyncEngine
+    config: ServiceConfig
+    metadata_xml: Mapping[str, bytes]
+    metadata_json: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class RequestContext:
+    """One request, parsed and bound.
+
+    Attributes:
+        version: the OData version of the response, "4.0" or "4.01".
+    """
+
+    request: ODataRequest
+    service: ServiceParts
+    path: ODataPath
+    options: QueryOptions
+    version: str
+
+    def negotiate(self, *offered: Representation) -> Negotiated:
+        return negotiate(
+            offered, accept=self.request.header("accept"), format_option=self.options.format, version=self.version
+        )
+
+
+__all__ = ["RequestContext", "ServiceParts"]

@@ -1,0 +1,67 @@
+"""Which operation answers a request: by what the path addresses and the HTTP method.
+
+Reads are here; writes (POST, PUT, PATCH, DELETE) and ``$batch`` are valid OData
+that this server does not offer yet, so they answer 501. A method that OData does
+not define for a resource answers 405 with ``Allow``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from odata_server.errors import FeatureNotImplementedError, MethodNotAllowedError
+from odata_server.messages import ODataResponse
+from odata_server.pipeline.context import RequestContext
+from odata_server.pipeline.operations import documents, read
+from odata_server.uri.path import ResourceKind
+
+Operation = Callable[[RequestContext], Awaitable[ODataResponse]]
+
+_READS: dict[ResourceKind, Operation] = {
+    ResourceKind.SERVICE_DOCUMENT: documents.read_service_document,
+    ResourceKind.METADATA: documents.read_metadata,
+    ResourceKind.COLLECTION: read.read_collection,
+    ResourceKind.ENTITY: read.read_entity,
+    ResourceKind.PROPERTY: read.read_property,
+    ResourceKind.PROPERTY_VALUE: read.read_property_value,
+    ResourceKind.COUNT: read.read_count,
+    ResourceKind.REFERENCE: read.read_reference,
+    ResourceKind.REFERENCE_COLLECTION: read.read_references,
+}
+
+# OData Protocol §11.4: the modifying methods each kind of resource accepts.
+_WRITES: dict[ResourceKind, frozenset[str]] = {
+    ResourceKind.SERVICE_DOCUMENT: frozenset(),
+    ResourceKind.METADATA: frozenset(),
+    ResourceKind.BATCH: frozenset({"POST"}),
+    ResourceKind.COLLECTION: frozenset({"POST"}),
+    ResourceKind.ENTITY: frozenset({"PUT", "PATCH", "DELETE"}),
+    ResourceKind.PROPERTY: frozenset({"PUT", "PATCH", "DELETE"}),
+    ResourceKind.PROPERTY_VALUE: frozenset({"PUT", "DELETE"}),
+    ResourceKind.COUNT: frozenset(),
+    ResourceKind.REFERENCE: frozenset({"PUT", "DELETE"}),
+    ResourceKind.REFERENCE_COLLECTION: frozenset({"POST", "DELETE"}),
+}
+
+
+def dispatch(kind: ResourceKind, method: str) -> Operation:
+    """The operation for ``method`` on a resource of ``kind``.
+
+    Raises:
+        MethodNotAllowedError: OData defines no such request.
+        FeatureNotImplementedError: OData defines it, this server does not do it yet.
+    """
+    reads = {"GET", "HEAD"} if kind in _READS else set()
+    if method in reads:
+        return _READS[kind]
+    if method in _WRITES[kind]:
+        what = "$batch requests" if kind is ResourceKind.BATCH else f"{method} on a {kind.value}"
+        raise FeatureNotImplementedError(f"{what} is not supported yet", code="NotImplemented")
+    allowed = sorted(reads | _WRITES[kind])
+    raise MethodNotAllowedError(
+        f"{method} is not allowed on a {kind.value}; allowed: {', '.join(allowed)}",
+        headers={"Allow": ", ".join(allowed)},
+    )
+
+
+__all__ = ["Operation", "dispatch"]

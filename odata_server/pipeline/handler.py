@@ -1,0 +1,66 @@
+"""The pipeline: ``ODataRequest`` → ``ODataResponse``, for every way a request arrives.
+
+Parse and bind the URL, choose the operation, run it, and turn every failure into
+an OData error response. Nothing here knows about HTTP frameworks.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+
+from odata_server.errors import InternalServerError, ODataError, UriTooLongError
+from odata_server.format.error import error_document
+from odata_server.messages import ODataRequest, ODataResponse
+from odata_server.pipeline.context import RequestContext, ServiceParts
+from odata_server.pipeline.dispatch import dispatch
+from odata_server.pipeline.versions import response_version
+from odata_server.uri.binder import bind_path
+from odata_server.uri.options import parse_query, refuse_unsupported
+
+logger = logging.getLogger("odata_server")
+
+#: The seam between the pipeline and whatever delivers requests to it.
+Handler = Callable[[ODataRequest], Awaitable[ODataResponse]]
+
+
+def error_response(error: ODataError) -> ODataResponse:
+    # JSON Format §21: the response names the language of the messages.
+    headers = {"Content-Type": "application/json", "Content-Language": "en", **error.headers}
+    return ODataResponse(error.status, headers, error_document(error))
+
+
+class ODataHandler:
+    """Answers OData requests for one service."""
+
+    def __init__(self, service: ServiceParts) -> None:
+        self.service = service
+
+    async def __call__(self, request: ODataRequest) -> ODataResponse:
+        version = "4.01"
+        try:
+            version = response_version(request)
+            response = await self._answer(request, version)
+        except ODataError as error:
+            response = error_response(error)
+        except Exception:
+            logger.exception("Unexpected failure answering %s %s", request.method, request.path)
+            response = error_response(InternalServerError("The server failed to answer the request"))
+        # Protocol §8.3.8: the representation depends on OData-MaxVersion.
+        headers = {**response.headers, "OData-Version": version, "Vary": "OData-MaxVersion"}
+        return replace(response, headers=headers)
+
+    async def _answer(self, request: ODataRequest, version: str) -> ODataResponse:
+        if len(request.path) + len(request.query) > self.service.config.max_url_length:
+            raise UriTooLongError(
+                f"The URL is longer than the {self.service.config.max_url_length} characters this service accepts"
+            )
+        options = parse_query(request.query)
+        path = bind_path(request.path, self.service.model)
+        operation = dispatch(path.kind, request.method)
+        refuse_unsupported(options)
+        return await operation(RequestContext(request, self.service, path, options, version))
+
+
+__all__ = ["Handler", "ODataHandler", "error_response"]

@@ -1,0 +1,1 @@
+"""One module per kind of operation; each is ``async (RequestContext) -> ODataResponse``."""

@@ -1,0 +1,240 @@
+"""GET of data: collections, entities, properties, raw values, counts and references.
+
+Each operation builds one SELECT from the bound path (``query/``), runs it on its own
+connection, and writes the rows (``format/``). A collection larger than one batch is
+streamed: the connection stays open while the body is read and is closed by the
+body iterator, so memory does not grow with the size of the result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from odata_server.edm.types import PrimitiveType
+from odata_server.errors import NotFoundError
+from odata_server.format.context_url import (
+    ENTITY_REFERENCE_FRAGMENT,
+    ENTITY_REFERENCES_FRAGMENT,
+    collection_fragment,
+    context,
+    entity_fragment,
+    property_fragment,
+)
+from odata_server.format.json import EntityWriter, Row, collection_document, entity_document
+from odata_server.format.negotiation import Negotiated, Representation, json_content_type
+from odata_server.format.values import dumps, json_converter, raw_text
+from odata_server.messages import ODataResponse
+from odata_server.pipeline.context import RequestContext
+from odata_server.query.plan import count_entities, entities_exist, select_entities
+from odata_server.uri.path import NavigationSegment
+
+Document = Callable[[AsyncIterable[Sequence[Row]]], AsyncIterator[bytes]]
+
+NO_CONTENT = 204
+
+
+def _json_response(negotiated: Negotiated, body: bytes | AsyncIterator[bytes]) -> ODataResponse:
+    return ODataResponse(200, {"Content-Type": json_content_type(negotiated)}, body)
+
+
+async def read_collection(ctx: RequestContext) -> ODataResponse:
+    """``GET Products``, ``GET Categories(1)/Products``."""
+    negotiated = ctx.negotiate(Representation.JSON)
+    entity_set = ctx.path.entity_set
+    assert entity_set is not None
+    properties = tuple(entity_set.entity_type.properties.values())
+    writer = EntityWriter(entity_set, properties, negotiated, ctx.request.service_root)
+    document_context = context(negotiated, ctx.request.service_root, collection_fragment(entity_set))
+    statement = select_entities(ctx.path.entity_segments, ctx.service.storage, properties)
+    body = await _rows_body(ctx, statement, lambda batches: collection_document(document_context, writer, batches))
+    return _json_response(negotiated, body)
+
+
+async def read_references(ctx: RequestContext) -> ODataResponse:
+    """``GET Categories(1)/Products/$ref``: the ids of the entities."""
+    negotiated = ctx.negotiate(Representation.JSON)
+    entity_set = ctx.path.entity_set
+    assert entity_set is not None
+    keys = entity_set.entity_type.key_properties
+    writer = _ReferenceWriter(EntityWriter(entity_set, keys, negotiated, ctx.request.service_root))
+    document_context = context(negotiated, ctx.request.service_root, ENTITY_REFERENCES_FRAGMENT)
+    statement = select_entities(ctx.path.entity_segments, ctx.service.storage, keys)
+    body = await _rows_body(ctx, statement, lambda batches: collection_document(document_context, writer, batches))  # type: ignore[arg-type]
+    return _json_response(negotiated, body)
+
+
+class _ReferenceWriter:
+    """Writes rows of key values as ``{"@odata.id": ...}`` objects."""
+
+    def __init__(self, writer: EntityWriter) -> None:
+        self.writer = writer
+
+    def reference(self, row: Row) -> dict[str, str]:
+        return {self.writer.id_name: self.writer.service_root + self.writer.key_path(row)}
+
+    def encode(self, rows: Sequence[Row]) -> bytes:
+        return dumps([self.reference(row) for row in rows])[1:-1]
+
+
+async def read_entity(ctx: RequestContext) -> ODataResponse:
+    """``GET Products(1)``, ``GET Products(1)/Category``."""
+    negotiated = ctx.negotiate(Representation.JSON)
+    entity_set = ctx.path.entity_set
+    assert entity_set is not None
+    properties = tuple(entity_set.entity_type.properties.values())
+    writer = EntityWriter(entity_set, properties, negotiated, ctx.request.service_root)
+    async with ctx.service.engine.connect() as connection:
+        row = await _one_row(ctx, connection, properties)
+    if row is None:
+        return ODataResponse(NO_CONTENT)
+    document_context = context(negotiated, ctx.request.service_root, entity_fragment(entity_set))
+    return _json_response(negotiated, entity_document(document_context, writer, row))
+
+
+async def read_reference(ctx: RequestContext) -> ODataResponse:
+    """``GET Products(1)/Category/$ref``: the id of the entity."""
+    negotiated = ctx.negotiate(Representation.JSON)
+    entity_set = ctx.path.entity_set
+    assert entity_set is not None
+    keys = entity_set.entity_type.key_properties
+    writer = _ReferenceWriter(EntityWriter(entity_set, keys, negotiated, ctx.request.service_root))
+    async with ctx.service.engine.connect() as connection:
+        row = await _one_row(ctx, connection, keys)
+    if row is None:
+        return ODataResponse(NO_CONTENT)
+    document_context = context(negotiated, ctx.request.service_root, ENTITY_REFERENCE_FRAGMENT)
+    return _json_response(negotiated, dumps({**document_context, **writer.reference(row)}))
+
+
+async def read_property(ctx: RequestContext) -> ODataResponse:
+    """``GET Products(1)/ProductName``: ``{"@odata.context": ..., "value": "Chai"}``."""
+    negotiated = ctx.negotiate(Representation.JSON)
+    entity_set, prop = ctx.path.entity_set, ctx.path.target_property
+    assert entity_set is not None and prop is not None
+    keys = entity_set.entity_type.key_properties
+    async with ctx.service.engine.connect() as connection:
+        row = await _one_row(ctx, connection, (*keys, prop))
+    if row is None or row[-1] is None:
+        return ODataResponse(NO_CONTENT)
+    value = row[-1]
+    convert = json_converter(prop.type, ieee754_compatible=negotiated.ieee754_compatible)
+    if convert is not None:
+        value = convert(value)
+    key_path = EntityWriter(entity_set, keys, negotiated, ctx.request.service_root).key_path(row)
+    document_context = context(negotiated, ctx.request.service_root, property_fragment(key_path, prop.name))
+    return _json_response(negotiated, dumps({**document_context, "value": value}))
+
+
+async def read_property_value(ctx: RequestContext) -> ODataResponse:
+    """``GET Products(1)/ProductName/$value``: the raw value, as text or bytes."""
+    prop = ctx.path.target_property
+    assert prop is not None
+    binary = prop.type is PrimitiveType.BINARY
+    ctx.negotiate(Representation.BINARY if binary else Representation.TEXT)
+    async with ctx.service.engine.connect() as connection:
+        row = await _one_row(ctx, connection, (prop,))
+    if row is None or row[0] is None:
+        return ODataResponse(NO_CONTENT)
+    if binary:
+        return ODataResponse(200, {"Content-Type": Representation.BINARY.value}, bytes(row[0]))
+    body = raw_text(row[0], prop.type).encode("utf-8")
+    return ODataResponse(200, {"Content-Type": "text/plain;charset=utf-8"}, body)
+
+
+async def read_count(ctx: RequestContext) -> ODataResponse:
+    """``GET Products/$count``: the number as plain text."""
+    ctx.negotiate(Representation.TEXT)
+    async with ctx.service.engine.connect() as connection:
+        count = await connection.scalar(count_entities(ctx.path.entity_segments, ctx.service.storage))
+        if not count:
+            await _require_parent(ctx, connection)
+    return ODataResponse(200, {"Content-Type": Representation.TEXT.value}, str(count or 0).encode("ascii"))
+
+
+async def _one_row(ctx: RequestContext, connection: AsyncConnection, properties: Sequence[Any]) -> Row | None:
+    """The one entity the path addresses, or None for an empty single-valued navigation.
+
+    Raises:
+        NotFoundError: no entity has the key in the path (or the entity it navigates from).
+    """
+    statement = select_entities(ctx.path.entity_segments, ctx.service.storage, properties)
+    row = (await connection.execute(statement)).first()
+    if row is not None:
+        return row
+    segments = ctx.path.entity_segments
+    last = segments[-1]
+    if isinstance(last, NavigationSegment) and not last.navigation.collection:
+        if await connection.scalar(entities_exist(segments[:-1], ctx.service.storage)):
+            return None
+    raise _not_found(ctx)
+
+
+async def _require_parent(ctx: RequestContext, connection: AsyncConnection) -> None:
+    """For an empty collection reached by navigation: 404 unless the entity it starts from exists."""
+    segments = ctx.path.entity_segments
+    navigations = [index for index, segment in enumerate(segments) if isinstance(segment, NavigationSegment)]
+    if navigations and not await connection.scalar(entities_exist(segments[: navigations[-1]], ctx.service.storage)):
+        raise _not_found(ctx)
+
+
+def _not_found(ctx: RequestContext) -> NotFoundError:
+    return NotFoundError(f"No entity found at {ctx.request.path!r}", target=ctx.request.path, code="EntityNotFound")
+
+
+async def _rows_body(
+    ctx: RequestContext, statement: sa.Select[Any], document: Document
+) -> bytes | AsyncIterator[bytes]:
+    """The body for all rows of ``statement``: bytes if they fit one batch, else a stream.
+
+    Errors of the query itself surface here, before the response starts.
+    """
+    batch_rows = ctx.service.config.stream_batch_rows
+    connection = await ctx.service.engine.connect()
+    try:
+        result = await connection.stream(statement)
+        batches = result.partitions(batch_rows)
+        first = await anext(batches, [])
+        if not first:
+            await _require_parent(ctx, connection)
+        if len(first) < batch_rows:
+            await result.close()
+            await connection.close()
+            return b"".join([chunk async for chunk in document(_single_batch(first))])
+    except BaseException:
+        await connection.close()
+        raise
+
+    async def streamed() -> AsyncIterator[bytes]:
+        try:
+            async for chunk in document(_prepend(first, batches)):
+                yield chunk
+        finally:
+            await result.close()
+            await connection.close()
+
+    return streamed()
+
+
+async def _single_batch(rows: Sequence[Row]) -> AsyncIterator[Sequence[Row]]:
+    yield rows
+
+
+async def _prepend(first: Sequence[Row], rest: AsyncIterator[Sequence[Row]]) -> AsyncIterator[Sequence[Row]]:
+    yield first
+    async for rows in rest:
+        yield rows
+
+
+__all__ = [
+    "read_collection",
+    "read_count",
+    "read_entity",
+    "read_property",
+    "read_property_value",
+    "read_reference",
+    "read_references",
+]

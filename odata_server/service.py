@@ -1,0 +1,165 @@
+"""The composition root: declare entity sets, then serve them.
+
+Example::
+
+    service = ODataService("sqlite:///people.db", namespace="People")
+    service.add(Person, name="People")
+    app = FastAPI()
+    service.mount(app, "/odata")
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable, Mapping
+from contextlib import asynccontextmanager
+from typing import Any, Protocol
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from odata_server.config import ServiceConfig
+from odata_server.edm.from_sqlalchemy import EntitySetDeclaration, build_model
+from odata_server.edm.model import Model
+from odata_server.format.csdl_json import csdl_json
+from odata_server.format.csdl_xml import csdl_xml
+from odata_server.http.asgi import ODataApp
+from odata_server.pipeline.context import ServiceParts
+from odata_server.pipeline.handler import ODataHandler
+from odata_server.pipeline.versions import SUPPORTED_VERSIONS
+
+#: The async driver used when a database URL names none.
+_ASYNC_DRIVERS = {"sqlite": "aiosqlite", "postgresql": "asyncpg"}
+
+
+def async_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    """An AsyncEngine for ``url``; ``sqlite:///x.db`` and ``postgresql://...`` get an async driver."""
+    parsed = make_url(url)
+    driver = _ASYNC_DRIVERS.get(parsed.drivername)
+    if driver is not None:
+        parsed = parsed.set(drivername=f"{parsed.drivername}+{driver}")
+    return create_async_engine(parsed, **kwargs)
+
+
+class _Mountable(Protocol):
+    """What :meth:`ODataService.mount` needs of an application: Starlette's and FastAPI's shape."""
+
+    router: Any
+
+    def mount(self, path: str, app: Any, name: str | None = None) -> None: ...
+
+
+class ODataService:
+    """An OData service over SQLAlchemy models.
+
+    Args:
+        engine: an ``AsyncEngine``, or a database URL to create one from.
+        namespace: the schema namespace of the model, e.g. ``"NorthwindModel"``.
+        container_name: the name of the entity container.
+        config: settings; by default read from ``ODATA_*`` environment variables.
+    """
+
+    def __init__(
+        self,
+        engine: AsyncEngine | str,
+        *,
+        namespace: str = "Default",
+        container_name: str = "Container",
+        config: ServiceConfig | None = None,
+    ) -> None:
+        self._owns_engine = isinstance(engine, str)
+        self.engine = async_engine(engine) if isinstance(engine, str) else engine
+        self.namespace = namespace
+        self.container_name = container_name
+        self.config = config or ServiceConfig.from_env()
+        self._declarations: list[EntitySetDeclaration] = []
+        self._handler: ODataHandler | None = None
+
+    def add(
+        self,
+        mapped_class: type,
+        *,
+        name: str | None = None,
+        type_name: str | None = None,
+        exclude: Iterable[str] = (),
+        names: Mapping[str, str] | None = None,
+    ) -> ODataService:
+        """Expose ``mapped_class`` as an entity set.
+
+        Args:
+            mapped_class: a SQLAlchemy declarative class.
+            name: the entity set name; by default the plural of the type name
+                (``Category`` → ``Categories``).
+            type_name: the entity type name; by default the class name.
+            exclude: attributes not to expose (columns or relationships).
+            names: attribute → OData name, for attributes whose OData name differs.
+        """
+        if self._handler is not None:
+            raise RuntimeError("The service is already built; declare every entity set before serving it")
+        self._declarations.append(
+            EntitySetDeclaration(mapped_class, name, type_name, frozenset(exclude), dict(names or {}))
+        )
+        return self
+
+    def add_all(self, base: type, *, exclude: Iterable[type] = ()) -> ODataService:
+        """Expose every class mapped by the declarative ``base`` that was not added yet, with default names."""
+        declared = {declaration.mapped_class for declaration in self._declarations}
+        skipped = set(exclude) | declared
+        mappers = sorted(base.registry.mappers, key=lambda mapper: mapper.class_.__name__)  # type: ignore[attr-defined]
+        for mapper in mappers:
+            if mapper.class_ not in skipped:
+                self.add(mapper.class_)
+        return self
+
+    @property
+    def handler(self) -> ODataHandler:
+        """The request handler; building it builds and validates the model."""
+        if self._handler is None:
+            model, storage = build_model(
+                self._declarations, namespace=self.namespace, container_name=self.container_name
+            )
+            self._handler = ODataHandler(
+                ServiceParts(
+                    model=model,
+                    storage=storage,
+                    engine=self.engine,
+                    config=self.config,
+                    metadata_xml={version: csdl_xml(model, version) for version in SUPPORTED_VERSIONS},
+                    metadata_json=csdl_json(model),
+                )
+            )
+        return self._handler
+
+    @property
+    def model(self) -> Model:
+        return self.handler.service.model
+
+    def asgi(self) -> ODataApp:
+        """The service as an ASGI application, to mount under the service root."""
+        return ODataApp(self.handler)
+
+    def mount(self, app: _Mountable, path: str = "/odata") -> None:
+        """Serve the service under ``path`` of a FastAPI (or Starlette) app.
+
+        The model is built now, so a model error stops the app from starting. The
+        app's lifespan is extended to release the service's resources at shutdown.
+        """
+        app.mount(path, self.asgi())
+        inner = app.router.lifespan_context
+
+        @asynccontextmanager
+        async def lifespan(application: Any) -> AsyncIterator[Any]:
+            async with inner(application) as state:
+                try:
+                    yield state
+                finally:
+                    await self.aclose()
+
+        app.router.lifespan_context = lifespan
+
+    async def aclose(self) -> None:
+        """Release the database connections, if the service created its engine."""
+        if self._owns_engine:
+            await self.engine.dispose()
+
+
+__all__ = ["ODataService", "async_engine"]

@@ -1,0 +1,252 @@
+"""Binding: a parsed resource path resolved against the model.
+
+Names become entity sets, properties and navigation properties; key literals become
+typed values. Unknown names are 404s, malformed or ill-typed keys 400s, and parts
+of OData this server does not offer yet 501s.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+from odata_server.edm.model import EntitySet, EntityType, Model
+from odata_server.edm.types import PrimitiveType
+from odata_server.errors import BadRequestError, FeatureNotImplementedError, NotFoundError
+from odata_server.uri.literals import LiteralTypeError, typed_value
+from odata_server.uri.parser import RawSegment, parse_literal, parse_segment, split_path
+from odata_server.uri.path import (
+    CountSegment,
+    EntitySetSegment,
+    KeySegment,
+    NavigationSegment,
+    ODataPath,
+    PathSegment,
+    PropertySegment,
+    RefSegment,
+    ResourceKind,
+    ValueSegment,
+)
+from odata_server.uri.syntax import DollarSegment, IdentifierSegment, KeyPredicate, Literal
+
+_NOT_YET = {
+    "$entity": "Resolving entity ids with $entity",
+    "$all": "The $all resource",
+    "$crossjoin": "The $crossjoin resource",
+    "$each": "The $each path segment",
+    "$filter": "The $filter path segment",
+    "$query": "The $query path segment",
+}
+
+
+def bind_path(raw_path: str, model: Model) -> ODataPath:
+    """Bind a percent-encoded resource path (relative to the service root) to ``model``."""
+    raw_segments = split_path(raw_path)
+    if raw_segments[-1].text == "" and len(raw_segments) > 1:
+        raw_segments.pop()  # a trailing slash addresses the same resource
+    if raw_segments == [RawSegment("", 0)]:
+        return ODataPath(ResourceKind.SERVICE_DOCUMENT)
+    for segment in raw_segments:
+        if segment.text == "":
+            raise BadRequestError(f"The resource path has an empty segment at position {segment.offset}")
+    return _PathBinder(model, raw_segments).bind()
+
+
+class _PathBinder:
+    """Walks the segments left to right, keeping what the path addresses so far."""
+
+    def __init__(self, model: Model, raw_segments: list[RawSegment]) -> None:
+        self.model = model
+        self.pending = iter(raw_segments)
+        self.segments: list[PathSegment] = []
+
+    def bind(self) -> ODataPath:
+        first = parse_segment(next(self.pending))
+        if isinstance(first, DollarSegment):
+            return self._bind_dollar_root(first)
+        entity_set = self._entity_set(first.name)
+        self.segments.append(EntitySetSegment(entity_set))
+        if first.parentheses:
+            self.segments.append(self._key(entity_set.entity_type, first.key, first.name))
+            return self._after_entity(entity_set)
+        return self._after_collection(entity_set)
+
+    def _bind_dollar_root(self, segment: DollarSegment) -> ODataPath:
+        if segment.name in _NOT_YET:
+            raise FeatureNotImplementedError(f"{_NOT_YET[segment.name]} is not supported yet", target=segment.name)
+        kinds = {"$metadata": ResourceKind.METADATA, "$batch": ResourceKind.BATCH}
+        if segment.name not in kinds:
+            raise BadRequestError(f"A resource path cannot start with {segment.name}", target=segment.name)
+        return self._end(ODataPath(kinds[segment.name]))
+
+    def _entity_set(self, name: str) -> EntitySet:
+        entity_set = self.model.entity_sets.get(name)
+        if entity_set is None:
+            raise NotFoundError(
+                f"The service has no entity set named {name!r}{_suggestion(name, self.model.entity_sets)}",
+                target=name,
+                code="UnknownEntitySet",
+            )
+        return entity_set
+
+    def _after_collection(self, entity_set: EntitySet) -> ODataPath:
+        raw = next(self.pending, None)
+        if raw is None:
+            return ODataPath(ResourceKind.COLLECTION, tuple(self.segments), entity_set)
+        if raw.text == "$count":
+            self.segments.append(CountSegment())
+            return self._end(ODataPath(ResourceKind.COUNT, tuple(self.segments), entity_set))
+        if raw.text == "$ref":
+            self.segments.append(RefSegment())
+            return self._end(ODataPath(ResourceKind.REFERENCE_COLLECTION, tuple(self.segments), entity_set))
+        if raw.text.startswith("$"):
+            segment = parse_segment(raw)
+            assert isinstance(segment, DollarSegment)
+            self._refuse_dollar(segment, "a collection")
+        if raw.text.startswith(f"{self.model.namespace}."):
+            raise FeatureNotImplementedError(
+                f"Type casts and bound operations ({raw.text}) are not supported yet", target=raw.text
+            )
+        self.segments.append(self._key_as_segments(entity_set.entity_type, raw))
+        return self._after_entity(entity_set)
+
+    def _after_entity(self, entity_set: EntitySet) -> ODataPath:
+        raw = next(self.pending, None)
+        if raw is None:
+            return ODataPath(ResourceKind.ENTITY, tuple(self.segments), entity_set)
+        segment = parse_segment(raw)
+        entity_type = entity_set.entity_type
+        if isinstance(segment, DollarSegment):
+            if segment.name == "$ref":
+                self.segments.append(RefSegment())
+                return self._end(ODataPath(ResourceKind.REFERENCE, tuple(self.segments), entity_set))
+            if segment.name == "$value":
+                raise BadRequestError(
+                    f"{entity_type.name} is not a media entity type, so its entities have no $value",
+                    target="$value",
+                )
+            self._refuse_dollar(segment, "a single entity")
+        assert isinstance(segment, IdentifierSegment)
+        if segment.name in entity_type.properties:
+            if segment.parentheses:
+                raise BadRequestError(f"Property {segment.name} takes no key or parameters", target=segment.name)
+            self.segments.append(PropertySegment(entity_type.properties[segment.name]))
+            return self._after_property(entity_set)
+        navigation = entity_type.navigation_properties.get(segment.name)
+        if navigation is not None:
+            target_set = self.model.navigation_target_set(entity_set, navigation)
+            self.segments.append(NavigationSegment(navigation, target_set))
+            if not segment.parentheses:
+                return self._after_collection(target_set) if navigation.collection else self._after_entity(target_set)
+            if not navigation.collection:
+                raise BadRequestError(
+                    f"Navigation property {segment.name} is single-valued and takes no key", target=segment.name
+                )
+            self.segments.append(self._key(target_set.entity_type, segment.key, segment.name))
+            return self._after_entity(target_set)
+        if "." in segment.name:
+            raise FeatureNotImplementedError(
+                f"Type casts and bound operations ({segment.name}) are not supported yet", target=segment.name
+            )
+        members = [*entity_type.properties, *entity_type.navigation_properties]
+        raise NotFoundError(
+            f"Entity type {entity_type.name} has no property {segment.name!r}{_suggestion(segment.name, members)}",
+            target=segment.name,
+            code="UnknownProperty",
+        )
+
+    def _after_property(self, entity_set: EntitySet) -> ODataPath:
+        raw = next(self.pending, None)
+        if raw is None:
+            return ODataPath(ResourceKind.PROPERTY, tuple(self.segments), entity_set)
+        if raw.text != "$value":
+            raise BadRequestError(
+                f"Only $value may follow a primitive property, not {raw.text!r}", target=raw.text
+            )
+        self.segments.append(ValueSegment())
+        return self._end(ODataPath(ResourceKind.PROPERTY_VALUE, tuple(self.segments), entity_set))
+
+    def _end(self, path: ODataPath) -> ODataPath:
+        extra = next(self.pending, None)
+        if extra is not None:
+            raise BadRequestError(
+                f"Nothing may follow the {path.kind.value} in the resource path, but {extra.text!r} does",
+                target=extra.text,
+            )
+        return path
+
+    def _refuse_dollar(self, segment: DollarSegment, what: str) -> None:
+        if segment.name in _NOT_YET:
+            raise FeatureNotImplementedError(f"{_NOT_YET[segment.name]} is not supported yet", target=segment.name)
+        raise BadRequestError(f"{segment.name} cannot follow {what}", target=segment.name)
+
+    def _key(self, entity_type: EntityType, predicate: KeyPredicate | None, where: str) -> KeySegment:
+        """The key of ``(...)``: one value for a single key, name=value pairs for any key."""
+        key_properties = entity_type.key_properties
+        if predicate is None:
+            raise BadRequestError(f"{where}() has no key value; write {_key_example(entity_type)}", target=where)
+        names = [name for name, _ in predicate.values]
+        if names == [None]:
+            if len(key_properties) != 1:
+                raise BadRequestError(
+                    f"{entity_type.name} has a key of {len(key_properties)} properties; "
+                    f"name each of them: {_key_example(entity_type)}",
+                    target=where,
+                )
+            prop = key_properties[0]
+            return KeySegment(((prop, _key_value(prop.type, predicate.values[0][1], prop.name)),))
+        given = dict(predicate.values)
+        if len(given) != len(names) or set(given) != set(entity_type.key):
+            raise BadRequestError(
+                f"The key of {entity_type.name} is ({', '.join(entity_type.key)}), "
+                f"but the URL gives ({', '.join(str(n) for n in names)}); write {_key_example(entity_type)}",
+                target=where,
+            )
+        return KeySegment(
+            tuple((prop, _key_value(prop.type, given[prop.name], prop.name)) for prop in key_properties)
+        )
+
+    def _key_as_segments(self, entity_type: EntityType, first: RawSegment) -> KeySegment:
+        """Key-as-segment (``Products/1``, ``Order_Details/10248/11``): one segment per key property."""
+        values = []
+        for index, prop in enumerate(entity_type.key_properties):
+            raw = first if index == 0 else next(self.pending, None)
+            if raw is None:
+                raise BadRequestError(
+                    f"{entity_type.name} has a key of {len(entity_type.key)} properties, "
+                    f"so key-as-segment needs {len(entity_type.key)} segments",
+                    target=prop.name,
+                )
+            values.append((prop, _key_as_segment_value(prop.type, raw, prop.name)))
+        return KeySegment(tuple(values))
+
+
+def _key_value(edm_type: PrimitiveType, literal: Literal, name: str) -> object:
+    try:
+        value = typed_value(literal, edm_type)
+    except LiteralTypeError as error:
+        raise BadRequestError(f"Invalid value for key property {name}: {error}", target=name, code="InvalidKey") from None
+    if value is None:
+        raise BadRequestError(f"Key property {name} cannot be null", target=name, code="InvalidKey")
+    return value
+
+
+def _key_as_segment_value(edm_type: PrimitiveType, raw: RawSegment, name: str) -> object:
+    # OData URL Conventions §4.3.6: the value is written without quotes, so a string is the text itself.
+    if edm_type is PrimitiveType.STRING:
+        return raw.text
+    return _key_value(edm_type, parse_literal(raw.text, where=f"key segment {raw.text!r}"), name)
+
+
+def _key_example(entity_type: EntityType) -> str:
+    return f"{entity_type.name}({','.join(f'{name}=...' for name in entity_type.key)})"
+
+
+def _suggestion(name: str, candidates: Iterable[str]) -> str:
+    close = difflib.get_close_matches(name, list(candidates), n=1)
+    if not close:
+        close = [c for c in candidates if c.lower() == name.lower()]
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+__all__ = ["bind_path"]

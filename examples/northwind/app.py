@@ -20,15 +20,24 @@ from fastapi import FastAPI
 
 from examples.northwind.data import ensure_northwind
 from examples.northwind.models import Base, OrderDetail
-from odata_server import ODataService, async_engine
+from odata_server import ODataService, ServiceConfig, async_engine
 
 
-def create_app(database_url: str | None = None, csv_dir: str | None = None) -> FastAPI:
-    """The FastAPI app serving Northwind at ``/odata``; arguments default to the environment."""
+def create_app(database_url: str | None = None, csv_dir: str | None = None, **settings: int) -> FastAPI:
+    """The FastAPI app serving Northwind at ``/odata``.
+
+    Arguments default to the environment; ``settings`` override
+    :class:`~odata_server.ServiceConfig` (``ODATA_*`` variables).
+    """
     engine = async_engine(database_url or os.environ.get("DATABASE_URL", "sqlite:///northwind.db"))
     csv_dir = csv_dir or os.environ.get("NORTHWIND_CSV_DIR")
 
-    service = ODataService(engine, namespace="NorthwindModel", container_name="NorthwindEntities")
+    service = ODataService(
+        engine,
+        namespace="NorthwindModel",
+        container_name="NorthwindEntities",
+        config=ServiceConfig.from_env(**settings),
+    )
     service.add(OrderDetail, name="Order_Details", type_name="Order_Detail")
     service.add_all(Base)
 

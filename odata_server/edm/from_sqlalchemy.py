@@ -99,7 +99,9 @@ def build_model(
         entity_type, storage = _entity_type(declaration, namespace)
         types_by_class[declaration.mapped_class] = (entity_type, storage, declaration)
     _check_unique(
-        (t.name for t, _, _ in types_by_class.values()), "entity type", "pass type_name= to tell them apart"
+        [*(t.name for t, _, _ in types_by_class.values()), container_name],
+        "entity type or container",
+        "pass type_name= or container_name= to tell them apart",
     )
     _check_unique((d.entity_set_name for d in declarations), "entity set", "pass name= to tell them apart")
 
@@ -241,6 +243,8 @@ def edm_type_of(sql_type: TypeEngine[object]) -> tuple[PrimitiveType, dict[str, 
         return PrimitiveType.BYTE, {}
     if isinstance(sql_type, SByte):
         return PrimitiveType.SBYTE, {}
+    if isinstance(sql_type, sa.Interval):  # a TypeDecorator over DateTime on most databases
+        return PrimitiveType.DURATION, {}
     if isinstance(sql_type, sa.PickleType):
         raise ModelError("PickleType holds arbitrary Python objects, which OData cannot describe; exclude it")
     if isinstance(sql_type, TypeDecorator):
@@ -260,7 +264,9 @@ def edm_type_of(sql_type: TypeEngine[object]) -> tuple[PrimitiveType, dict[str, 
     if isinstance(sql_type, sa.Numeric):
         if not sql_type.asdecimal:
             return PrimitiveType.DOUBLE, {}
-        return PrimitiveType.DECIMAL, {"precision": sql_type.precision, "scale": sql_type.scale}
+        # NUMERIC(p) has scale 0 in SQL; a NUMERIC without precision has a variable scale (None).
+        scale = 0 if sql_type.scale is None and sql_type.precision is not None else sql_type.scale
+        return PrimitiveType.DECIMAL, {"precision": sql_type.precision, "scale": scale}
     if isinstance(sql_type, sa.String):
         return PrimitiveType.STRING, {"max_length": sql_type.length}
     if isinstance(sql_type, sa.DateTime):
@@ -269,8 +275,6 @@ def edm_type_of(sql_type: TypeEngine[object]) -> tuple[PrimitiveType, dict[str, 
         return PrimitiveType.DATE, {}
     if isinstance(sql_type, sa.Time):
         return PrimitiveType.TIME_OF_DAY, {}
-    if isinstance(sql_type, sa.Interval):
-        return PrimitiveType.DURATION, {}
     if isinstance(sql_type, sa.Uuid):
         return PrimitiveType.GUID, {}
     if isinstance(sql_type, sa.LargeBinary | sa.types._Binary):

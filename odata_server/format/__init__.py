@@ -1,0 +1,1 @@
+"""Values → bytes: OData JSON, CSDL XML and JSON, the service document, errors."""

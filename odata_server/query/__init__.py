@@ -1,0 +1,1 @@
+"""Bound paths and query options → SQLAlchemy selects."""

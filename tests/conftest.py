@@ -1,0 +1,93 @@
+"""Shared fixtures: the Northwind example on SQLite and PostgreSQL, and an HTTP client for it.
+
+The Northwind CSV data comes from ``../shared/northwind`` beside the checkout. Tests
+that need PostgreSQL skip when it cannot be reached, except under CI (``CI=true``),
+where a missing service is a failure.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from odata_server import async_engine
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+NORTHWIND_CSV = SHARED / "northwind"
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def require_service(reason: str) -> None:
+    """Skip the test for a missing service, or fail it under CI."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{reason} (CI=true: a missing service is a failure)")
+    pytest.skip(reason)
+
+
+async def _reachable(engine: AsyncEngine) -> bool:
+    try:
+        async with asyncio.timeout(5):
+            async with engine.connect():
+                return True
+    except (OSError, TimeoutError, Exception):  # noqa: BLE001 - any failure means "not reachable"
+        return False
+
+
+async def reset_northwind(database_url: str) -> None:
+    """Drop the Northwind tables, so the example loads them afresh."""
+    from examples.northwind.models import Base
+
+    engine = async_engine(database_url)
+    try:
+        if not await _reachable(engine):
+            require_service(f"PostgreSQL is not reachable at {database_url}")
+        async with engine.begin() as connection:
+            await connection.run_sync(Base.metadata.drop_all)
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def northwind_database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A database URL for the Northwind example: a new SQLite file, or the local PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path_factory.mktemp('northwind') / 'northwind.db'}"
+    return POSTGRES_URL
+
+
+@asynccontextmanager
+async def northwind_client(database_url: str, **config: int) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client on a running Northwind example app, loaded from the real CSV data.
+
+    ``config`` overrides :class:`~odata_server.ServiceConfig` settings.
+    """
+    from examples.northwind.app import create_app
+
+    app = create_app(database_url, str(NORTHWIND_CSV), **config)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver/odata/") as client:
+            yield client
+
+
+@pytest.fixture(scope="session")
+async def northwind(northwind_database: str) -> AsyncIterator[httpx.AsyncClient]:
+    """The Northwind example on each database."""
+    if northwind_database.startswith("postgresql"):
+        await reset_northwind(northwind_database)
+    async with northwind_client(northwind_database) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+async def sqlite_northwind(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[httpx.AsyncClient]:
+    """The Northwind example on SQLite only, for tests about the protocol rather than the database."""
+    async with northwind_client(f"sqlite:///{tmp_path_factory.mktemp('nw') / 'nw.db'}") as client:
+        yield client

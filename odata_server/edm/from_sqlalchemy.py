@@ -100,10 +100,10 @@ def build_model(
         types_by_class[declaration.mapped_class] = (entity_type, storage, declaration)
     _check_unique(
         [*(t.name for t, _, _ in types_by_class.values()), container_name],
-        "entity type or container",
+        "schema members (entity types and the container)",
         "pass type_name= or container_name= to tell them apart",
     )
-    _check_unique((d.entity_set_name for d in declarations), "entity set", "pass name= to tell them apart")
+    _check_unique((d.entity_set_name for d in declarations), "entity sets", "pass name= to tell them apart")
 
     first_set_of_type: dict[type, str] = {}
     for declaration in declarations:
@@ -360,11 +360,11 @@ def _check_identifier(name: str, what: str) -> None:
         )
 
 
-def _check_unique(names: Iterable[str], kind: str, hint: str) -> None:
+def _check_unique(names: Iterable[str], what: str, hint: str) -> None:
     seen: set[str] = set()
     for name in names:
         if name in seen:
-            raise ModelError(f"two {kind}s are both named {name!r}; {hint}")
+            raise ModelError(f"two {what} are both named {name!r}; {hint}")
         seen.add(name)
 
 

@@ -75,7 +75,7 @@ class _PathBinder:
         if segment.name in _NOT_YET:
             raise FeatureNotImplementedError(f"{_NOT_YET[segment.name]} is not supported yet", target=segment.name)
         kinds = {"$metadata": ResourceKind.METADATA, "$batch": ResourceKind.BATCH}
-        if segment.name not in kinds:
+        if segment.name not in kinds or segment.arguments is not None:
             raise BadRequestError(f"A resource path cannot start with {segment.name}", target=segment.name)
         return self._end(ODataPath(kinds[segment.name]))
 
@@ -235,7 +235,7 @@ def _key_as_segment_value(edm_type: PrimitiveType, raw: RawSegment, name: str) -
     # OData URL Conventions §4.3.6: the value is written without quotes, so a string is the text itself.
     if edm_type is PrimitiveType.STRING:
         return raw.text
-    return _key_value(edm_type, parse_literal(raw.text, where=f"key segment {raw.text!r}"), name)
+    return _key_value(edm_type, parse_literal(raw.text, where=f"key segment {raw.text!r}", target=name), name)
 
 
 def _key_example(entity_type: EntityType) -> str:

@@ -62,7 +62,10 @@ def parse_duration(text: str) -> dt.timedelta:
     if not match or text.endswith(("P", "T")):
         raise LiteralTypeError(f"{text!r} is not a duration such as 'P1DT2H30M'")
     parts = {name: float(value) for name, value in match.groupdict().items() if value and name != "sign"}
-    value = dt.timedelta(**parts)
+    try:
+        value = dt.timedelta(**parts)
+    except OverflowError:
+        raise LiteralTypeError(f"{text!r} is longer than the longest duration this server handles") from None
     return -value if match.group("sign") else value
 
 

@@ -13,11 +13,43 @@ from functools import cache
 from importlib import resources
 from urllib.parse import unquote
 
-from lark import Lark, Token, Transformer, Tree, UnexpectedInput
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedToken
+from typing import Any
+
+import orjson
+from lark import Lark, Token, Transformer, UnexpectedInput
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedToken, VisitError
 
 from odata_server.errors import BadRequestError
-from odata_server.uri.syntax import DollarSegment, IdentifierSegment, KeyPredicate, Literal, Segment
+from odata_server.uri.syntax import (
+    Alias,
+    Argument,
+    BinaryExpr,
+    ComputeItem,
+    CountStep,
+    DollarSegment,
+    ExpandItem,
+    Expr,
+    IdentifierSegment,
+    JsonValue,
+    KeyPredicate,
+    LambdaArgument,
+    ListExpr,
+    Literal,
+    MemberExpr,
+    MemberStep,
+    NamedArgument,
+    NameStep,
+    NestedOptions,
+    OrderByItem,
+    SearchBinary,
+    SearchExpr,
+    SearchNot,
+    SearchTerm,
+    Segment,
+    SelectItem,
+    UnaryExpr,
+    VariableStep,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,17 +60,25 @@ class RawSegment:
     offset: int
 
 
+#: The start rules of the grammar, one per kind of text parsed.
+START_RULES = (
+    "path_segment",
+    "primitive_literal",
+    "filter",
+    "orderby",
+    "select",
+    "expand",
+    "search",
+    "compute",
+    "levels",
+)
+
+
 @cache
 def _parser() -> Lark:
-    grammar = resources.files("odata_server.uri") / "grammar" / "path.lark"
+    grammar = resources.files("odata_server.uri") / "grammar" / "odata.lark"
     with resources.as_file(grammar) as path:
-        return Lark.open(
-            str(path),
-            start=["path_segment", "primitive_literal"],
-            parser="lalr",
-            propagate_positions=False,
-            maybe_placeholders=False,
-        )
+        return Lark.open(str(path), start=list(START_RULES), parser="lalr", maybe_placeholders=False)
 
 
 def split_path(raw_path: str) -> list[RawSegment]:
@@ -73,6 +113,8 @@ def split_path(raw_path: str) -> list[RawSegment]:
 class _ToSyntax(Transformer[Token, object]):
     """Parse tree → syntax nodes. Rules imported from literals.lark arrive namespaced."""
 
+    # -- resource path
+
     def identifier_segment(self, children: list[object]) -> IdentifierSegment:
         name = children[0]
         key = children[1] if len(children) > 1 else None
@@ -81,8 +123,8 @@ class _ToSyntax(Transformer[Token, object]):
             return IdentifierSegment(name, key if key.values else None, parentheses=True)
         return IdentifierSegment(name)
 
-    def dollar_segment(self, children: list[Token]) -> DollarSegment:
-        return DollarSegment(str(children[0]))
+    def dollar_segment(self, children: list[Any]) -> DollarSegment:
+        return DollarSegment(str(children[0]), children[1] if len(children) > 1 else None)
 
     def qualified_name(self, children: list[Token]) -> str:
         return ".".join(children)
@@ -99,12 +141,179 @@ class _ToSyntax(Transformer[Token, object]):
     def key_value_pair(self, children: list[object]) -> tuple[str, object]:
         return str(children[0]), children[1]
 
+    # -- expressions
+
+    def filter(self, children: list[Expr]) -> Expr:
+        return children[0]
+
+    def binary(self, children: list[Any]) -> BinaryExpr:
+        left, operator, right = children
+        return BinaryExpr(str(operator).lower(), left, right)
+
+    def unary(self, children: list[Any]) -> UnaryExpr:
+        operator, operand = children
+        return UnaryExpr(str(operator).lower(), operand)
+
+    def enum_literal(self, children: list[Token]) -> Literal:
+        return Literal("enum", str(children[0]))
+
+    def geo_literal(self, children: list[Token]) -> Literal:
+        return Literal("geo", str(children[0]))
+
+    def alias(self, children: list[Token]) -> Alias:
+        return Alias(str(children[0]))
+
+    def list_expr(self, children: list[Expr]) -> ListExpr:
+        return ListExpr(tuple(children))
+
+    def member_expr(self, children: list[MemberStep]) -> MemberExpr:
+        return MemberExpr(tuple(children))
+
+    def name_segment(self, children: list[Any]) -> NameStep:
+        return NameStep(children[0], children[1] if len(children) > 1 else None)
+
+    def arguments(self, children: list[Argument]) -> tuple[Argument, ...]:
+        return tuple(children)
+
+    def lambda_argument(self, children: list[Any]) -> LambdaArgument:
+        return LambdaArgument(str(children[0]), children[1])
+
+    def named_argument(self, children: list[Any]) -> NamedArgument:
+        return NamedArgument(str(children[0]), children[1])
+
+    def variable_segment(self, children: list[Token]) -> VariableStep:
+        return VariableStep(str(children[0]))
+
+    def count_segment(self, children: list[object]) -> CountStep:
+        return CountStep()
+
+    def json_array(self, children: list[Any]) -> JsonValue:
+        return JsonValue([_json(child) for child in children])
+
+    def json_object(self, children: list[tuple[str, Any]]) -> JsonValue:
+        return JsonValue({name: _json(value) for name, value in children})
+
+    def json_member(self, children: list[Any]) -> tuple[str, Any]:
+        return orjson.loads(str(children[0])), children[1]
+
+    # -- query options
+
+    def orderby(self, children: list[OrderByItem]) -> tuple[OrderByItem, ...]:
+        return tuple(children)
+
+    def orderby_item(self, children: list[Any]) -> OrderByItem:
+        descending = len(children) > 1 and str(children[1]).lower() == "desc"
+        return OrderByItem(children[0], descending)
+
+    def select(self, children: list[SelectItem]) -> tuple[SelectItem, ...]:
+        return tuple(children)
+
+    def select_all(self, children: list[object]) -> SelectItem:
+        return SelectItem(("*",))
+
+    def select_all_operations(self, children: list[Token]) -> SelectItem:
+        return SelectItem((str(children[0]),))
+
+    def select_item(self, children: list[Any]) -> SelectItem:
+        return SelectItem(children[0], children[1] if len(children) > 1 else None)
+
+    def select_path(self, children: list[str]) -> tuple[str, ...]:
+        return tuple(children)
+
+    def select_options(self, children: list[tuple[str, object]]) -> NestedOptions:
+        return _nested_options(children)
+
+    def expand(self, children: list[ExpandItem]) -> tuple[ExpandItem, ...]:
+        return tuple(children)
+
+    def expand_value(self, children: list[object]) -> ExpandItem:
+        return ExpandItem(("$value",))
+
+    def expand_item(self, children: list[Any]) -> ExpandItem:
+        options = children.pop() if children and isinstance(children[-1], NestedOptions) else NestedOptions()
+        ref = count = False
+        if children and children[-1] in (_REF, CountStep()):
+            ref, count = children[-1] is _REF, children[-1] == CountStep()
+            children.pop()
+        if not children or any(not isinstance(step, str) for step in children):
+            raise BadRequestError("In $expand, $ref and $count may only end a path", target="$expand")
+        return ExpandItem(tuple(children), ref=ref, count=count, options=options)
+
+    def star_segment(self, children: list[object]) -> str:
+        return "*"
+
+    def ref_segment(self, children: list[object]) -> object:
+        return _REF
+
+    def expand_options(self, children: list[tuple[str, object]]) -> NestedOptions:
+        return _nested_options(children)
+
+    def nested_filter(self, children: list[Any]) -> tuple[str, object]:
+        return "filter", children[1]
+
+    def nested_orderby(self, children: list[Any]) -> tuple[str, object]:
+        return "orderby", children[1]
+
+    def nested_select(self, children: list[Any]) -> tuple[str, object]:
+        return "select", children[1]
+
+    def nested_expand(self, children: list[Any]) -> tuple[str, object]:
+        return "expand", children[1]
+
+    def nested_top(self, children: list[Any]) -> tuple[str, object]:
+        return "top", int(children[1])
+
+    def nested_skip(self, children: list[Any]) -> tuple[str, object]:
+        return "skip", int(children[1])
+
+    def nested_count(self, children: list[Any]) -> tuple[str, object]:
+        return "count", str(children[1]).lower() == "true"
+
+    def nested_search(self, children: list[Any]) -> tuple[str, object]:
+        return "search", children[1]
+
+    def nested_compute(self, children: list[Any]) -> tuple[str, object]:
+        return "compute", children[1]
+
+    def nested_levels(self, children: list[Any]) -> tuple[str, object]:
+        return "levels", children[1]
+
+    def levels(self, children: list[Token]) -> int | str:
+        text = str(children[0])
+        return "max" if text.lower() == "max" else int(text)
+
+    def search(self, children: list[SearchExpr]) -> SearchExpr:
+        return children[0]
+
+    def search_or(self, children: list[Any]) -> SearchBinary:
+        return SearchBinary("OR", children[0], children[2])
+
+    def search_and(self, children: list[Any]) -> SearchBinary:
+        return SearchBinary("AND", children[0], children[-1])
+
+    def search_not(self, children: list[Any]) -> SearchNot:
+        return SearchNot(children[1])
+
+    def search_phrase(self, children: list[Token]) -> SearchTerm:
+        return SearchTerm(str(children[0])[1:-1], phrase=True)
+
+    def search_word(self, children: list[Token]) -> SearchTerm:
+        return SearchTerm(str(children[0]))
+
+    def compute(self, children: list[ComputeItem]) -> tuple[ComputeItem, ...]:
+        return tuple(children)
+
+    def compute_item(self, children: list[Any]) -> ComputeItem:
+        return ComputeItem(children[0], str(children[2]))
+
     def __default__(self, data: str, children: list[Token], meta: object) -> object:
         kind = data.rsplit("__", 1)[-1]
         if kind in _LITERAL_KINDS:
             return Literal(kind, str(children[0]))
-        return Tree(data, children)  # pragma: no cover - every rule is handled above
+        raise AssertionError(f"no syntax node for grammar rule {data}")  # pragma: no cover
 
+
+_REF = object()
 
 _LITERAL_KINDS = frozenset(
     {
@@ -124,26 +333,60 @@ _LITERAL_KINDS = frozenset(
 _TO_SYNTAX = _ToSyntax()
 
 
+def _json(value: object) -> object:
+    """A JSON value inside a URL as Python data."""
+    if isinstance(value, JsonValue):
+        return value.value
+    if isinstance(value, Literal):
+        if value.kind == "null":
+            return None
+        if value.kind == "boolean":
+            return value.text.lower() == "true"
+        return orjson.loads(value.text)
+    return orjson.loads(str(value))
+
+
+def _nested_options(pairs: list[tuple[str, object]]) -> NestedOptions:
+    values: dict[str, object] = {}
+    for name, value in pairs:
+        if name in values:
+            raise BadRequestError(f"The option ${name} appears twice in the same parentheses", target=f"${name}")
+        values[name] = value
+    return NestedOptions(**values)  # type: ignore[arg-type]
+
+
 def parse_segment(segment: RawSegment) -> Segment:
     """Parse one decoded path segment."""
-    tree = _parse(segment.text, "path_segment", segment.offset, "resource path")
-    result = _TO_SYNTAX.transform(tree)
+    result = parse(segment.text, "path_segment", where="resource path", offset=segment.offset, target=None)
     assert isinstance(result, IdentifierSegment | DollarSegment)
     return result
 
 
-def parse_literal(text: str, *, where: str) -> Literal:
+def parse_literal(text: str, *, where: str, target: str | None = None) -> Literal:
     """Parse a whole text as one primitive literal (a key-as-segment value, for example)."""
-    result = _TO_SYNTAX.transform(_parse(text, "primitive_literal", 0, where))
+    result = parse(text, "primitive_literal", where=where, target=target)
     assert isinstance(result, Literal)
     return result
 
 
-def _parse(text: str, start: str, offset: int, where: str) -> Tree[Token]:
+def parse(text: str, start: str, *, where: str, offset: int = 0, target: str | None = "") -> Any:
+    """Parse ``text`` with one of :data:`START_RULES` into syntax nodes.
+
+    ``where`` names the text in error messages (``$filter``); it is also the error
+    target unless ``target`` is given.
+
+    Raises:
+        BadRequestError: a syntax error, with its position and what was expected.
+    """
     try:
-        return _parser().parse(text, start=start)
+        tree = _parser().parse(text, start=start)
+        return _TO_SYNTAX.transform(tree)
     except UnexpectedInput as error:
-        raise BadRequestError(_describe(error, text, offset, where), code="SyntaxError") from None
+        raise BadRequestError(
+            _describe(error, text, offset, where), code="SyntaxError", target=where if target == "" else target
+        ) from None
+    except VisitError as error:
+        raise error.orig_exc from None
 
 
 def _describe(error: UnexpectedInput, text: str, offset: int, where: str) -> str:
@@ -181,4 +424,4 @@ def _expected(terminals: set[str] | frozenset[str] | list[str]) -> str:
     return " or ".join(sorted(names))
 
 
-__all__ = ["RawSegment", "parse_literal", "parse_segment", "split_path"]
+__all__ = ["START_RULES", "RawSegment", "parse", "parse_literal", "parse_segment", "split_path"]

@@ -7,6 +7,7 @@ identifier here; the binder decides it is an entity set.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Union
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,11 +44,223 @@ class IdentifierSegment:
 
 @dataclass(frozen=True, slots=True)
 class DollarSegment:
-    """A dollar-prefixed path segment: ``$metadata``, ``$count``, ``$value``, ``$ref`` ..."""
+    """A dollar-prefixed path segment: ``$metadata``, ``$count``, ``$crossjoin(A,B)`` ..."""
 
     name: str
+    arguments: tuple[Argument, ...] | None = None
 
 
 Segment = IdentifierSegment | DollarSegment
 
-__all__ = ["DollarSegment", "IdentifierSegment", "KeyPredicate", "Literal", "Segment"]
+
+# ---------------------------------------------------------------- expressions
+
+
+@dataclass(frozen=True, slots=True)
+class Alias:
+    """A parameter alias, ``@p``; its value comes from the query string."""
+
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class JsonValue:
+    """A JSON array or object written in the URL (ABNF arrayOrObject), as Python data."""
+
+    value: object
+
+
+@dataclass(frozen=True, slots=True)
+class ListExpr:
+    """``(1,2,3)``: the right operand of ``in``."""
+
+    items: tuple[Expr, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class BinaryExpr:
+    """``left operator right``; the operator in lower case (``eq``, ``and``, ``add`` ...)."""
+
+    operator: str
+    left: Expr
+    right: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class UnaryExpr:
+    """``not x`` or ``-x``."""
+
+    operator: str
+    operand: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class NamedArgument:
+    """``name=value`` inside parentheses: a function parameter or a key property."""
+
+    name: str
+    value: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class LambdaArgument:
+    """``o: predicate`` inside ``any(...)`` or ``all(...)``."""
+
+    variable: str
+    predicate: Expr
+
+
+Argument = Union["Expr", NamedArgument, LambdaArgument]
+
+
+@dataclass(frozen=True, slots=True)
+class NameStep:
+    """One step of a member path: a (qualified) name, with arguments if parentheses followed.
+
+    ``arguments`` is None without parentheses and ``()`` for empty ones, so
+    ``any()`` and ``any`` differ.
+    """
+
+    name: str
+    arguments: tuple[Argument, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class VariableStep:
+    """``$it``, ``$root`` or ``$this``."""
+
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class CountStep:
+    """``/$count`` in a member path."""
+
+
+MemberStep = NameStep | VariableStep | CountStep
+
+
+@dataclass(frozen=True, slots=True)
+class MemberExpr:
+    """A path: ``Name``, ``Category/CategoryName``, ``Orders/$count``, ``contains(Name,'x')``,
+    ``Orders/any(o:o/Freight gt 5)``. Method calls are one-step paths with arguments;
+    the binder tells properties, functions, casts and lambdas apart."""
+
+    steps: tuple[MemberStep, ...]
+
+
+Expr = Union[Literal, Alias, JsonValue, ListExpr, BinaryExpr, UnaryExpr, MemberExpr]
+
+
+# ---------------------------------------------------------------- query options
+
+
+@dataclass(frozen=True, slots=True)
+class OrderByItem:
+    expression: Expr
+    descending: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ComputeItem:
+    expression: Expr
+    alias: str
+
+
+@dataclass(frozen=True, slots=True)
+class SearchTerm:
+    """A search word, or a ``"phrase"`` (``phrase`` True)."""
+
+    text: str
+    phrase: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SearchNot:
+    operand: SearchExpr
+
+
+@dataclass(frozen=True, slots=True)
+class SearchBinary:
+    """``a AND b`` (also ``a b``) or ``a OR b``."""
+
+    operator: str
+    left: SearchExpr
+    right: SearchExpr
+
+
+SearchExpr = Union[SearchTerm, SearchNot, SearchBinary]
+
+
+@dataclass(frozen=True, slots=True)
+class NestedOptions:
+    """The options of a ``$select`` or ``$expand`` item, or of a whole request.
+
+    ``levels`` is an int or ``"max"``.
+    """
+
+    filter: Expr | None = None
+    orderby: tuple[OrderByItem, ...] | None = None
+    select: tuple[SelectItem, ...] | None = None
+    expand: tuple[ExpandItem, ...] | None = None
+    top: int | None = None
+    skip: int | None = None
+    count: bool | None = None
+    search: SearchExpr | None = None
+    compute: tuple[ComputeItem, ...] | None = None
+    levels: int | str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SelectItem:
+    """``Name``, ``Address/City``, ``NS.Type/Prop``, ``Emails($top=2)``; ``*`` is ``("*",)``
+    and ``NS.*`` (all operations of a schema) is ``("NS.*",)``."""
+
+    path: tuple[str, ...]
+    options: NestedOptions | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ExpandItem:
+    """``Orders($top=2)``, ``Category/$ref``, ``Orders/$count``, ``*``, ``$value``.
+
+    ``path`` holds names and ``*``; ``ref`` and ``count`` tell whether the path ended
+    with ``/$ref`` or ``/$count``.
+    """
+
+    path: tuple[str, ...]
+    ref: bool = False
+    count: bool = False
+    options: NestedOptions = NestedOptions()
+
+
+__all__ = [
+    "Alias",
+    "Argument",
+    "BinaryExpr",
+    "ComputeItem",
+    "CountStep",
+    "DollarSegment",
+    "ExpandItem",
+    "Expr",
+    "IdentifierSegment",
+    "JsonValue",
+    "KeyPredicate",
+    "LambdaArgument",
+    "ListExpr",
+    "Literal",
+    "MemberExpr",
+    "MemberStep",
+    "NameStep",
+    "NamedArgument",
+    "NestedOptions",
+    "OrderByItem",
+    "SearchBinary",
+    "SearchExpr",
+    "SearchNot",
+    "SearchTerm",
+    "Segment",
+    "SelectItem",
+    "UnaryExpr",
+    "VariableStep",
+]

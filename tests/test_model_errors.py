@@ -54,6 +54,11 @@ class NotMapped:
         (lambda s: s.add(Person, names={"name": "id"}), "Person: two attributes are both exposed as 'id'"),
         (lambda s: s.add(Person, exclude=["nope"]), "Person: exclude= names no mapped attribute: nope"),
         (lambda s: s.add(Person, exclude=["id"]), "Person.id is part of the key and cannot be excluded"),
+        (lambda s: s.add(Person, names={"nope": "Nope"}), "Person: names= names no mapped attribute: nope"),
+        (
+            lambda s: s.add(Person, name="People").add(Person, name="Staff", type_name="Employee"),
+            "Person is exposed twice with different type_name, exclude or names",
+        ),
         (lambda s: s.add(Person).add(Person), "two entity sets are both named 'Persons'"),
         (lambda s: s.add(Person, type_name="Container"), "two schema members (entity types and the container) are both named 'Container'"),
     ],
@@ -68,6 +73,12 @@ def test_unexpressible_models_fail_at_start_up(declare: object, message: str) ->
 def test_excluding_an_unsupported_column_makes_the_model_valid() -> None:
     service = ODataService("sqlite://").add(WithJson, exclude=["settings"])
     assert list(service.model.entity_sets["WithJsons"].entity_type.properties) == ["id"]
+
+
+def test_one_class_may_back_several_entity_sets() -> None:
+    service = ODataService("sqlite://").add(Person, name="People").add(Person, name="Staff")
+    sets = service.model.entity_sets
+    assert sets["People"].entity_type is sets["Staff"].entity_type
 
 
 def test_no_declaration_is_accepted_once_the_service_is_built() -> None:

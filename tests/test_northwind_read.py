@@ -94,7 +94,7 @@ async def test_navigation_collections(
 def _key(entity: dict[str, object]) -> object:
     if "OrderID" in entity and "ProductID" in entity and "Quantity" in entity:
         return entity["OrderID"], entity["ProductID"]
-    for name in ("ProductID", "OrderID", "EmployeeID", "TerritoryID", "CustomerTypeID", "CategoryID"):
+    for name in ("ProductID", "OrderID", "EmployeeID", "TerritoryID", "CustomerTypeID", "CategoryID", "CustomerID"):
         if name in entity:
             return entity[name]
     raise AssertionError(f"no key in {entity}")
@@ -199,3 +199,10 @@ async def test_order_details_sum_matches_the_source(northwind: httpx.AsyncClient
     details = (await northwind.get("Order_Details")).json()["value"]
     total = sum(d["UnitPrice"] * d["Quantity"] * (1 - d["Discount"]) for d in details)
     assert total == pytest.approx(1265793.0395, abs=0.01)
+
+
+@pytest.mark.parametrize("path", ["Order_Details", "Customers", "Categories(1)/Products", "Employees(1)/Territories"])
+async def test_collections_are_ordered_by_key(northwind: httpx.AsyncClient, path: str) -> None:
+    entities = (await northwind.get(path)).json()["value"]
+    keys = [_key(entity) for entity in entities]
+    assert keys == sorted(keys)

@@ -4,7 +4,7 @@ Class names are the OData entity type names of the Northwind service (except
 ``OrderDetail``, whose entity type is ``Order_Detail``); attribute and column
 names are its property names, relationship names its navigation property
 names. Column types carry the facets of the reference ``$metadata``:
-``String(n)`` → MaxLength n, ``Text``/``LargeBinary`` → MaxLength max,
+``String(n)`` → MaxLength n, ``Text``/``LargeBinary`` → no MaxLength,
 ``Numeric(19, 4)`` → Decimal(19, 4), ``REAL`` → Edm.Single and
 ``DateTime(timezone=True)`` → Edm.DateTimeOffset.
 """

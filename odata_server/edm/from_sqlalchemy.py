@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 import sqlalchemy as sa
 from sqlalchemy.exc import NoInspectionAvailable
 from sqlalchemy.orm import ColumnProperty, Mapper, RelationshipDirection, RelationshipProperty
+from sqlalchemy.sql import sqltypes
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from odata_server.edm.annotations import Annotation
@@ -95,6 +96,7 @@ def build_model(
     types_by_class: dict[type, tuple[EntityType, EntityStorage, EntitySetDeclaration]] = {}
     for declaration in declarations:
         if declaration.mapped_class in types_by_class:
+            _check_same_type(types_by_class[declaration.mapped_class][2], declaration)
             continue
         entity_type, storage = _entity_type(declaration, namespace)
         types_by_class[declaration.mapped_class] = (entity_type, storage, declaration)
@@ -182,9 +184,10 @@ def _entity_type(declaration: EntitySetDeclaration, namespace: str) -> tuple[Ent
     where = mapped_class.__qualname__
     _check_identifier(declaration.entity_type_name, f"entity type name of {where}")
     _check_identifier(declaration.entity_set_name, f"entity set name of {where}")
-    unknown = declaration.exclude - set(mapper.attrs.keys())
-    if unknown:
-        raise ModelError(f"{where}: exclude= names no mapped attribute: {', '.join(sorted(unknown))}")
+    for option, names in (("exclude", declaration.exclude), ("names", set(declaration.names))):
+        unknown = names - set(mapper.attrs.keys())
+        if unknown:
+            raise ModelError(f"{where}: {option}= names no mapped attribute: {', '.join(sorted(unknown))}")
 
     key_attributes = [mapper.get_property_by_column(column).key for column in mapper.primary_key]
     properties: dict[str, Property] = {}
@@ -243,7 +246,7 @@ def edm_type_of(sql_type: TypeEngine[object]) -> tuple[PrimitiveType, dict[str, 
         return PrimitiveType.BYTE, {}
     if isinstance(sql_type, SByte):
         return PrimitiveType.SBYTE, {}
-    if isinstance(sql_type, sa.Interval):  # a TypeDecorator over DateTime on most databases
+    if isinstance(sql_type, sqltypes._AbstractInterval):  # before TypeDecorator: Interval decorates DateTime
         return PrimitiveType.DURATION, {}
     if isinstance(sql_type, sa.PickleType):
         raise ModelError("PickleType holds arbitrary Python objects, which OData cannot describe; exclude it")
@@ -350,6 +353,19 @@ def _constraints(
             return ()
         constraints.append(ReferentialConstraint(local_name, remote_name))
     return tuple(constraints)
+
+
+def _check_same_type(first: EntitySetDeclaration, again: EntitySetDeclaration) -> None:
+    """A class exposed by several entity sets is one entity type: its options must agree."""
+    if (first.entity_type_name, first.exclude, dict(first.names)) != (
+        again.entity_type_name,
+        again.exclude,
+        dict(again.names),
+    ):
+        raise ModelError(
+            f"{again.mapped_class.__qualname__} is exposed twice with different type_name, exclude or "
+            "names; entity sets of one class share one entity type, so give them the same options"
+        )
 
 
 def _check_identifier(name: str, what: str) -> None:

@@ -55,13 +55,17 @@ def dispatch(kind: ResourceKind, method: str) -> Operation:
     if method in reads:
         return _READS[kind]
     if method in _WRITES[kind]:
-        what = "$batch requests" if kind is ResourceKind.BATCH else f"{method} on a {kind.value}"
-        raise FeatureNotImplementedError(f"{what} is not supported yet", code="NotImplemented")
+        what = "$batch" if kind is ResourceKind.BATCH else f"{method} of {_article(kind)} {kind.value}"
+        raise FeatureNotImplementedError(f"{what} is not supported yet")
     allowed = sorted(reads | _WRITES[kind])
     raise MethodNotAllowedError(
-        f"{method} is not allowed on a {kind.value}; allowed: {', '.join(allowed)}",
+        f"{method} is not allowed on {_article(kind)} {kind.value}; allowed: {', '.join(allowed)}",
         headers={"Allow": ", ".join(allowed)},
     )
+
+
+def _article(kind: ResourceKind) -> str:
+    return "an" if kind.value[0] in "aeiou" else "a"
 
 
 __all__ = ["Operation", "dispatch"]

@@ -65,12 +65,17 @@ def _from(walk: _Walk, *columns: sa.ColumnElement[object]) -> sa.Select[tuple[ob
 
 
 def select_entities(
-    segments: Sequence[PathSegment], storage: Storage, properties: Sequence[Property]
+    segments: Sequence[PathSegment],
+    storage: Storage,
+    properties: Sequence[Property],
+    *,
+    order_by: Sequence[Property] = (),
 ) -> sa.Select[tuple[object, ...]]:
-    """SELECT ``properties`` of the entities that ``segments`` address."""
+    """SELECT ``properties`` of the entities that ``segments`` address, ordered by ``order_by``."""
     walk = _walk(segments, storage)
     columns = [getattr(walk.target, walk.target_storage.columns[prop.name]) for prop in properties]
-    return _from(walk, *columns)
+    order = [getattr(walk.target, walk.target_storage.columns[prop.name]) for prop in order_by]
+    return _from(walk, *columns).order_by(*order)
 
 
 def count_entities(segments: Sequence[PathSegment], storage: Storage) -> sa.Select[tuple[int]]:

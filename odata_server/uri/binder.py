@@ -184,13 +184,13 @@ class _PathBinder:
         """The key of ``(...)``: one value for a single key, name=value pairs for any key."""
         key_properties = entity_type.key_properties
         if predicate is None:
-            raise BadRequestError(f"{where}() has no key value; write {_key_example(entity_type)}", target=where)
+            raise BadRequestError(f"{where}() has no key value; write {_key_example(entity_type, where)}", target=where)
         names = [name for name, _ in predicate.values]
         if names == [None]:
             if len(key_properties) != 1:
                 raise BadRequestError(
                     f"{entity_type.name} has a key of {len(key_properties)} properties; "
-                    f"name each of them: {_key_example(entity_type)}",
+                    f"name each of them: {_key_example(entity_type, where)}",
                     target=where,
                 )
             prop = key_properties[0]
@@ -199,7 +199,7 @@ class _PathBinder:
         if len(given) != len(names) or set(given) != set(entity_type.key):
             raise BadRequestError(
                 f"The key of {entity_type.name} is ({', '.join(entity_type.key)}), "
-                f"but the URL gives ({', '.join(str(n) for n in names)}); write {_key_example(entity_type)}",
+                f"but the URL gives ({', '.join(str(n) for n in names)}); write {_key_example(entity_type, where)}",
                 target=where,
             )
         return KeySegment(
@@ -238,8 +238,8 @@ def _key_as_segment_value(edm_type: PrimitiveType, raw: RawSegment, name: str) -
     return _key_value(edm_type, parse_literal(raw.text, where=f"key segment {raw.text!r}", target=name), name)
 
 
-def _key_example(entity_type: EntityType) -> str:
-    return f"{entity_type.name}({','.join(f'{name}=...' for name in entity_type.key)})"
+def _key_example(entity_type: EntityType, where: str) -> str:
+    return f"{where}({','.join(f'{name}=...' for name in entity_type.key)})"
 
 
 def _suggestion(name: str, candidates: Iterable[str]) -> str:

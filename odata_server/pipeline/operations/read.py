@@ -49,7 +49,9 @@ async def read_collection(ctx: RequestContext) -> ODataResponse:
     properties = tuple(entity_set.entity_type.properties.values())
     writer = EntityWriter(entity_set, properties, negotiated, ctx.request.service_root)
     document_context = context(negotiated, ctx.request.service_root, collection_fragment(entity_set))
-    statement = select_entities(ctx.path.entity_segments, ctx.service.storage, properties)
+    # Ordered by key, so that a collection reads the same every time (and pages cleanly).
+    keys = entity_set.entity_type.key_properties
+    statement = select_entities(ctx.path.entity_segments, ctx.service.storage, properties, order_by=keys)
     body = await _rows_body(ctx, statement, lambda batches: collection_document(document_context, writer, batches))
     return _json_response(negotiated, body)
 
@@ -62,7 +64,7 @@ async def read_references(ctx: RequestContext) -> ODataResponse:
     keys = entity_set.entity_type.key_properties
     writer = _ReferenceWriter(EntityWriter(entity_set, keys, negotiated, ctx.request.service_root))
     document_context = context(negotiated, ctx.request.service_root, ENTITY_REFERENCES_FRAGMENT)
-    statement = select_entities(ctx.path.entity_segments, ctx.service.storage, keys)
+    statement = select_entities(ctx.path.entity_segments, ctx.service.storage, keys, order_by=keys)
     body = await _rows_body(ctx, statement, lambda batches: collection_document(document_context, writer, batches))  # type: ignore[arg-type]
     return _json_response(negotiated, body)
 

@@ -31,7 +31,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from odata_server import ODataService, async_engine  # noqa: E402
+from odata_server import ODataService, ServiceConfig, async_engine  # noqa: E402
 
 
 class Base(DeclarativeBase):
@@ -63,7 +63,7 @@ def create_database(path: Path, rows: int) -> None:
 
 
 async def serve_with_odata(path: Path) -> int:
-    service = ODataService(f"sqlite:///{path}").add(Reading)
+    service = ODataService(f"sqlite:///{path}", config=ServiceConfig(max_page_size=10**9)).add(Reading)
     app = service.asgi()
     received = 0
 

@@ -22,10 +22,19 @@ class ServiceConfig:
             with the size of the result.
         max_url_length: the longest request URL (path and query) accepted; longer
             ones get ``414 URI Too Long``.
+        max_page_size: the most entities in one response; a longer collection is
+            paged with ``@nextLink`` (server-driven paging). A client may ask for less
+            with ``Prefer: odata.maxpagesize``.
+        max_top: the largest ``$top`` accepted; a larger one is a 400.
+        max_expression_nodes: the most operators, operands and function calls one
+            expression (``$filter``, ``$orderby`` item) may have.
     """
 
     stream_batch_rows: int = 500
     max_url_length: int = 8192
+    max_page_size: int = 1000
+    max_top: int = 1_000_000
+    max_expression_nodes: int = 500
 
     def __post_init__(self) -> None:
         for setting in fields(self):

@@ -26,6 +26,7 @@ from odata_server.http.asgi import ODataApp
 from odata_server.pipeline.context import ServiceParts
 from odata_server.pipeline.handler import ODataHandler
 from odata_server.pipeline.versions import SUPPORTED_VERSIONS
+from odata_server.query.sql_functions import use_utc_sessions
 
 #: The async driver used when a database URL names none.
 _ASYNC_DRIVERS = {"sqlite": "aiosqlite", "postgresql": "asyncpg"}
@@ -68,6 +69,7 @@ class ODataService:
     ) -> None:
         self._owns_engine = isinstance(engine, str)
         self.engine = async_engine(engine) if isinstance(engine, str) else engine
+        use_utc_sessions(self.engine)
         self.namespace = namespace
         self.container_name = container_name
         self.config = config or ServiceConfig.from_env()

@@ -24,6 +24,19 @@ NORTHWIND_CSV = SHARED / "northwind"
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 
+async def read_all(client: httpx.AsyncClient, path: str, **kwargs: object) -> list[dict[str, object]]:
+    """Every entity of a collection, following ``@nextLink`` from page to page."""
+    entities: list[dict[str, object]] = []
+    url: str | None = path
+    while url is not None:
+        response = await client.get(url, **kwargs)  # type: ignore[arg-type]
+        assert response.status_code == 200, response.text
+        body = response.json()
+        entities.extend(body["value"])
+        url = body.get("@nextLink") or body.get("@odata.nextLink")
+    return entities
+
+
 def require_service(reason: str) -> None:
     """Skip the test for a missing service, or fail it under CI."""
     if os.environ.get("CI") == "true":

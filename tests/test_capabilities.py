@@ -18,6 +18,7 @@ PROBES: dict[str, tuple[str, str, dict[str, str]]] = {
     "Capabilities.SearchRestrictions": ("GET", "Products?$search=Chai", {}),
     "Capabilities.ExpandRestrictions": ("GET", "Products?$expand=Category", {}),
     "Capabilities.SelectSupport": ("GET", "Products?$select=ProductName", {}),
+    "Capabilities.CountRestrictions": ("GET", "Products?$count=true", {}),
     "Capabilities.TopSupported": ("GET", "Products?$top=1", {}),
     "Capabilities.SkipSupported": ("GET", "Products?$skip=1", {}),
     "Capabilities.KeyAsSegmentSupported": ("GET", "Products/1", {}),

@@ -7,6 +7,8 @@ import base64
 import httpx
 import pytest
 
+from tests.conftest import read_all
+
 ROOT = "http://testserver/odata/"
 V40 = {"OData-MaxVersion": "4.0"}
 
@@ -81,8 +83,8 @@ async def test_full_metadata_has_all_control_information(
 
 
 async def test_full_metadata_in_collections_ids_every_entity(sqlite_northwind: httpx.AsyncClient) -> None:
-    body = (await sqlite_northwind.get("Order_Details?$format=application/json;odata.metadata=full")).json()
-    ids = [entity["@id"] for entity in body["value"]]
+    entities = await read_all(sqlite_northwind, "Order_Details?$format=application/json;odata.metadata=full")
+    ids = [entity["@id"] for entity in entities]
     assert len(ids) == len(set(ids)) == 2155
     assert f"{ROOT}Order_Details(OrderID=10248,ProductID=11)" in ids
 

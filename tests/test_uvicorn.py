@@ -28,7 +28,12 @@ def _free_port() -> int:
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = _free_port()
     workdir = tmp_path_factory.mktemp("uvicorn")
-    env = {**os.environ, "NORTHWIND_CSV_DIR": str(NORTHWIND_CSV), "PYTHONPATH": str(PROJECT)}
+    env = {
+        **os.environ,
+        "NORTHWIND_CSV_DIR": str(NORTHWIND_CSV),
+        "PYTHONPATH": str(PROJECT),
+        "ODATA_MAX_PAGE_SIZE": "5000",  # one page for the whole of Order_Details
+    }
     env.pop("DATABASE_URL", None)  # the default: a SQLite file in the working directory
     log = workdir / "uvicorn.log"
     with log.open("wb") as output:

@@ -15,13 +15,14 @@ ENTITY_SET_CAPABILITIES: tuple[Annotation, ...] = (
     Annotation("Capabilities.InsertRestrictions", Record.of({"Insertable": False})),
     Annotation("Capabilities.UpdateRestrictions", Record.of({"Updatable": False})),
     Annotation("Capabilities.DeleteRestrictions", Record.of({"Deletable": False})),
-    Annotation("Capabilities.FilterRestrictions", Record.of({"Filterable": False})),
-    Annotation("Capabilities.SortRestrictions", Record.of({"Sortable": False})),
+    Annotation("Capabilities.FilterRestrictions", Record.of({"Filterable": True})),
+    Annotation("Capabilities.SortRestrictions", Record.of({"Sortable": True})),
     Annotation("Capabilities.SearchRestrictions", Record.of({"Searchable": False})),
     Annotation("Capabilities.ExpandRestrictions", Record.of({"Expandable": False})),
     Annotation("Capabilities.SelectSupport", Record.of({"Supported": False})),
-    Annotation("Capabilities.TopSupported", False),
-    Annotation("Capabilities.SkipSupported", False),
+    Annotation("Capabilities.CountRestrictions", Record.of({"Countable": True})),
+    Annotation("Capabilities.TopSupported", True),
+    Annotation("Capabilities.SkipSupported", True),
 )
 
 #: Annotations on the entity container.

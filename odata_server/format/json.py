@@ -8,8 +8,8 @@ byte chunks, one chunk per batch of rows, so the body is streamed.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, AsyncIterator, Sequence
-from typing import Any
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Sequence
+from typing import Any, Protocol
 
 from odata_server.edm.model import EntitySet, Property
 from odata_server.edm.types import PrimitiveType
@@ -116,17 +116,29 @@ class EntityWriter:
         return dumps([self.entity(row) for row in rows])[1:-1]
 
 
+class BatchEncoder(Protocol):
+    def encode(self, rows: Sequence[Row]) -> bytes: ...
+
+
 async def collection_document(
-    context: dict[str, Any], writer: EntityWriter, batches: AsyncIterable[Sequence[Row]]
+    head: dict[str, Any],
+    writer: BatchEncoder,
+    batches: AsyncIterable[Sequence[Row]],
+    tail: Callable[[], dict[str, Any]] | None = None,
 ) -> AsyncIterator[bytes]:
-    """``{"@odata.context": ..., "value": [...]}``, one chunk per batch of rows."""
-    yield dumps(context)[:-1] + (b',"value":[' if context else b'"value":[')
+    """``{head..., "value": [...], tail...}``, one chunk per batch of rows.
+
+    ``head`` holds what comes before the entities (context, count); ``tail`` is
+    called once they are all written, for what only the end can tell (nextLink).
+    """
+    yield dumps(head)[:-1] + (b',"value":[' if head else b'"value":[')
     separator = b""
     async for rows in batches:
         if rows:
             yield separator + writer.encode(rows)
             separator = b","
-    yield b"]}"
+    members = tail() if tail is not None else {}
+    yield b"]" + (b"," + dumps(members)[1:-1] if members else b"") + b"}"
 
 
 def entity_document(context: dict[str, Any], writer: EntityWriter, row: Row) -> bytes:
@@ -134,4 +146,4 @@ def entity_document(context: dict[str, Any], writer: EntityWriter, row: Row) -> 
     return dumps({**context, **writer.entity(row)})
 
 
-__all__ = ["EntityWriter", "Row", "canonical_key", "collection_document", "entity_document"]
+__all__ = ["BatchEncoder", "EntityWriter", "Row", "canonical_key", "collection_document", "entity_document"]

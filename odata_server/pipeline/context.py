@@ -12,7 +12,7 @@ from odata_server.edm.model import Model
 from odata_server.edm.storage import Storage
 from odata_server.format.negotiation import Negotiated, Representation, negotiate
 from odata_server.messages import ODataRequest
-from odata_server.uri.options import QueryOptions
+from odata_server.uri.options import BoundOptions, QueryOptions, bind_options
 from odata_server.uri.path import ODataPath
 
 
@@ -46,6 +46,22 @@ class RequestContext:
     path: ODataPath
     options: QueryOptions
     version: str
+
+    def collection_options(self) -> BoundOptions:
+        """The query options that shape the addressed collection, bound to its entity type."""
+        assert self.path.entity_set is not None
+        config = self.service.config
+        return bind_options(
+            self.options,
+            self.service.model,
+            self.path.entity_set.entity_type,
+            max_top=config.max_top,
+            max_expression_nodes=config.max_expression_nodes,
+        )
+
+    @property
+    def dialect(self) -> str:
+        return self.service.engine.dialect.name
 
     def negotiate(self, *offered: Representation) -> Negotiated:
         return negotiate(

@@ -17,7 +17,8 @@ from odata_server.pipeline.context import RequestContext, ServiceParts
 from odata_server.pipeline.dispatch import dispatch
 from odata_server.pipeline.versions import response_version
 from odata_server.uri.binder import bind_path
-from odata_server.uri.options import parse_query, refuse_unsupported
+from odata_server.uri.options import parse_query, refuse_misplaced, refuse_unsupported
+from odata_server.uri.path import ResourceKind
 
 logger = logging.getLogger("odata_server")
 
@@ -29,6 +30,9 @@ def error_response(error: ODataError) -> ODataResponse:
     # JSON Format §21: the response names the language of the messages.
     headers = {"Content-Type": "application/json", "Content-Language": "en", **error.headers}
     return ODataResponse(error.status, headers, error_document(error))
+
+
+_COLLECTIONS = frozenset({ResourceKind.COLLECTION, ResourceKind.REFERENCE_COLLECTION, ResourceKind.COUNT})
 
 
 class ODataHandler:
@@ -60,6 +64,7 @@ class ODataHandler:
         path = bind_path(request.path, self.service.model)
         operation = dispatch(path.kind, request.method)
         refuse_unsupported(options)
+        refuse_misplaced(options, collection=path.kind in _COLLECTIONS)
         return await operation(RequestContext(request, self.service, path, options, version))
 
 

@@ -1,91 +1,170 @@
-"""Resource path → SQLAlchemy select.
+"""Resource path and query options → SQLAlchemy selects, applied in the order the spec gives.
 
 A path such as ``Customers('ALFKI')/Orders(10643)/Order_Details`` becomes one
 SELECT: the addressed entity type's columns, joined back along each navigation
 property to the entity set the path starts from, filtered by each key on the way.
-Rows come back as plain tuples (no ORM objects), in the order of the properties
-asked for. Every value from the URL is a bound parameter.
+For a collection, the options follow (after AspNetCoreOData's
+``ODataQueryOptions.ApplyTo``): ``$filter``, then ``$count`` (of the filtered
+collection), ``$orderby`` made total with the key, the ``$skiptoken`` of a next
+page, ``$skip``, and ``$top`` within the page size. Rows come back as plain tuples
+(no ORM objects) in the order of the properties asked for, followed by the sort
+values. Every value from the URL is a bound parameter.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
-from sqlalchemy.orm.util import AliasedClass
 
-from odata_server.edm.model import Property
+from odata_server.edm.model import EntityType, Model, Property
 from odata_server.edm.storage import EntityStorage, Storage
+from odata_server.query.expressions import Entity, ExpressionCompiler, RangeVariable
+from odata_server.query.paging import SkipToken, SortKey, after, order_by
+from odata_server.uri.options import BoundOptions
 from odata_server.uri.path import EntitySetSegment, KeySegment, NavigationSegment, PathSegment
+
+Select = sa.Select[Any]
+
+
+class EntityQuery:
+    """The FROM clause and WHERE conditions that reach the entities a path addresses."""
+
+    def __init__(self, segments: Sequence[PathSegment], storage: Storage) -> None:
+        first = segments[0]
+        assert isinstance(first, EntitySetSegment)
+        current_storage = storage[first.entity_set.entity_type.qualified_name]
+        self.root: type = current_storage.mapped_class
+        current: Entity = self.root
+        self.joins: list[Any] = []
+        self.conditions: list[sa.ColumnElement[bool]] = []
+        for segment in segments[1:]:
+            if isinstance(segment, KeySegment):
+                self.conditions.extend(
+                    getattr(current, current_storage.columns[prop.name]) == value for prop, value in segment.values
+                )
+            elif isinstance(segment, NavigationSegment):
+                relationship = getattr(current, current_storage.relationships[segment.navigation.name])
+                current_storage = storage[segment.navigation.target_type]
+                # Aliased, so that a navigation back to a type already in the FROM clause
+                # (Employees(1)/Employee1) joins a second copy of its table.
+                current = aliased(current_storage.mapped_class)
+                self.joins.append(relationship.of_type(current))
+            else:  # pragma: no cover - callers pass entity segments only
+                raise TypeError(f"not an entity segment: {segment!r}")
+        self.target = current
+        self.target_storage: EntityStorage = current_storage
+
+    def column(self, prop: Property) -> sa.ColumnElement[Any]:
+        return getattr(self.target, self.target_storage.columns[prop.name])  # type: ignore[no-any-return]
+
+    def select(self, *columns: sa.ColumnElement[Any]) -> Select:
+        statement = sa.select(*columns).select_from(self.root)
+        for join in self.joins:
+            statement = statement.join(join)
+        return statement.where(*self.conditions)
+
+
+def select_entities(segments: Sequence[PathSegment], storage: Storage, properties: Sequence[Property]) -> Select:
+    """SELECT ``properties`` of the entities that ``segments`` address."""
+    query = EntityQuery(segments, storage)
+    return query.select(*(query.column(prop) for prop in properties))
+
+
+def entities_exist(segments: Sequence[PathSegment], storage: Storage) -> Select:
+    """SELECT whether any entity is addressed by ``segments``."""
+    return sa.select(sa.exists(EntityQuery(segments, storage).select(sa.literal(1))))
 
 
 @dataclass(frozen=True, slots=True)
-class _Walk:
-    """The FROM clause and WHERE conditions that reach the last entity of a path."""
+class CollectionPlan:
+    """The statements for one page of a collection.
 
-    root: type
-    target: type | AliasedClass[object]
-    target_storage: EntityStorage
-    joins: tuple[object, ...]
-    conditions: tuple[sa.ColumnElement[bool], ...]
+    Attributes:
+        statement: the page: the properties, then one column per sort key; it asks
+            for one row more than ``page_size`` to tell whether another page follows.
+        count: the number of entities matching ``$filter``, when ``$count=true``.
+        sort_keys: the total ordering, to write the next ``$skiptoken``.
+        page_size: the most rows this response holds.
+        sent_before: entities sent by the previous pages.
+        last_page: True when ``$top`` ends the collection within this page.
+    """
 
-
-def _walk(segments: Sequence[PathSegment], storage: Storage) -> _Walk:
-    first = segments[0]
-    assert isinstance(first, EntitySetSegment)
-    current_storage = storage[first.entity_set.entity_type.qualified_name]
-    root: type = current_storage.mapped_class
-    current: type | AliasedClass[object] = root
-    joins: list[object] = []
-    conditions: list[sa.ColumnElement[bool]] = []
-    for segment in segments[1:]:
-        if isinstance(segment, KeySegment):
-            conditions.extend(
-                getattr(current, current_storage.columns[prop.name]) == value for prop, value in segment.values
-            )
-        elif isinstance(segment, NavigationSegment):
-            relationship = getattr(current, current_storage.relationships[segment.navigation.name])
-            current_storage = storage[segment.navigation.target_type]
-            # Aliased, so that a navigation back to a type already in the FROM clause
-            # (Employees(1)/Employee1) joins a second copy of its table.
-            current = aliased(current_storage.mapped_class)
-            joins.append(relationship.of_type(current))
-        else:  # pragma: no cover - callers pass entity segments only
-            raise TypeError(f"not an entity segment: {segment!r}")
-    return _Walk(root, current, current_storage, tuple(joins), tuple(conditions))
+    statement: Select
+    count: Select | None
+    sort_keys: tuple[SortKey, ...]
+    page_size: int
+    sent_before: int
+    last_page: bool
 
 
-def _from(walk: _Walk, *columns: sa.ColumnElement[object]) -> sa.Select[tuple[object, ...]]:
-    statement = sa.select(*columns).select_from(walk.root)
-    for join in walk.joins:
-        statement = statement.join(join)  # type: ignore[arg-type]
-    return statement.where(*walk.conditions)
+def _compiler(query: EntityQuery, model: Model, storage: Storage, entity_type: EntityType, dialect: str) -> ExpressionCompiler:
+    return ExpressionCompiler(model, storage, RangeVariable(query.target, entity_type, query.target_storage), dialect)
 
 
-def select_entities(
+def plan_count(
     segments: Sequence[PathSegment],
-    storage: Storage,
-    properties: Sequence[Property],
     *,
-    order_by: Sequence[Property] = (),
-) -> sa.Select[tuple[object, ...]]:
-    """SELECT ``properties`` of the entities that ``segments`` address, ordered by ``order_by``."""
-    walk = _walk(segments, storage)
-    columns = [getattr(walk.target, walk.target_storage.columns[prop.name]) for prop in properties]
-    order = [getattr(walk.target, walk.target_storage.columns[prop.name]) for prop in order_by]
-    return _from(walk, *columns).order_by(*order)
+    model: Model,
+    storage: Storage,
+    entity_type: EntityType,
+    options: BoundOptions,
+    dialect: str,
+) -> Select:
+    """SELECT the number of entities ``segments`` address that match ``$filter``."""
+    query = EntityQuery(segments, storage)
+    statement = query.select(sa.func.count())
+    if options.filter is not None:
+        statement = statement.where(_compiler(query, model, storage, entity_type, dialect).condition(options.filter))
+    return statement
 
 
-def count_entities(segments: Sequence[PathSegment], storage: Storage) -> sa.Select[tuple[int]]:
-    """SELECT the number of entities that ``segments`` address."""
-    return _from(_walk(segments, storage), sa.func.count())  # type: ignore[return-value]
+def plan_collection(
+    segments: Sequence[PathSegment],
+    *,
+    model: Model,
+    storage: Storage,
+    entity_type: EntityType,
+    properties: Sequence[Property],
+    options: BoundOptions,
+    max_page_size: int,
+    dialect: str,
+) -> CollectionPlan:
+    """The page of the collection ``segments`` address, shaped by ``options``."""
+    query = EntityQuery(segments, storage)
+    compiler = _compiler(query, model, storage, entity_type, dialect)
+    conditions = [compiler.condition(options.filter)] if options.filter is not None else []
+    count = None
+    if options.count:
+        count = query.select(sa.func.count()).where(*conditions)
+
+    sort_keys = tuple(
+        SortKey(compiler.compile(item.expression), item.descending, item.expression.type.primitive)  # type: ignore[arg-type]
+        for item in options.orderby
+    ) + tuple(SortKey(query.column(prop), False, prop.type) for prop in entity_type.key_properties)
+
+    statement = query.select(
+        *(query.column(prop) for prop in properties),
+        *(key.expression.label(f"sort_{index}") for index, key in enumerate(sort_keys)),
+    ).where(*conditions)
+    statement = statement.order_by(*order_by(sort_keys))
+
+    sent_before = 0
+    if options.skiptoken is not None:
+        token = SkipToken.decode(options.skiptoken, sort_keys)
+        sent_before = token.sent
+        statement = statement.where(after(sort_keys, token.values))
+    elif options.skip:
+        statement = statement.offset(options.skip)
+
+    remaining = None if options.top is None else max(options.top - sent_before, 0)
+    page_size = max_page_size if remaining is None else min(max_page_size, remaining)
+    last_page = remaining is not None and remaining <= max_page_size
+    statement = statement.limit(page_size if last_page else page_size + 1)
+    return CollectionPlan(statement, count, sort_keys, page_size, sent_before, last_page)
 
 
-def entities_exist(segments: Sequence[PathSegment], storage: Storage) -> sa.Select[tuple[bool]]:
-    """SELECT whether any entity is addressed by ``segments``."""
-    return sa.select(sa.exists(_from(_walk(segments, storage), sa.literal(1))))  # type: ignore[return-value]
-
-
-__all__ = ["count_entities", "entities_exist", "select_entities"]
+__all__ = ["CollectionPlan", "EntityQuery", "entities_exist", "plan_collection", "plan_count", "select_entities"]

@@ -73,6 +73,15 @@ class PropertyAccess:
 
 
 @dataclass(frozen=True, slots=True)
+class EntityAccess:
+    """A single-valued navigation path as a whole entity: only compared with ``null``."""
+
+    variable: str
+    navigation: tuple[NavigationProperty, ...]
+    type: ExprType
+
+
+@dataclass(frozen=True, slots=True)
 class CollectionCount:
     """``Orders/$count``: the number of entities of a collection-valued navigation path."""
 
@@ -149,6 +158,7 @@ class Case:
 Node = Union[
     Constant,
     PropertyAccess,
+    EntityAccess,
     CollectionCount,
     Lambda,
     BinaryOperation,
@@ -167,6 +177,7 @@ __all__ = [
     "Cast",
     "CollectionCount",
     "Constant",
+    "EntityAccess",
     "ExprType",
     "FunctionCall",
     "InList",

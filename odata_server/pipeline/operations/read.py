@@ -8,12 +8,14 @@ body iterator, so memory does not grow with the size of the result.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
+from urllib.parse import unquote
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from odata_server.edm.model import Property
 from odata_server.edm.types import PrimitiveType
 from odata_server.errors import NotFoundError
 from odata_server.format.context_url import (
@@ -24,12 +26,14 @@ from odata_server.format.context_url import (
     entity_fragment,
     property_fragment,
 )
-from odata_server.format.json import EntityWriter, Row, collection_document, entity_document
+from odata_server.format.json import BatchEncoder, EntityWriter, Row, collection_document, entity_document
 from odata_server.format.negotiation import Negotiated, Representation, json_content_type
 from odata_server.format.values import dumps, json_converter, raw_text
 from odata_server.messages import ODataResponse
 from odata_server.pipeline.context import RequestContext
-from odata_server.query.plan import count_entities, entities_exist, select_entities
+from odata_server.pipeline.prefer import max_page_size
+from odata_server.query.paging import SkipToken
+from odata_server.query.plan import entities_exist, plan_collection, plan_count, select_entities
 from odata_server.uri.path import NavigationSegment
 
 Document = Callable[[AsyncIterable[Sequence[Row]]], AsyncIterator[bytes]]
@@ -42,18 +46,13 @@ def _json_response(negotiated: Negotiated, body: bytes | AsyncIterator[bytes]) -
 
 
 async def read_collection(ctx: RequestContext) -> ODataResponse:
-    """``GET Products``, ``GET Categories(1)/Products``."""
+    """``GET Products``, ``GET Categories(1)/Products?$filter=...&$orderby=...``."""
     negotiated = ctx.negotiate(Representation.JSON)
     entity_set = ctx.path.entity_set
     assert entity_set is not None
     properties = tuple(entity_set.entity_type.properties.values())
     writer = EntityWriter(entity_set, properties, negotiated, ctx.request.service_root)
-    document_context = context(negotiated, ctx.request.service_root, collection_fragment(entity_set))
-    # Ordered by key, so that a collection reads the same every time (and pages cleanly).
-    keys = entity_set.entity_type.key_properties
-    statement = select_entities(ctx.path.entity_segments, ctx.service.storage, properties, order_by=keys)
-    body = await _rows_body(ctx, statement, lambda batches: collection_document(document_context, writer, batches))
-    return _json_response(negotiated, body)
+    return await _collection(ctx, negotiated, properties, writer, collection_fragment(entity_set))
 
 
 async def read_references(ctx: RequestContext) -> ODataResponse:
@@ -63,14 +62,95 @@ async def read_references(ctx: RequestContext) -> ODataResponse:
     assert entity_set is not None
     keys = entity_set.entity_type.key_properties
     writer = _ReferenceWriter(EntityWriter(entity_set, keys, negotiated, ctx.request.service_root))
-    document_context = context(negotiated, ctx.request.service_root, ENTITY_REFERENCES_FRAGMENT)
-    statement = select_entities(ctx.path.entity_segments, ctx.service.storage, keys, order_by=keys)
-    body = await _rows_body(ctx, statement, lambda batches: collection_document(document_context, writer, batches))  # type: ignore[arg-type]
-    return _json_response(negotiated, body)
+    return await _collection(ctx, negotiated, keys, writer, ENTITY_REFERENCES_FRAGMENT)
+
+
+async def _collection(
+    ctx: RequestContext,
+    negotiated: Negotiated,
+    properties: Sequence[Property],
+    writer: BatchEncoder,
+    fragment: str,
+) -> ODataResponse:
+    """One page of a collection, with ``@count`` and ``@nextLink`` as asked and needed."""
+    entity_set = ctx.path.entity_set
+    assert entity_set is not None
+    options = ctx.collection_options()
+    config = ctx.service.config
+    preferred, preference_applied = max_page_size(ctx.request)
+    plan = plan_collection(
+        ctx.path.entity_segments,
+        model=ctx.service.model,
+        storage=ctx.service.storage,
+        entity_type=entity_set.entity_type,
+        properties=properties,
+        options=options,
+        max_page_size=min(preferred or config.max_page_size, config.max_page_size),
+        dialect=ctx.dialect,
+    )
+    head = context(negotiated, ctx.request.service_root, fragment)
+    page = _Page(plan.page_size)
+
+    async def count(connection: AsyncConnection) -> None:
+        if plan.count is not None:
+            total = await connection.scalar(plan.count)
+            head[negotiated.control("count")] = str(total) if negotiated.ieee754_compatible else total
+
+    def tail() -> dict[str, Any]:
+        if not page.more or plan.last_page:
+            return {}
+        values = page.last[len(properties) :]  # type: ignore[index]
+        token = SkipToken(tuple(values), plan.sent_before + page.sent).encode(plan.sort_keys)
+        return {negotiated.control("nextLink"): _next_link(ctx, token)}
+
+    body = await _rows_body(
+        ctx, plan.statement, lambda batches: collection_document(head, writer, page.cut(batches), tail), count
+    )
+    headers = {"Content-Type": json_content_type(negotiated)}
+    if preference_applied is not None:
+        headers["Preference-Applied"] = preference_applied
+    return ODataResponse(200, headers, body)
+
+
+class _Page:
+    """Passes on at most ``size`` rows, noting whether more came and the last one sent."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.sent = 0
+        self.more = False
+        self.last: Row | None = None
+
+    async def cut(self, batches: AsyncIterable[Sequence[Row]]) -> AsyncIterator[Sequence[Row]]:
+        async for rows in batches:
+            room = self.size - self.sent
+            if len(rows) > room:
+                self.more = True
+                rows = rows[:room]
+            if rows:
+                self.sent += len(rows)
+                self.last = rows[-1]
+                yield rows
+            if self.more:
+                return
+
+
+_PAGING_OPTIONS = frozenset({"skiptoken", "skip"})
+
+
+def _next_link(ctx: RequestContext, token: str) -> str:
+    """The request URL with ``$skiptoken`` in place of any ``$skip``/``$skiptoken``."""
+    kept = [
+        part
+        for part in ctx.request.query.split("&")
+        if part and unquote(part.partition("=")[0]).lower().removeprefix("$") not in _PAGING_OPTIONS
+    ]
+    query = "&".join([*kept, f"$skiptoken={token}"])
+    return f"{ctx.request.service_root}{ctx.request.path}?{query}"
 
 
 class _ReferenceWriter:
-    """Writes rows of key values as ``{"@odata.id": ...}`` objects."""
+    """Writes rows of key values as ``{"@id": ...}`` objects."""
 
     def __init__(self, writer: EntityWriter) -> None:
         self.writer = writer
@@ -148,10 +228,20 @@ async def read_property_value(ctx: RequestContext) -> ODataResponse:
 
 
 async def read_count(ctx: RequestContext) -> ODataResponse:
-    """``GET Products/$count``: the number as plain text."""
+    """``GET Products/$count?$filter=...``: the number as plain text."""
     ctx.negotiate(Representation.TEXT)
+    entity_set = ctx.path.entity_set
+    assert entity_set is not None
+    statement = plan_count(
+        ctx.path.entity_segments,
+        model=ctx.service.model,
+        storage=ctx.service.storage,
+        entity_type=entity_set.entity_type,
+        options=ctx.collection_options(),
+        dialect=ctx.dialect,
+    )
     async with ctx.service.engine.connect() as connection:
-        count = await connection.scalar(count_entities(ctx.path.entity_segments, ctx.service.storage))
+        count = await connection.scalar(statement)
         if not count:
             await _require_parent(ctx, connection)
     return ODataResponse(200, {"Content-Type": Representation.TEXT.value}, str(count or 0).encode("ascii"))
@@ -188,15 +278,20 @@ def _not_found(ctx: RequestContext) -> NotFoundError:
 
 
 async def _rows_body(
-    ctx: RequestContext, statement: sa.Select[Any], document: Document
+    ctx: RequestContext,
+    statement: sa.Select[Any],
+    document: Document,
+    before: Callable[[AsyncConnection], Awaitable[None]],
 ) -> bytes | AsyncIterator[bytes]:
     """The body for all rows of ``statement``: bytes if they fit one batch, else a stream.
 
-    Errors of the query itself surface here, before the response starts.
+    ``before`` runs first on the same connection (the ``$count`` query). Errors of the
+    queries surface here, before the response starts.
     """
     batch_rows = ctx.service.config.stream_batch_rows
     connection = await ctx.service.engine.connect()
     try:
+        await before(connection)
         result = await connection.stream(statement)
         batches = result.partitions(batch_rows)
         first = await anext(batches, [])

@@ -1,0 +1,130 @@
+"""Sorting and server-driven paging by keyset (URL Conventions §5.1.1.x $orderby, Protocol §11.2.6.7).
+
+A page ends with ``@nextLink`` carrying an opaque ``$skiptoken``: the sort values of
+the last entity sent, and how many entities were sent so far. The next page
+continues *after* those values (``WHERE (sort keys) > (last values)``), not at an
+OFFSET, so rows written meanwhile neither shift the pages nor repeat an entity.
+
+Sorting follows OData: null sorts before any value in ascending order (after any
+value in descending order); the key properties end every ordering, which makes it
+total.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import orjson
+import sqlalchemy as sa
+
+from odata_server.edm.types import PrimitiveType as P
+from odata_server.errors import BadRequestError
+
+SqlExpression = sa.ColumnElement[Any]
+
+
+@dataclass(frozen=True, slots=True)
+class SortKey:
+    """One ORDER BY term: an expression, its direction, and the Edm type of its values."""
+
+    expression: SqlExpression
+    descending: bool
+    edm_type: P
+
+
+def order_by(keys: Sequence[SortKey]) -> list[sa.UnaryExpression[Any]]:
+    return [
+        key.expression.desc().nulls_last() if key.descending else key.expression.asc().nulls_first()
+        for key in keys
+    ]
+
+
+def after(keys: Sequence[SortKey], values: Sequence[object]) -> SqlExpression:
+    """Rows that sort after ``values``: the OR of 'equal up to key i, beyond at key i'."""
+    alternatives = []
+    for index, (key, value) in enumerate(zip(keys, values)):
+        equal_before = [_equal(k.expression, v) for k, v in zip(keys[:index], values[:index])]
+        alternatives.append(sa.and_(*equal_before, _beyond(key, value)))
+    return sa.or_(*alternatives)
+
+
+def _equal(expression: SqlExpression, value: object) -> SqlExpression:
+    return expression.is_(None) if value is None else expression == value
+
+
+def _beyond(key: SortKey, value: object) -> SqlExpression:
+    if key.descending:  # values fall, then nulls
+        return sa.false() if value is None else sa.or_(key.expression < value, key.expression.is_(None))
+    return key.expression.is_not(None) if value is None else key.expression > value
+
+
+# -- the $skiptoken
+
+_TO_JSON: dict[P, Callable[[Any], object]] = {
+    P.DECIMAL: str,
+    P.DATE: lambda value: value.isoformat(),
+    P.DATE_TIME_OFFSET: lambda value: value.isoformat(),
+    P.TIME_OF_DAY: lambda value: value.isoformat(),
+    P.DURATION: lambda value: value.total_seconds(),
+    P.GUID: str,
+    P.BINARY: lambda value: base64.urlsafe_b64encode(bytes(value)).decode("ascii"),
+}
+_FROM_JSON: dict[P, Callable[[Any], object]] = {
+    P.DECIMAL: Decimal,
+    P.DATE: dt.date.fromisoformat,
+    P.DATE_TIME_OFFSET: dt.datetime.fromisoformat,
+    P.TIME_OF_DAY: dt.time.fromisoformat,
+    P.DURATION: lambda seconds: dt.timedelta(seconds=seconds),
+    P.GUID: uuid.UUID,
+    P.BINARY: base64.urlsafe_b64decode,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class SkipToken:
+    """Where the next page starts: after ``values`` (one per sort key), ``sent`` entities in."""
+
+    values: tuple[object, ...]
+    sent: int
+
+    def encode(self, keys: Sequence[SortKey]) -> str:
+        values = [
+            None if value is None else _TO_JSON.get(key.edm_type, _same)(value) for key, value in zip(keys, self.values)
+        ]
+        payload = orjson.dumps({"v": values, "n": self.sent})
+        return base64.urlsafe_b64encode(payload).decode("ascii").rstrip("=")
+
+    @classmethod
+    def decode(cls, token: str, keys: Sequence[SortKey]) -> SkipToken:
+        try:
+            data = orjson.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+            values = data["v"]
+            sent = data["n"]
+            if len(values) != len(keys) or not isinstance(sent, int) or sent < 0:
+                raise ValueError("wrong shape")
+            return cls(
+                tuple(
+                    None if value is None else _FROM_JSON.get(key.edm_type, _same)(value)
+                    for key, value in zip(keys, values)
+                ),
+                sent,
+            )
+        except (ValueError, TypeError, KeyError, InvalidOperation, binascii.Error, orjson.JSONDecodeError):
+            raise BadRequestError(
+                "$skiptoken is not one this service issued for this request; follow @nextLink as given",
+                target="$skiptoken",
+            ) from None
+
+
+def _same(value: object) -> object:
+    return value
+
+
+__all__ = ["SkipToken", "SortKey", "after", "order_by"]

@@ -1,0 +1,367 @@
+"""Binding expressions: syntax nodes → typed semantic nodes (URL Conventions §5.1.1).
+
+Names resolve against the entity type being queried (``$it``) and lambda variables;
+operators and canonical functions check their operand types; literals and
+parameter aliases become typed constants. Type errors are 400s whose target names
+the query option.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+
+from odata_server.edm.model import EntityType, Model, NavigationProperty
+from odata_server.edm.types import INTEGER_RANGES, PrimitiveType
+from odata_server.errors import BadRequestError, FeatureNotImplementedError
+from odata_server.uri import nodes, syntax
+from odata_server.uri.functions import NOT_YET, SIGNATURES, promotes_to, wider
+from odata_server.uri.literals import LiteralTypeError, typed_value
+from odata_server.uri.nodes import BOOLEAN, NULL_TYPE, ExprType, Node, primitive
+from odata_server.uri.parser import parse
+
+P = PrimitiveType
+
+# The Edm type of each literal kind, before any promotion.
+_LITERAL_TYPES = {
+    "boolean": P.BOOLEAN,
+    "guid": P.GUID,
+    "date_time_offset": P.DATE_TIME_OFFSET,
+    "date": P.DATE,
+    "time_of_day": P.TIME_OF_DAY,
+    "string": P.STRING,
+    "duration": P.DURATION,
+    "binary": P.BINARY,
+}
+
+_COMPARISONS = frozenset({"eq", "ne", "lt", "le", "gt", "ge"})
+_ARITHMETIC = frozenset({"add", "sub", "mul", "div", "divby", "mod"})
+_LOGICAL = frozenset({"and", "or"})
+
+
+class ExpressionBinder:
+    """Binds the expressions of one query option against one entity type.
+
+    Args:
+        model: the service model.
+        entity_type: the type of ``$it``.
+        aliases: parameter alias (``@p``) → its text in the query string.
+        option: the query option being bound (``$filter``), the target of errors.
+        max_nodes: the most semantic nodes one expression may have.
+    """
+
+    def __init__(
+        self,
+        model: Model,
+        entity_type: EntityType,
+        aliases: Mapping[str, str],
+        *,
+        option: str,
+        max_nodes: int,
+    ) -> None:
+        self.model = model
+        self.aliases = aliases
+        self.option = option
+        self.max_nodes = max_nodes
+        self.nodes = 0
+        self.scope: dict[str, EntityType] = {"$it": entity_type}
+        self.resolving: set[str] = set()
+
+    # -- entry points
+
+    def bind(self, expression: syntax.Expr) -> Node:
+        node = self._bind(expression)
+        if isinstance(node, nodes.EntityAccess) or node.type.collection:
+            raise self._error(f"{node.type.describe()} is not a value {self.option} can use")
+        return node
+
+    def bind_boolean(self, expression: syntax.Expr) -> Node:
+        """Bind a ``$filter`` or lambda predicate, which must be Boolean."""
+        node = self.bind(expression)
+        if node.type not in (BOOLEAN, NULL_TYPE):
+            raise self._error(f"{self.option} needs a Boolean expression, not one of type {node.type.describe()}")
+        return node
+
+    # -- dispatch
+
+    def _bind(self, expression: syntax.Expr) -> Node:
+        self.nodes += 1
+        if self.nodes > self.max_nodes:
+            raise self._error(f"The expression has more than {self.max_nodes} parts, the most this service accepts")
+        if isinstance(expression, syntax.Literal):
+            return self._literal(expression)
+        if isinstance(expression, syntax.BinaryExpr):
+            return self._binary(expression)
+        if isinstance(expression, syntax.UnaryExpr):
+            return self._unary(expression)
+        if isinstance(expression, syntax.MemberExpr):
+            return self._member(expression)
+        if isinstance(expression, syntax.Alias):
+            return self._alias(expression)
+        if isinstance(expression, syntax.ListExpr):
+            raise self._error("A parenthesized list can only follow the in operator")
+        raise FeatureNotImplementedError(
+            f"JSON values in {self.option} are not supported yet", target=self.option
+        )
+
+    def _error(self, message: str) -> BadRequestError:
+        return BadRequestError(message, target=self.option, code="InvalidExpression")
+
+    # -- literals and aliases
+
+    def _literal(self, literal: syntax.Literal) -> nodes.Constant:
+        if literal.kind == "null":
+            return nodes.Constant(None, NULL_TYPE)
+        if literal.kind in ("enum", "geo"):
+            what = "Enumeration" if literal.kind == "enum" else "Geography and geometry"
+            raise FeatureNotImplementedError(f"{what} literals are not supported yet", target=self.option)
+        edm_type = _LITERAL_TYPES.get(literal.kind) or _numeric_literal_type(literal.text)
+        try:
+            value = typed_value(literal, edm_type)
+        except LiteralTypeError as error:
+            raise self._error(str(error)) from None
+        if isinstance(value, dt.datetime):
+            value = value.astimezone(dt.timezone.utc)
+        return nodes.Constant(value, primitive(edm_type))
+
+    def _alias(self, alias: syntax.Alias) -> Node:
+        # URL Conventions §5.1.1.13: an alias without a value is null.
+        text = self.aliases.get(alias.name)
+        if text is None:
+            return nodes.Constant(None, NULL_TYPE)
+        if alias.name in self.resolving:
+            raise self._error(f"Parameter alias {alias.name} refers to itself")
+        self.resolving.add(alias.name)
+        try:
+            return self._bind(parse(text, "filter", where=alias.name))
+        finally:
+            self.resolving.discard(alias.name)
+
+    # -- operators
+
+    def _binary(self, expression: syntax.BinaryExpr) -> Node:
+        operator = expression.operator
+        left = self._bind(expression.left)
+        if operator == "in":
+            return self._in(left, expression.right)
+        right = self._bind(expression.right)
+        if operator in _LOGICAL:
+            for operand in (left, right):
+                self._require(operand, {P.BOOLEAN}, operator)
+            return nodes.BinaryOperation(operator, left, right, BOOLEAN)
+        if operator in _COMPARISONS:
+            self._comparable(left, right, operator)
+            return nodes.BinaryOperation(operator, left, right, BOOLEAN)
+        if operator in _ARITHMETIC:
+            return nodes.BinaryOperation(operator, left, right, self._arithmetic_type(left, right, operator))
+        raise FeatureNotImplementedError(
+            f"The {operator} operator needs enumeration types, which are not supported yet", target=self.option
+        )
+
+    def _unary(self, expression: syntax.UnaryExpr) -> Node:
+        operand = self._bind(expression.operand)
+        if expression.operator == "not":
+            self._require(operand, {P.BOOLEAN}, "not")
+            return nodes.UnaryOperation("not", operand, BOOLEAN)
+        if operand.type.primitive not in (*_NUMERIC, None):
+            raise self._error(f"Cannot negate a value of type {operand.type.describe()}")
+        return nodes.UnaryOperation("-", operand, operand.type)
+
+    def _in(self, left: Node, right: syntax.Expr) -> Node:
+        items = right.items if isinstance(right, syntax.ListExpr) else (right,)
+        bound = tuple(self._bind(item) for item in items)
+        for item in bound:
+            self._comparable(left, item, "in")
+        return nodes.InList(left, bound)
+
+    def _require(self, operand: Node, allowed: set[PrimitiveType], operator: str) -> None:
+        if operand.type.primitive not in allowed and not operand.type.is_null:
+            names = " or ".join(sorted(t.value for t in allowed))
+            raise self._error(f"The {operator} operator needs {names} operands, not {operand.type.describe()}")
+
+    def _comparable(self, left: Node, right: Node, operator: str) -> None:
+        if isinstance(left, nodes.EntityAccess) or isinstance(right, nodes.EntityAccess):
+            if operator in ("eq", "ne") and (left.type.is_null or right.type.is_null):
+                return
+            raise self._error("A navigation property can only be compared with null")
+        a, b = left.type.primitive, right.type.primitive
+        if a is None or b is None or a is b or (a in _NUMERIC and b in _NUMERIC):
+            return
+        raise self._error(
+            f"Cannot compare {left.type.describe()} with {right.type.describe()} using {operator}"
+        )
+
+    def _arithmetic_type(self, left: Node, right: Node, operator: str) -> ExprType:
+        a, b = left.type.primitive, right.type.primitive
+        if a is None and b is None:
+            return NULL_TYPE
+        if (a in _NUMERIC or a is None) and (b in _NUMERIC or b is None):
+            if operator == "divby":
+                return primitive(P.DOUBLE if P.DOUBLE in (a, b) else P.DECIMAL)
+            return primitive(wider(a or b, b or a))  # type: ignore[arg-type]
+        if {a, b} & {P.DATE_TIME_OFFSET, P.DATE, P.DURATION} and operator in ("add", "sub"):
+            raise FeatureNotImplementedError(
+                "Date and duration arithmetic is not supported yet", target=self.option
+            )
+        raise self._error(
+            f"The {operator} operator needs numeric operands, not {left.type.describe()} and {right.type.describe()}"
+        )
+
+    # -- member paths, functions, lambdas
+
+    def _member(self, expression: syntax.MemberExpr) -> Node:
+        steps = list(expression.steps)
+        first = steps[0]
+        if isinstance(first, syntax.NameStep) and first.arguments is not None and len(steps) == 1:
+            if first.name not in self.scope:
+                return self._function(first)
+        variable = "$it"
+        if isinstance(first, syntax.VariableStep):
+            if first.name == "$root":
+                raise FeatureNotImplementedError("$root in expressions is not supported yet", target=self.option)
+            steps.pop(0)
+        elif isinstance(first, syntax.NameStep) and first.name in self.scope and first.arguments is None:
+            variable = first.name
+            steps.pop(0)
+        return self._path(variable, steps)
+
+    def _path(self, variable: str, steps: list[syntax.MemberStep]) -> Node:
+        entity_type = self.scope[variable]
+        navigation: list[NavigationProperty] = []
+        if not steps:
+            if variable == "$it":
+                raise self._error("$it alone is an entity, not a value")
+            raise self._error(f"The lambda variable {variable} alone is an entity, not a value")
+        for index, step in enumerate(steps):
+            rest = steps[index + 1 :]
+            if not isinstance(step, syntax.NameStep):
+                raise self._error("$count can only follow a collection-valued navigation property")
+            if step.arguments is not None and step.name not in ("any", "all"):
+                raise FeatureNotImplementedError(
+                    f"Keys and function calls inside a path ({step.name}(...)) are not supported yet",
+                    target=self.option,
+                )
+            prop = entity_type.properties.get(step.name)
+            if prop is not None:
+                if rest:
+                    raise self._error(f"{step.name} is a primitive property; nothing can follow it in a path")
+                return nodes.PropertyAccess(variable, tuple(navigation), prop)
+            nav = entity_type.navigation_properties.get(step.name)
+            if nav is None:
+                if "." in step.name:
+                    raise FeatureNotImplementedError(
+                        f"Type casts and bound functions ({step.name}) are not supported yet", target=self.option
+                    )
+                raise BadRequestError(
+                    f"Entity type {entity_type.name} has no property {step.name!r}",
+                    target=self.option,
+                    code="UnknownProperty",
+                )
+            navigation.append(nav)
+            entity_type = self.model.entity_type(nav.target_type)
+            if nav.collection:
+                return self._collection_end(variable, tuple(navigation), entity_type, rest)
+        return nodes.EntityAccess(variable, tuple(navigation), ExprType(entity_type=entity_type))
+
+    def _collection_end(
+        self,
+        variable: str,
+        navigation: tuple[NavigationProperty, ...],
+        entity_type: EntityType,
+        rest: list[syntax.MemberStep],
+    ) -> Node:
+        """What follows a collection-valued navigation property: ``/$count``, ``/any(...)``, ``/all(...)``."""
+        name = navigation[-1].name
+        if len(rest) == 1 and isinstance(rest[0], syntax.CountStep):
+            return nodes.CollectionCount(variable, navigation)
+        step = rest[0] if len(rest) == 1 else None
+        if not isinstance(step, syntax.NameStep) or step.name not in ("any", "all") or step.arguments is None:
+            raise self._error(f"{name} is a collection; follow it with /$count, /any(...) or /all(...)")
+        arguments = step.arguments
+        if not arguments and step.name == "any":
+            return nodes.Lambda("any", "", variable, navigation, None)
+        if len(arguments) != 1 or not isinstance(arguments[0], syntax.LambdaArgument):
+            raise self._error(f"{step.name} takes one argument: variable: predicate")
+        lambda_variable = arguments[0].variable
+        if lambda_variable in self.scope:
+            raise self._error(f"The lambda variable {lambda_variable} is already in use")
+        self.scope[lambda_variable] = entity_type
+        try:
+            predicate = self.bind_boolean(arguments[0].predicate)
+        finally:
+            del self.scope[lambda_variable]
+        return nodes.Lambda(step.name, lambda_variable, variable, navigation, predicate)
+
+    def _function(self, call: syntax.NameStep) -> Node:
+        name = call.name.lower()
+        arguments = call.arguments or ()
+        if name in ("cast", "isof"):
+            return self._cast_or_isof(name, arguments)
+        if name == "case":
+            raise FeatureNotImplementedError("The case function is not supported yet", target=self.option)
+        if name in NOT_YET:
+            raise FeatureNotImplementedError(f"The function {call.name} is not supported yet", target=self.option)
+        signatures = SIGNATURES.get(name)
+        if signatures is None:
+            raise BadRequestError(
+                f"{call.name} is not a canonical function", target=self.option, code="UnknownFunction"
+            )
+        if any(isinstance(argument, syntax.NamedArgument | syntax.LambdaArgument) for argument in arguments):
+            raise self._error(f"{call.name} takes plain values as arguments, not name=value or x: pairs")
+        bound = tuple(self._bind(argument) for argument in arguments)  # type: ignore[arg-type]
+        for parameters, result in signatures:
+            if len(parameters) == len(bound) and all(
+                argument.type.is_null or (argument.type.primitive and promotes_to(argument.type.primitive, parameter))
+                for argument, parameter in zip(bound, parameters)
+            ):
+                return nodes.FunctionCall(name, bound, primitive(result))
+        given = ", ".join(argument.type.describe() for argument in bound)
+        expected = " or ".join(f"({', '.join(p.value for p in parameters)})" for parameters, _ in signatures)
+        raise self._error(f"{call.name}({given}) does not match {call.name}{expected}")
+
+    def _cast_or_isof(self, name: str, arguments: tuple[syntax.Argument, ...]) -> Node:
+        type_name = _type_name(arguments[-1]) if arguments else None
+        if len(arguments) != 2 or type_name is None:
+            raise FeatureNotImplementedError(
+                f"{name} with an entity or derived type is not supported yet", target=self.option
+            )
+        try:
+            target = PrimitiveType(type_name if "." in type_name else f"Edm.{type_name}")
+        except ValueError:
+            raise FeatureNotImplementedError(
+                f"{name} to {type_name} is not supported yet", target=self.option
+            ) from None
+        operand = self._bind(arguments[0])  # type: ignore[arg-type]
+        if name == "isof":
+            same = operand.type.primitive is target
+            return nodes.Constant(same, BOOLEAN)
+        return nodes.Cast(operand, primitive(target))
+
+
+_NUMERIC = (P.SBYTE, P.BYTE, P.INT16, P.INT32, P.INT64, P.DECIMAL, P.SINGLE, P.DOUBLE)
+
+
+def _numeric_literal_type(text: str) -> PrimitiveType:
+    """An integer literal is Int32 if it fits, else Int64, else Decimal; other numbers are Decimal
+    unless written with an exponent or as NaN/INF, which make them Double."""
+    if text in ("NaN", "INF", "-INF") or "e" in text.lower():
+        return P.DOUBLE
+    if "." in text:
+        return P.DECIMAL
+    value = int(text)
+    for edm_type in (P.INT32, P.INT64):
+        low, high = INTEGER_RANGES[edm_type]
+        if low <= value <= high:
+            return edm_type
+    return P.DECIMAL
+
+
+def _type_name(argument: syntax.Argument) -> str | None:
+    if isinstance(argument, syntax.MemberExpr) and len(argument.steps) == 1:
+        step = argument.steps[0]
+        if isinstance(step, syntax.NameStep) and step.arguments is None:
+            return step.name
+    return None
+
+
+__all__ = ["ExpressionBinder"]

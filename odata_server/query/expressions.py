@@ -165,6 +165,9 @@ class ExpressionCompiler:
 
     def _equality(self, node: nodes.BinaryOperation, left: SqlExpression, right: SqlExpression) -> SqlExpression:
         equal = node.operator == "eq"
+        if isinstance(node.left, nodes.EntityAccess) or isinstance(node.right, nodes.EntityAccess):
+            exists = left if isinstance(node.left, nodes.EntityAccess) else right  # the binder allows only null
+            return ~exists if equal else exists
         if _is_null(node.left) or _is_null(node.right):
             value = right if _is_null(node.left) else left
             return value.is_(None) if equal else value.is_not(None)

@@ -28,6 +28,8 @@ class ServiceConfig:
         max_top: the largest ``$top`` accepted; a larger one is a 400.
         max_expression_nodes: the most operators, operands and function calls one
             expression (``$filter``, ``$orderby`` item) may have.
+        max_expand_depth: how deep ``$expand`` may nest (``$levels=max`` goes this deep).
+        max_expand_width: the most navigation properties one ``$expand`` level may name.
     """
 
     stream_batch_rows: int = 500
@@ -35,6 +37,8 @@ class ServiceConfig:
     max_page_size: int = 1000
     max_top: int = 1_000_000
     max_expression_nodes: int = 500
+    max_expand_depth: int = 5
+    max_expand_width: int = 20
 
     def __post_init__(self) -> None:
         for setting in fields(self):

@@ -6,6 +6,7 @@ from typing import Any
 
 from odata_server.edm.model import EntitySet
 from odata_server.format.negotiation import MetadataLevel, Negotiated
+from odata_server.uri.bound_options import BoundOptions
 
 
 def context_url(service_root: str, fragment: str | None = None) -> str:
@@ -17,9 +18,25 @@ def collection_fragment(entity_set: EntitySet) -> str:
     return entity_set.name
 
 
-def entity_fragment(entity_set: EntitySet) -> str:
-    """§10.2 Entity: ``#Products/$entity``."""
-    return f"{entity_set.name}/$entity"
+def entity_fragment(entity_set: EntitySet, select_expand: str = "") -> str:
+    """§10.2 Entity: ``#Products/$entity``, ``#Products(ProductName)/$entity``."""
+    return f"{entity_set.name}{select_expand}/$entity"
+
+
+def select_expand_clause(options: BoundOptions) -> str:
+    """§10.9 the projection in a context URL: ``(ProductName,Category(CategoryName))``.
+
+    Expanded navigation properties are written with parentheses, empty when all of
+    their properties are selected; nothing when all properties and nothing expanded.
+    """
+
+    def items(options: BoundOptions) -> list[str]:
+        selected = [] if options.select is None else [prop.name for prop in options.select]
+        expanded = [f"{expand.navigation.name}({','.join(items(expand.options))})" for expand in options.expand]
+        return selected + expanded
+
+    listed = items(options)
+    return f"({','.join(listed)})" if listed else ""
 
 
 def property_fragment(canonical_key: str, property_name: str) -> str:
@@ -46,4 +63,5 @@ __all__ = [
     "context_url",
     "entity_fragment",
     "property_fragment",
+    "select_expand_clause",
 ]

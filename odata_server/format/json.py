@@ -9,7 +9,7 @@ byte chunks, one chunk per batch of rows, so the body is streamed.
 from __future__ import annotations
 
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Sequence
-from typing import Any, Protocol
+from typing import Any
 
 from odata_server.edm.model import EntitySet, Property
 from odata_server.edm.types import PrimitiveType
@@ -40,9 +40,12 @@ class EntityWriter:
 
     Args:
         entity_set: the entity set the rows belong to.
-        properties: the properties in each row, in order; they include the key.
+        properties: the properties at the start of each row, in order; they include
+            the key. Rows may hold more columns after them (sort values, parent keys).
         negotiated: metadata level and IEEE754Compatible.
-        service_root: the absolute service root, for ids and links in full metadata.
+        service_root: the absolute service root, for ids and links.
+        shown: how many of ``properties`` are written (``$select``); the others are
+            the key properties that were not selected.
     """
 
     def __init__(
@@ -51,19 +54,26 @@ class EntityWriter:
         properties: Sequence[Property],
         negotiated: Negotiated,
         service_root: str,
+        *,
+        shown: int | None = None,
     ) -> None:
         self.entity_set = entity_set
         self.properties = tuple(properties)
-        self.names = tuple(prop.name for prop in self.properties)
+        all_names = tuple(prop.name for prop in self.properties)
+        self.names = all_names[:shown]
         self.service_root = service_root
         self.full = negotiated.metadata is MetadataLevel.FULL
         self.converters: tuple[tuple[int, Converter], ...] = tuple(
             (index, converter)
-            for index, prop in enumerate(self.properties)
+            for index, prop in enumerate(self.properties[: len(self.names)])
             if (converter := json_converter(prop.type, ieee754_compatible=negotiated.ieee754_compatible))
         )
-        positions = {name: index for index, name in enumerate(self.names)}
+        positions = {name: index for index, name in enumerate(all_names)}
         self.key_positions = tuple(positions[name] for name in entity_set.entity_type.key)
+        # JSON Format §4.5.8: without every key property, minimal metadata carries the id.
+        self.with_id = negotiated.metadata is MetadataLevel.MINIMAL and any(
+            position >= len(self.names) for position in self.key_positions
+        )
         self.type_name = f"#{entity_set.entity_type.qualified_name}"
         self.negotiated = negotiated
         self.id_name, self.type_control = negotiated.control("id"), negotiated.control("type")
@@ -82,7 +92,7 @@ class EntityWriter:
 
     def values(self, row: Row) -> list[Any]:
         """The row's values as JSON-ready Python values."""
-        values = list(row)
+        values = list(row[: len(self.names)])
         for index, convert in self.converters:
             if values[index] is not None:
                 values[index] = convert(values[index])
@@ -91,9 +101,13 @@ class EntityWriter:
     def entity(self, row: Row) -> dict[str, Any]:
         """One entity object."""
         values = self.values(row) if self.converters else row
-        if not self.full:
-            return dict(zip(self.names, values))
-        return self._full_entity(row, values)
+        if self.full:
+            return self._full_entity(row, values)
+        if self.with_id:
+            entity = {self.id_name: self.service_root + self.key_path(row)}
+            entity.update(zip(self.names, values))
+            return entity
+        return dict(zip(self.names, values))
 
     def _full_entity(self, row: Row, values: Sequence[Any]) -> dict[str, Any]:
         """JSON Format §3.1.2: all control information, in the order §4.4 requires."""
@@ -111,39 +125,30 @@ class EntityWriter:
     def key_path(self, row: Row) -> str:
         return canonical_key(self.entity_set, [row[index] for index in self.key_positions])
 
-    def encode(self, rows: Sequence[Row]) -> bytes:
-        """Comma-separated entity objects, ready to go between ``[`` and ``]``."""
-        return dumps([self.entity(row) for row in rows])[1:-1]
-
-
-class BatchEncoder(Protocol):
-    def encode(self, rows: Sequence[Row]) -> bytes: ...
-
 
 async def collection_document(
     head: dict[str, Any],
-    writer: BatchEncoder,
-    batches: AsyncIterable[Sequence[Row]],
+    batches: AsyncIterable[list[dict[str, Any]]],
     tail: Callable[[], dict[str, Any]] | None = None,
 ) -> AsyncIterator[bytes]:
-    """``{head..., "value": [...], tail...}``, one chunk per batch of rows.
+    """``{head..., "value": [...], tail...}``, one chunk per batch of entity objects.
 
     ``head`` holds what comes before the entities (context, count); ``tail`` is
     called once they are all written, for what only the end can tell (nextLink).
     """
     yield dumps(head)[:-1] + (b',"value":[' if head else b'"value":[')
     separator = b""
-    async for rows in batches:
-        if rows:
-            yield separator + writer.encode(rows)
+    async for objects in batches:
+        if objects:
+            yield separator + dumps(objects)[1:-1]
             separator = b","
     members = tail() if tail is not None else {}
     yield b"]" + (b"," + dumps(members)[1:-1] if members else b"") + b"}"
 
 
-def entity_document(context: dict[str, Any], writer: EntityWriter, row: Row) -> bytes:
+def entity_document(context: dict[str, Any], entity: dict[str, Any]) -> bytes:
     """A single entity, with the context URL first."""
-    return dumps({**context, **writer.entity(row)})
+    return dumps({**context, **entity})
 
 
-__all__ = ["BatchEncoder", "EntityWriter", "Row", "canonical_key", "collection_document", "entity_document"]
+__all__ = ["EntityWriter", "Row", "canonical_key", "collection_document", "entity_document"]

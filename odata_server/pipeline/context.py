@@ -12,7 +12,8 @@ from odata_server.edm.model import Model
 from odata_server.edm.storage import Storage
 from odata_server.format.negotiation import Negotiated, Representation, negotiate
 from odata_server.messages import ODataRequest
-from odata_server.uri.options import BoundOptions, QueryOptions, bind_options
+from odata_server.uri.bound_options import BoundOptions, Limits, bind_options
+from odata_server.uri.options import QueryOptions
 from odata_server.uri.path import ODataPath
 
 
@@ -47,17 +48,17 @@ class RequestContext:
     options: QueryOptions
     version: str
 
-    def collection_options(self) -> BoundOptions:
-        """The query options that shape the addressed collection, bound to its entity type."""
+    def bound_options(self) -> BoundOptions:
+        """The query options of the request, bound to the addressed entity set."""
         assert self.path.entity_set is not None
         config = self.service.config
-        return bind_options(
-            self.options,
-            self.service.model,
-            self.path.entity_set.entity_type,
+        limits = Limits(
             max_top=config.max_top,
             max_expression_nodes=config.max_expression_nodes,
+            max_expand_depth=config.max_expand_depth,
+            max_expand_width=config.max_expand_width,
         )
+        return bind_options(self.options, self.service.model, self.path.entity_set, limits)
 
     @property
     def dialect(self) -> str:

@@ -17,7 +17,13 @@ from odata_server.pipeline.context import RequestContext, ServiceParts
 from odata_server.pipeline.dispatch import dispatch
 from odata_server.pipeline.versions import response_version
 from odata_server.uri.binder import bind_path
-from odata_server.uri.options import parse_query, refuse_misplaced, refuse_unsupported
+from odata_server.uri.options import (
+    COLLECTION_OPTIONS,
+    ENTITY_OPTIONS,
+    parse_query,
+    refuse_misplaced,
+    refuse_unsupported,
+)
 from odata_server.uri.path import ResourceKind
 
 logger = logging.getLogger("odata_server")
@@ -32,7 +38,13 @@ def error_response(error: ODataError) -> ODataResponse:
     return ODataResponse(error.status, headers, error_document(error))
 
 
-_COLLECTIONS = frozenset({ResourceKind.COLLECTION, ResourceKind.REFERENCE_COLLECTION, ResourceKind.COUNT})
+# The system query options each kind of resource takes ($format goes with all).
+_OPTIONS_BY_KIND = {
+    ResourceKind.COLLECTION: COLLECTION_OPTIONS | ENTITY_OPTIONS,
+    ResourceKind.REFERENCE_COLLECTION: COLLECTION_OPTIONS,
+    ResourceKind.COUNT: frozenset({"filter", "search"}),
+    ResourceKind.ENTITY: ENTITY_OPTIONS,
+}
 
 
 class ODataHandler:
@@ -64,7 +76,7 @@ class ODataHandler:
         path = bind_path(request.path, self.service.model)
         operation = dispatch(path.kind, request.method)
         refuse_unsupported(options)
-        refuse_misplaced(options, collection=path.kind in _COLLECTIONS)
+        refuse_misplaced(options, allowed=_OPTIONS_BY_KIND.get(path.kind, frozenset()))
         return await operation(RequestContext(request, self.service, path, options, version))
 
 

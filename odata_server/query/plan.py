@@ -24,7 +24,7 @@ from odata_server.edm.model import EntityType, Model, Property
 from odata_server.edm.storage import EntityStorage, Storage
 from odata_server.query.expressions import Entity, ExpressionCompiler, RangeVariable
 from odata_server.query.paging import SkipToken, SortKey, after, order_by
-from odata_server.uri.options import BoundOptions
+from odata_server.uri.bound_options import BoundOptions
 from odata_server.uri.path import EntitySetSegment, KeySegment, NavigationSegment, PathSegment
 
 Select = sa.Select[Any]

@@ -11,11 +11,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from urllib.parse import unquote
 
-from odata_server.edm.model import EntityType, Model
 from odata_server.errors import BadRequestError, FeatureNotImplementedError
-from odata_server.uri.expressions import ExpressionBinder
-from odata_server.uri.nodes import Node
-from odata_server.uri.parser import parse
 
 SYSTEM_QUERY_OPTIONS = frozenset(
     {
@@ -40,7 +36,9 @@ SYSTEM_QUERY_OPTIONS = frozenset(
 )
 
 #: The system query options this server evaluates; the others answer 501.
-SUPPORTED_SYSTEM_QUERY_OPTIONS = frozenset({"format", "filter", "orderby", "top", "skip", "count", "skiptoken"})
+SUPPORTED_SYSTEM_QUERY_OPTIONS = frozenset(
+    {"format", "filter", "orderby", "top", "skip", "count", "skiptoken", "select", "expand"}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,18 +91,15 @@ def parse_query(query: str) -> QueryOptions:
 
 #: Options that shape a collection, meaningless on a single entity or value.
 COLLECTION_OPTIONS = frozenset({"filter", "orderby", "top", "skip", "count", "skiptoken", "search", "apply"})
+#: Options that shape each entity written.
+ENTITY_OPTIONS = frozenset({"select", "expand", "compute"})
 
 
-def refuse_misplaced(options: QueryOptions, *, collection: bool) -> None:
-    """A collection option on a request for something else is a 400."""
-    if collection:
-        return
+def refuse_misplaced(options: QueryOptions, *, allowed: frozenset[str]) -> None:
+    """A system query option that does not apply to the addressed resource is a 400."""
     for option in options.system:
-        if option in COLLECTION_OPTIONS:
-            raise BadRequestError(
-                f"${option} applies to collections; this request addresses a single resource",
-                target=f"${option}",
-            )
+        if option != "format" and option not in allowed:
+            raise BadRequestError(f"${option} does not apply to the resource this request addresses", target=f"${option}")
 
 
 def refuse_unsupported(options: QueryOptions) -> None:
@@ -116,86 +111,10 @@ def refuse_unsupported(options: QueryOptions) -> None:
             )
 
 
-@dataclass(frozen=True, slots=True)
-class OrderBy:
-    expression: Node
-    descending: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class BoundOptions:
-    """The query options of a request for a collection, bound to its entity type."""
-
-    filter: Node | None = None
-    orderby: tuple[OrderBy, ...] = ()
-    top: int | None = None
-    skip: int | None = None
-    count: bool = False
-    skiptoken: str | None = None
-
-
-def bind_options(
-    options: QueryOptions, model: Model, entity_type: EntityType, *, max_top: int, max_expression_nodes: int
-) -> BoundOptions:
-    """Parse and bind the system query options that shape a collection.
-
-    Raises:
-        BadRequestError: a syntax or type error, or a limit exceeded; the target
-            names the option.
-    """
-    system = options.system
-
-    def binder(option: str) -> ExpressionBinder:
-        return ExpressionBinder(
-            model, entity_type, options.aliases, option=option, max_nodes=max_expression_nodes
-        )
-
-    filter_node = None
-    if "filter" in system:
-        filter_node = binder("$filter").bind_boolean(parse(system["filter"], "filter", where="$filter"))
-    orderby: tuple[OrderBy, ...] = ()
-    if "orderby" in system:
-        items = parse(system["orderby"], "orderby", where="$orderby")
-        orderby = tuple(OrderBy(binder("$orderby").bind(item.expression), item.descending) for item in items)
-    return BoundOptions(
-        filter=filter_node,
-        orderby=orderby,
-        top=_non_negative(system, "top", maximum=max_top),
-        skip=_non_negative(system, "skip"),
-        count=_boolean(system, "count"),
-        skiptoken=system.get("skiptoken"),
-    )
-
-
-def _non_negative(system: Mapping[str, str], option: str, maximum: int | None = None) -> int | None:
-    text = system.get(option)
-    if text is None:
-        return None
-    if not text.isdigit():
-        raise BadRequestError(f"${option} must be a non-negative integer, not {text!r}", target=f"${option}")
-    value = int(text)
-    if maximum is not None and value > maximum:
-        raise BadRequestError(
-            f"${option} may be at most {maximum} on this service, not {value}", target=f"${option}"
-        )
-    return value
-
-
-def _boolean(system: Mapping[str, str], option: str) -> bool:
-    text = system.get(option)
-    if text is None:
-        return False
-    if text.lower() not in ("true", "false"):
-        raise BadRequestError(f"${option} must be true or false, not {text!r}", target=f"${option}")
-    return text.lower() == "true"
-
-
 __all__ = [
     "COLLECTION_OPTIONS",
+    "ENTITY_OPTIONS",
     "refuse_misplaced",
-    "BoundOptions",
-    "OrderBy",
-    "bind_options",
     "SUPPORTED_SYSTEM_QUERY_OPTIONS",
     "SYSTEM_QUERY_OPTIONS",
     "QueryOptions",

@@ -111,7 +111,16 @@ def split_path(raw_path: str) -> list[RawSegment]:
 
 
 class _ToSyntax(Transformer[Token, object]):
-    """Parse tree → syntax nodes. Rules imported from literals.lark arrive namespaced."""
+    """Parse tree → syntax nodes. Rules imported from literals.lark arrive namespaced.
+
+    Where syntax.py has no node for a construct, the closest one is used:
+    ``@NS.Term`` annotations and ``@p/...`` alias paths are :class:`NameStep` named
+    ``@...``; ``/$filter(e)`` is ``NameStep("$filter", (e,))``; ``/$count($filter=e)``
+    is ``/$filter(e)/$count``; a ``case`` pair ``c:v`` is ``BinaryExpr(":", c, v)``
+    (a lambda ``x:p`` is a :class:`LambdaArgument`); an alias as key value is
+    ``Literal("alias", "@p")``; parameter aliases defined inside ``$select``/``$expand``
+    options are parsed but not kept (:class:`NestedOptions` has no field for them).
+    """
 
     # -- resource path
 
@@ -141,6 +150,12 @@ class _ToSyntax(Transformer[Token, object]):
     def key_value_pair(self, children: list[object]) -> tuple[str, object]:
         return str(children[0]), children[1]
 
+    def key_alias(self, children: list[Token]) -> Literal:
+        name = str(children[0])
+        if not self._is_alias(name):
+            raise BadRequestError(f"{name} is an annotation, not a parameter alias; it cannot be a key value")
+        return Literal("alias", name)
+
     # -- expressions
 
     def filter(self, children: list[Expr]) -> Expr:
@@ -154,29 +169,48 @@ class _ToSyntax(Transformer[Token, object]):
         operator, operand = children
         return UnaryExpr(str(operator).lower(), operand)
 
-    def enum_literal(self, children: list[Token]) -> Literal:
-        return Literal("enum", str(children[0]))
-
-    def geo_literal(self, children: list[Token]) -> Literal:
-        return Literal("geo", str(children[0]))
-
-    def alias(self, children: list[Token]) -> Alias:
-        return Alias(str(children[0]))
-
     def list_expr(self, children: list[Expr]) -> ListExpr:
+        for item in children:
+            if not isinstance(item, Literal):
+                raise BadRequestError("A list in parentheses after in holds primitive literals only")
         return ListExpr(tuple(children))
 
-    def member_expr(self, children: list[MemberStep]) -> MemberExpr:
-        return MemberExpr(tuple(children))
+    def member_expr(self, children: list[Any]) -> Expr:
+        steps: list[MemberStep] = []
+        for child in children:
+            if isinstance(child, list):
+                steps.extend(child)
+            elif isinstance(child, Token):  # AT_NAME: an alias (alone or first) or an annotation
+                if len(children) == 1 and self._is_alias(child):
+                    return Alias(str(child))
+                steps.append(NameStep(str(child)))
+            else:
+                steps.append(child)
+        for index, step in enumerate(steps):
+            if isinstance(step, NameStep) and step.name in ("any", "all") and step.arguments is not None:
+                self._check_lambda(step, first=index == 0)
+        return MemberExpr(tuple(steps))
 
     def name_segment(self, children: list[Any]) -> NameStep:
         return NameStep(children[0], children[1] if len(children) > 1 else None)
 
+    def at_segment(self, children: list[Token]) -> Token:
+        return children[0]
+
     def arguments(self, children: list[Argument]) -> tuple[Argument, ...]:
         return tuple(children)
 
-    def lambda_argument(self, children: list[Any]) -> LambdaArgument:
-        return LambdaArgument(str(children[0]), children[1])
+    def colon_argument(self, children: list[Any]) -> Argument:
+        left, right = children
+        if (
+            isinstance(left, MemberExpr)
+            and len(left.steps) == 1
+            and isinstance(left.steps[0], NameStep)
+            and left.steps[0].arguments is None
+            and "." not in left.steps[0].name
+        ):
+            return LambdaArgument(left.steps[0].name, right)
+        return BinaryExpr(":", left, right)
 
     def named_argument(self, children: list[Any]) -> NamedArgument:
         return NamedArgument(str(children[0]), children[1])
@@ -187,14 +221,46 @@ class _ToSyntax(Transformer[Token, object]):
     def count_segment(self, children: list[object]) -> CountStep:
         return CountStep()
 
+    def count_step(self, children: list[Any]) -> list[MemberStep]:
+        steps: list[MemberStep] = [NameStep(f"${name}", (value,)) for name, value in (children[0] if children else ())]
+        return [*steps, CountStep()]
+
+    def count_options(self, children: list[tuple[str, object]]) -> list[tuple[str, object]]:
+        if len({name for name, _ in children}) < len(children):
+            raise BadRequestError("An option appears twice in the parentheses after $count")
+        return children
+
+    def filter_step(self, children: list[Expr]) -> NameStep:
+        return NameStep("$filter", (children[0],))
+
     def json_array(self, children: list[Any]) -> JsonValue:
-        return JsonValue([_json(child) for child in children])
+        return JsonValue([self._json_value(child) for child in children])
 
     def json_object(self, children: list[tuple[str, Any]]) -> JsonValue:
-        return JsonValue({name: _json(value) for name, value in children})
+        return JsonValue({name: self._json_value(value) for name, value in children})
 
     def json_member(self, children: list[Any]) -> tuple[str, Any]:
         return orjson.loads(str(children[0])), children[1]
+
+    @staticmethod
+    def _json_value(value: object) -> object:
+        """A value inside a JSON array or object: Python data, or the syntax node of an expression."""
+        if isinstance(value, Token):
+            return orjson.loads(str(value))
+        if isinstance(value, JsonValue):
+            return value.value
+        if isinstance(value, Literal):
+            if value.kind == "null":
+                return None
+            if value.kind == "boolean":
+                return value.text.lower() == "true"
+            if value.kind == "integer":
+                return int(value.text)
+            if value.kind == "string":
+                return value.text[1:-1].replace("''", "'")
+            if value.kind == "decimal" and value.text not in ("NaN", "INF", "-INF"):
+                return orjson.loads(value.text.lstrip("+"))
+        return value
 
     # -- query options
 
@@ -217,11 +283,19 @@ class _ToSyntax(Transformer[Token, object]):
     def select_item(self, children: list[Any]) -> SelectItem:
         return SelectItem(children[0], children[1] if len(children) > 1 else None)
 
+    def select_function(self, children: list[Any]) -> SelectItem:
+        """``NS.Function(P1,P2)``: a function overload by its parameter names, kept as the path's last step."""
+        path, *names = children
+        return SelectItem((*path[:-1], f"{path[-1]}({','.join(str(name) for name in names)})"))
+
     def select_path(self, children: list[str]) -> tuple[str, ...]:
         return tuple(children)
 
+    def annotation_segment(self, children: list[Token]) -> str:
+        return str(children[0])
+
     def select_options(self, children: list[tuple[str, object]]) -> NestedOptions:
-        return _nested_options(children)
+        return _nested_options([pair for pair in children if pair[0] != "alias"])
 
     def expand(self, children: list[ExpandItem]) -> tuple[ExpandItem, ...]:
         return tuple(children)
@@ -237,6 +311,19 @@ class _ToSyntax(Transformer[Token, object]):
             children.pop()
         if not children or any(not isinstance(step, str) for step in children):
             raise BadRequestError("In $expand, $ref and $count may only end a path", target="$expand")
+        given = {name for name in NestedOptions.__slots__ if getattr(options, name) is not None}
+        allowed, after = (
+            (self._EXPAND_COUNT_OPTIONS, "/$count")
+            if count
+            else (self._EXPAND_REF_OPTIONS, "/$ref")
+            if ref
+            else (frozenset({"levels"}), "*")
+            if children[-1] == "*"
+            else (given, "")
+        )
+        if not given <= allowed:
+            wrong = ", ".join(f"${name}" for name in sorted(given - allowed))
+            raise BadRequestError(f"In $expand, {wrong} cannot follow {after}", target="$expand")
         return ExpandItem(tuple(children), ref=ref, count=count, options=options)
 
     def star_segment(self, children: list[object]) -> str:
@@ -246,7 +333,7 @@ class _ToSyntax(Transformer[Token, object]):
         return _REF
 
     def expand_options(self, children: list[tuple[str, object]]) -> NestedOptions:
-        return _nested_options(children)
+        return _nested_options([pair for pair in children if pair[0] != "alias"])
 
     def nested_filter(self, children: list[Any]) -> tuple[str, object]:
         return "filter", children[1]
@@ -278,12 +365,22 @@ class _ToSyntax(Transformer[Token, object]):
     def nested_levels(self, children: list[Any]) -> tuple[str, object]:
         return "levels", children[1]
 
+    def nested_alias(self, children: list[Any]) -> tuple[str, object]:
+        name = str(children[0])
+        if not self._is_alias(name):
+            raise BadRequestError(f"{name} is not a parameter alias")
+        return "alias", (name, children[1])
+
     def levels(self, children: list[Token]) -> int | str:
         text = str(children[0])
         return "max" if text.lower() == "max" else int(text)
 
     def search(self, children: list[SearchExpr]) -> SearchExpr:
         return children[0]
+
+    def search_incomplete(self, children: list[Token]) -> SearchTerm:
+        """A single-quoted search text (searchExpr-incomplete): searched for as a phrase."""
+        return SearchTerm(str(children[0])[1:-1].replace("''", "'"), phrase=True)
 
     def search_or(self, children: list[Any]) -> SearchBinary:
         return SearchBinary("OR", children[0], children[2])
@@ -306,11 +403,31 @@ class _ToSyntax(Transformer[Token, object]):
     def compute_item(self, children: list[Any]) -> ComputeItem:
         return ComputeItem(children[0], str(children[2]))
 
+    # -- helpers
+
+    _EXPAND_REF_OPTIONS = frozenset({"filter", "search", "orderby", "skip", "top", "count"})
+    _EXPAND_COUNT_OPTIONS = frozenset({"filter", "search"})
+
+    @staticmethod
+    def _is_alias(name: str) -> bool:
+        """``@p`` (a parameter alias, or an unqualified annotation) rather than ``@NS.Term`` or ``@Term#q``."""
+        return "." not in name and "#" not in name
+
+    @staticmethod
+    def _check_lambda(step: NameStep, *, first: bool) -> None:
+        """any() and all() follow a path to a collection; all() and a non-empty any() take one x:predicate."""
+        if first:
+            raise BadRequestError(f"{step.name}() must follow a path to a collection, as in Items/{step.name}(...)")
+        arguments = step.arguments or ()
+        if (step.name == "all" or arguments) and (len(arguments) != 1 or not isinstance(arguments[0], LambdaArgument)):
+            raise BadRequestError(f"{step.name}() takes one lambda argument, variable:predicate")
+
     def __default__(self, data: str, children: list[Token], meta: object) -> object:
         kind = data.rsplit("__", 1)[-1]
         if kind in _LITERAL_KINDS:
             return Literal(kind, str(children[0]))
         raise AssertionError(f"no syntax node for grammar rule {data}")  # pragma: no cover
+
 
 
 _REF = object()
@@ -328,6 +445,8 @@ _LITERAL_KINDS = frozenset(
         "string",
         "duration",
         "binary",
+        "enum",
+        "geo",
     }
 )
 _TO_SYNTAX = _ToSyntax()
@@ -413,6 +532,11 @@ _TERMINAL_NAMES = {
     "DOT": "'.'",
     "ODATA_IDENTIFIER": "a name",
     "DOLLAR_SEGMENT": "a $-segment",
+    "AT_NAME": "a parameter alias or annotation",
+    "JSON_STRING": "a JSON string",
+    "SEMICOLON": "';'",
+    "SLASH": "'/'",
+    "COLON": "':'",
 }
 
 

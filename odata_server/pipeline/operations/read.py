@@ -25,18 +25,22 @@ from odata_server.format.context_url import (
     context,
     entity_fragment,
     property_fragment,
+    select_expand_clause,
 )
-from odata_server.format.json import BatchEncoder, EntityWriter, Row, collection_document, entity_document
+from odata_server.format.json import EntityWriter, Row, collection_document, entity_document
 from odata_server.format.negotiation import Negotiated, Representation, json_content_type
 from odata_server.format.values import dumps, json_converter, raw_text
 from odata_server.messages import ODataResponse
 from odata_server.pipeline.context import RequestContext
+from odata_server.pipeline.operations.expand import Expander, fetched_properties
 from odata_server.pipeline.prefer import max_page_size
 from odata_server.query.paging import SkipToken
 from odata_server.query.plan import entities_exist, plan_collection, plan_count, select_entities
+from odata_server.uri.bound_options import BoundOptions
 from odata_server.uri.path import NavigationSegment
 
-Document = Callable[[AsyncIterable[Sequence[Row]]], AsyncIterator[bytes]]
+Document = Callable[[AsyncConnection, AsyncIterable[Sequence[Row]]], AsyncIterator[bytes]]
+ToObject = Callable[[Row], dict[str, Any]]
 
 NO_CONTENT = 204
 
@@ -46,13 +50,16 @@ def _json_response(negotiated: Negotiated, body: bytes | AsyncIterator[bytes]) -
 
 
 async def read_collection(ctx: RequestContext) -> ODataResponse:
-    """``GET Products``, ``GET Categories(1)/Products?$filter=...&$orderby=...``."""
+    """``GET Products``, ``GET Categories(1)/Products?$filter=...&$expand=...``."""
     negotiated = ctx.negotiate(Representation.JSON)
     entity_set = ctx.path.entity_set
     assert entity_set is not None
-    properties = tuple(entity_set.entity_type.properties.values())
-    writer = EntityWriter(entity_set, properties, negotiated, ctx.request.service_root)
-    return await _collection(ctx, negotiated, properties, writer, collection_fragment(entity_set))
+    options = ctx.bound_options()
+    properties, shown = fetched_properties(entity_set, options)
+    writer = EntityWriter(entity_set, properties, negotiated, ctx.request.service_root, shown=shown)
+    expander = Expander(ctx, writer, options, negotiated)
+    fragment = collection_fragment(entity_set) + select_expand_clause(options)
+    return await _collection(ctx, negotiated, options, properties, writer.entity, expander, fragment)
 
 
 async def read_references(ctx: RequestContext) -> ODataResponse:
@@ -60,22 +67,28 @@ async def read_references(ctx: RequestContext) -> ODataResponse:
     negotiated = ctx.negotiate(Representation.JSON)
     entity_set = ctx.path.entity_set
     assert entity_set is not None
+    options = ctx.bound_options()
     keys = entity_set.entity_type.key_properties
-    writer = _ReferenceWriter(EntityWriter(entity_set, keys, negotiated, ctx.request.service_root))
-    return await _collection(ctx, negotiated, keys, writer, ENTITY_REFERENCES_FRAGMENT)
+    writer = EntityWriter(entity_set, keys, negotiated, ctx.request.service_root, shown=0)
+    return await _collection(ctx, negotiated, options, keys, _reference(writer), None, ENTITY_REFERENCES_FRAGMENT)
+
+
+def _reference(writer: EntityWriter) -> ToObject:
+    return lambda row: {writer.id_name: writer.service_root + writer.key_path(row)}
 
 
 async def _collection(
     ctx: RequestContext,
     negotiated: Negotiated,
+    options: BoundOptions,
     properties: Sequence[Property],
-    writer: BatchEncoder,
+    to_object: ToObject,
+    expander: Expander | None,
     fragment: str,
 ) -> ODataResponse:
     """One page of a collection, with ``@count`` and ``@nextLink`` as asked and needed."""
     entity_set = ctx.path.entity_set
     assert entity_set is not None
-    options = ctx.collection_options()
     config = ctx.service.config
     preferred, preference_applied = max_page_size(ctx.request)
     plan = plan_collection(
@@ -103,13 +116,28 @@ async def _collection(
         token = SkipToken(tuple(values), plan.sent_before + page.sent).encode(plan.sort_keys)
         return {negotiated.control("nextLink"): _next_link(ctx, token)}
 
-    body = await _rows_body(
-        ctx, plan.statement, lambda batches: collection_document(head, writer, page.cut(batches), tail), count
-    )
+    def document(connection: AsyncConnection, batches: AsyncIterable[Sequence[Row]]) -> AsyncIterator[bytes]:
+        objects = _objects(connection, page.cut(batches), to_object, expander)
+        return collection_document(head, objects, tail)
+
+    body = await _rows_body(ctx, plan.statement, document, count)
     headers = {"Content-Type": json_content_type(negotiated)}
     if preference_applied is not None:
         headers["Preference-Applied"] = preference_applied
     return ODataResponse(200, headers, body)
+
+
+async def _objects(
+    connection: AsyncConnection,
+    batches: AsyncIterable[Sequence[Row]],
+    to_object: ToObject,
+    expander: Expander | None,
+) -> AsyncIterator[list[dict[str, Any]]]:
+    async for rows in batches:
+        objects = [to_object(row) for row in rows]
+        if expander:
+            await expander.attach(connection, objects, rows)
+        yield objects
 
 
 class _Page:
@@ -149,32 +177,24 @@ def _next_link(ctx: RequestContext, token: str) -> str:
     return f"{ctx.request.service_root}{ctx.request.path}?{query}"
 
 
-class _ReferenceWriter:
-    """Writes rows of key values as ``{"@id": ...}`` objects."""
-
-    def __init__(self, writer: EntityWriter) -> None:
-        self.writer = writer
-
-    def reference(self, row: Row) -> dict[str, str]:
-        return {self.writer.id_name: self.writer.service_root + self.writer.key_path(row)}
-
-    def encode(self, rows: Sequence[Row]) -> bytes:
-        return dumps([self.reference(row) for row in rows])[1:-1]
-
-
 async def read_entity(ctx: RequestContext) -> ODataResponse:
-    """``GET Products(1)``, ``GET Products(1)/Category``."""
+    """``GET Products(1)``, ``GET Products(1)/Category?$expand=Products``."""
     negotiated = ctx.negotiate(Representation.JSON)
     entity_set = ctx.path.entity_set
     assert entity_set is not None
-    properties = tuple(entity_set.entity_type.properties.values())
-    writer = EntityWriter(entity_set, properties, negotiated, ctx.request.service_root)
+    options = ctx.bound_options()
+    properties, shown = fetched_properties(entity_set, options)
+    writer = EntityWriter(entity_set, properties, negotiated, ctx.request.service_root, shown=shown)
+    expander = Expander(ctx, writer, options, negotiated)
     async with ctx.service.engine.connect() as connection:
         row = await _one_row(ctx, connection, properties)
-    if row is None:
-        return ODataResponse(NO_CONTENT)
-    document_context = context(negotiated, ctx.request.service_root, entity_fragment(entity_set))
-    return _json_response(negotiated, entity_document(document_context, writer, row))
+        if row is None:
+            return ODataResponse(NO_CONTENT)
+        entity = writer.entity(row)
+        await expander.attach(connection, [entity], [row])
+    fragment = entity_fragment(entity_set, select_expand_clause(options))
+    document_context = context(negotiated, ctx.request.service_root, fragment)
+    return _json_response(negotiated, entity_document(document_context, entity))
 
 
 async def read_reference(ctx: RequestContext) -> ODataResponse:
@@ -183,13 +203,13 @@ async def read_reference(ctx: RequestContext) -> ODataResponse:
     entity_set = ctx.path.entity_set
     assert entity_set is not None
     keys = entity_set.entity_type.key_properties
-    writer = _ReferenceWriter(EntityWriter(entity_set, keys, negotiated, ctx.request.service_root))
+    writer = EntityWriter(entity_set, keys, negotiated, ctx.request.service_root, shown=0)
     async with ctx.service.engine.connect() as connection:
         row = await _one_row(ctx, connection, keys)
     if row is None:
         return ODataResponse(NO_CONTENT)
     document_context = context(negotiated, ctx.request.service_root, ENTITY_REFERENCE_FRAGMENT)
-    return _json_response(negotiated, dumps({**document_context, **writer.reference(row)}))
+    return _json_response(negotiated, entity_document(document_context, _reference(writer)(row)))
 
 
 async def read_property(ctx: RequestContext) -> ODataResponse:
@@ -237,7 +257,7 @@ async def read_count(ctx: RequestContext) -> ODataResponse:
         model=ctx.service.model,
         storage=ctx.service.storage,
         entity_type=entity_set.entity_type,
-        options=ctx.collection_options(),
+        options=ctx.bound_options(),
         dialect=ctx.dialect,
     )
     async with ctx.service.engine.connect() as connection:
@@ -299,15 +319,16 @@ async def _rows_body(
             await _require_parent(ctx, connection)
         if len(first) < batch_rows:
             await result.close()
+            body = b"".join([chunk async for chunk in document(connection, _single_batch(first))])
             await connection.close()
-            return b"".join([chunk async for chunk in document(_single_batch(first))])
+            return body
     except BaseException:
         await connection.close()
         raise
 
     async def streamed() -> AsyncIterator[bytes]:
         try:
-            async for chunk in document(_prepend(first, batches)):
+            async for chunk in document(connection, _prepend(first, batches)):
                 yield chunk
         finally:
             await result.close()

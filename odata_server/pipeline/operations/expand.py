@@ -1,0 +1,100 @@
+"""Writing ``$expand``: related entities fetched per batch of parents and nested into their objects.
+
+For each batch of parent rows, each expanded navigation property costs one query
+(plus one for ``$count``), whatever the number of parents; nested ``$expand``
+levels cost the same again for all the children of the batch (query/expand.py).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from odata_server.edm.model import EntitySet, Property
+from odata_server.format.json import EntityWriter, Row
+from odata_server.format.negotiation import Negotiated
+from odata_server.pipeline.context import RequestContext
+from odata_server.query.expand import ExpansionQuery
+from odata_server.uri.bound_options import BoundOptions, Expand
+
+
+def fetched_properties(entity_set: EntitySet, options: BoundOptions) -> tuple[tuple[Property, ...], int]:
+    """The properties to read for each entity: the shown ones, then any key property not shown."""
+    shown = options.shown(entity_set)
+    missing = tuple(prop for prop in entity_set.entity_type.key_properties if prop not in shown)
+    return shown + missing, len(shown)
+
+
+class Expander:
+    """Adds the expanded navigation properties of ``options`` to entity objects."""
+
+    def __init__(self, ctx: RequestContext, writer: EntityWriter, options: BoundOptions, negotiated: Negotiated) -> None:
+        self.parent_writer = writer
+        self.navigations = [_ExpandedNavigation(ctx, writer.entity_set, item, negotiated) for item in options.expand]
+
+    def __bool__(self) -> bool:
+        return bool(self.navigations)
+
+    async def attach(self, connection: AsyncConnection, objects: list[dict[str, Any]], rows: Sequence[Row]) -> None:
+        if not rows:
+            return
+        positions = self.parent_writer.key_positions
+        keys = [tuple(row[position] for position in positions) for row in rows]
+        for navigation in self.navigations:
+            await navigation.attach(connection, objects, keys)
+
+
+class _ExpandedNavigation:
+    def __init__(self, ctx: RequestContext, parent_set: EntitySet, expand: Expand, negotiated: Negotiated) -> None:
+        self.expand = expand
+        self.name = expand.navigation.name
+        self.count_name = f"{self.name}{negotiated.control('count')}"
+        self.ieee754 = negotiated.ieee754_compatible
+        self.query = ExpansionQuery(
+            ctx.service.model, ctx.service.storage, parent_set.entity_type, expand, ctx.dialect
+        )
+        if expand.ref:
+            self.properties, shown = expand.entity_set.entity_type.key_properties, 0
+        else:
+            self.properties, shown = fetched_properties(expand.entity_set, expand.options)
+        self.writer = EntityWriter(
+            expand.entity_set, self.properties, negotiated, ctx.request.service_root, shown=shown
+        )
+        self.nested = Expander(ctx, self.writer, expand.options, negotiated)
+
+    def child(self, row: Row) -> dict[str, Any]:
+        if self.expand.ref:
+            return {self.writer.id_name: self.writer.service_root + self.writer.key_path(row)}
+        return self.writer.entity(row)
+
+    async def attach(
+        self, connection: AsyncConnection, objects: list[dict[str, Any]], keys: list[tuple[object, ...]]
+    ) -> None:
+        counts: dict[tuple[object, ...], int] = {}
+        if self.expand.count_only or self.expand.options.count:
+            result = await connection.execute(self.query.counts(keys))
+            width = len(keys[0])
+            counts = {tuple(row[:width]): row[width] for row in result}
+        groups: dict[tuple[object, ...], list[dict[str, Any]]] = defaultdict(list)
+        if not self.expand.count_only:
+            rows = (await connection.execute(self.query.children(self.properties, keys))).all()
+            children = [self.child(row) for row in rows]
+            if self.nested:
+                await self.nested.attach(connection, children, rows)
+            width = len(self.properties)
+            for row, child in zip(rows, children):
+                groups[tuple(row[width:])].append(child)
+        for entity, key in zip(objects, keys):
+            if self.expand.count_only or self.expand.options.count:
+                count = counts.get(key, 0)
+                entity[self.count_name] = str(count) if self.ieee754 else count
+            if self.expand.count_only:
+                continue
+            related = groups.get(key, [])
+            entity[self.name] = related if self.expand.navigation.collection else (related[0] if related else None)
+
+
+__all__ = ["Expander", "fetched_properties"]

@@ -1,0 +1,91 @@
+"""``$expand`` → one SELECT of related entities for a whole batch of parents (never one per parent).
+
+For the parents of a batch, ``Orders($filter=...;$orderby=...;$top=2)`` becomes::
+
+    SELECT orders.*, customers.key FROM customers JOIN orders ON ...
+    WHERE customers.key IN (:keys) AND <filter>
+
+with the per-parent ``$top``/``$skip`` done in SQL by ``row_number() OVER
+(PARTITION BY parent key ORDER BY ...)``. Each child row ends with its parent's key,
+by which the caller groups the rows. Nested ``$expand`` repeats this one level down,
+for all the children of the batch at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+
+from odata_server.edm.model import EntityType, Model, Property
+from odata_server.edm.storage import Storage
+from odata_server.query.expressions import ExpressionCompiler, RangeVariable
+from odata_server.query.paging import SortKey, order_by
+from odata_server.uri.bound_options import Expand
+
+Select = sa.Select[Any]
+
+
+class ExpansionQuery:
+    """The SQL of one expanded navigation property from one parent entity type."""
+
+    def __init__(self, model: Model, storage: Storage, parent_type: EntityType, expand: Expand, dialect: str) -> None:
+        parent_storage = storage[parent_type.qualified_name]
+        self.parent = aliased(parent_storage.mapped_class)
+        self.child_type = model.entity_type(expand.navigation.target_type)
+        self.child_storage = storage[expand.navigation.target_type]
+        self.child = aliased(self.child_storage.mapped_class)
+        self.parent_keys = [getattr(self.parent, parent_storage.columns[name]) for name in parent_type.key]
+        self.relationship = getattr(self.parent, parent_storage.relationships[expand.navigation.name])
+        self.expand = expand
+        self.compiler = ExpressionCompiler(
+            model, storage, RangeVariable(self.child, self.child_type, self.child_storage), dialect
+        )
+
+    def _from(self, *columns: sa.ColumnElement[Any], keys: Sequence[tuple[object, ...]]) -> Select:
+        statement = sa.select(*columns).select_from(self.parent).join(self.relationship.of_type(self.child))
+        if len(self.parent_keys) == 1:
+            statement = statement.where(self.parent_keys[0].in_([key[0] for key in keys]))
+        else:
+            statement = statement.where(sa.tuple_(*self.parent_keys).in_(keys))
+        options = self.expand.options
+        if options.filter is not None:
+            statement = statement.where(self.compiler.condition(options.filter))
+        return statement
+
+    def children(self, properties: Sequence[Property], keys: Sequence[tuple[object, ...]]) -> Select:
+        """The related entities of the parents with ``keys``: ``properties``, then the parent key."""
+        options = self.expand.options
+        columns = [
+            getattr(self.child, self.child_storage.columns[prop.name]).label(f"c{index}")
+            for index, prop in enumerate(properties)
+        ]
+        parent_columns = [key.label(f"p{index}") for index, key in enumerate(self.parent_keys)]
+        sort_keys = [
+            SortKey(self.compiler.compile(item.expression), item.descending, item.expression.type.primitive)  # type: ignore[arg-type]
+            for item in options.orderby
+        ] + [
+            SortKey(getattr(self.child, self.child_storage.columns[prop.name]), False, prop.type)
+            for prop in self.child_type.key_properties
+        ]
+        statement = self._from(*columns, *parent_columns, keys=keys)
+        if options.top is None and not options.skip:
+            return statement.order_by(*order_by(sort_keys))
+        position = sa.func.row_number().over(partition_by=self.parent_keys, order_by=order_by(sort_keys))
+        ranked = statement.add_columns(position.label("position")).subquery()
+        first = options.skip or 0
+        selected = sa.select(*(ranked.c[column.name] for column in (*columns, *parent_columns))).where(
+            ranked.c.position > first
+        )
+        if options.top is not None:
+            selected = selected.where(ranked.c.position <= first + options.top)
+        return selected.order_by(ranked.c.position)
+
+    def counts(self, keys: Sequence[tuple[object, ...]]) -> Select:
+        """Per parent key, the number of related entities matching the nested ``$filter``."""
+        return self._from(*self.parent_keys, sa.func.count(), keys=keys).group_by(*self.parent_keys)
+
+
+__all__ = ["ExpansionQuery"]

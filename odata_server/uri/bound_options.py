@@ -1,0 +1,258 @@
+"""System query options bound to the model: what to filter, sort, page, select and expand.
+
+The same binding serves the options of a request and those nested in a ``$expand``
+item (``Orders($filter=...;$select=...;$expand=...)``), so an expanded collection
+accepts everything a top-level one does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+
+from odata_server.edm.model import EntitySet, Model, NavigationProperty, Property
+from odata_server.errors import BadRequestError, FeatureNotImplementedError
+from odata_server.uri import syntax
+from odata_server.uri.expressions import ExpressionBinder
+from odata_server.uri.nodes import Node
+from odata_server.uri.options import QueryOptions
+from odata_server.uri.parser import parse
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """What one request may ask for; each exceeded limit is a 400 naming the option."""
+
+    max_top: int
+    max_expression_nodes: int
+    max_expand_depth: int
+    max_expand_width: int
+
+
+@dataclass(frozen=True, slots=True)
+class OrderBy:
+    expression: Node
+    descending: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Expand:
+    """One ``$expand`` item: a navigation property, its target set, and its own options.
+
+    ``ref`` is ``Nav/$ref`` (ids only); ``count_only`` is ``Nav/$count`` (a number only).
+    """
+
+    navigation: NavigationProperty
+    entity_set: EntitySet
+    options: BoundOptions
+    ref: bool = False
+    count_only: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class BoundOptions:
+    """The options shaping a collection or entity, bound to its entity set.
+
+    ``select`` is None when every property is wanted.
+    """
+
+    filter: Node | None = None
+    orderby: tuple[OrderBy, ...] = ()
+    top: int | None = None
+    skip: int | None = None
+    count: bool = False
+    skiptoken: str | None = None
+    select: tuple[Property, ...] | None = None
+    expand: tuple[Expand, ...] = ()
+
+    def shown(self, entity_set: EntitySet) -> tuple[Property, ...]:
+        """The properties written for each entity."""
+        if self.select is None:
+            return tuple(entity_set.entity_type.properties.values())
+        return self.select
+
+
+def bind_options(options: QueryOptions, model: Model, entity_set: EntitySet, limits: Limits) -> BoundOptions:
+    """Parse and bind the system query options of a request.
+
+    Raises:
+        BadRequestError: a syntax or type error, or a limit exceeded; the target
+            names the option.
+    """
+    system = options.system
+
+    def parsed(option: str) -> object:
+        return parse(system[option], option, where=f"${option}") if option in system else None
+
+    nested = syntax.NestedOptions(
+        filter=parsed("filter"),  # type: ignore[arg-type]
+        orderby=parsed("orderby"),  # type: ignore[arg-type]
+        select=parsed("select"),  # type: ignore[arg-type]
+        expand=parsed("expand"),  # type: ignore[arg-type]
+        top=_non_negative(system, "top"),
+        skip=_non_negative(system, "skip"),
+        count=_boolean(system, "count"),
+    )
+    bound = _Binder(model, options.aliases, limits).bind(nested, entity_set, depth=0)
+    return replace(bound, skiptoken=system.get("skiptoken"))
+
+
+class _Binder:
+    def __init__(self, model: Model, aliases: Mapping[str, str], limits: Limits) -> None:
+        self.model = model
+        self.aliases = aliases
+        self.limits = limits
+
+    def expressions(self, entity_set: EntitySet, option: str) -> ExpressionBinder:
+        return ExpressionBinder(
+            self.model,
+            entity_set.entity_type,
+            self.aliases,
+            option=option,
+            max_nodes=self.limits.max_expression_nodes,
+        )
+
+    def bind(self, nested: syntax.NestedOptions, entity_set: EntitySet, depth: int) -> BoundOptions:
+        if nested.search is not None or nested.compute is not None:
+            option = "$search" if nested.search is not None else "$compute"
+            raise FeatureNotImplementedError(f"The system query option {option} is not supported yet", target=option)
+        if nested.top is not None and nested.top > self.limits.max_top:
+            raise BadRequestError(
+                f"$top may be at most {self.limits.max_top} on this service, not {nested.top}", target="$top"
+            )
+        filter_node = None
+        if nested.filter is not None:
+            filter_node = self.expressions(entity_set, "$filter").bind_boolean(nested.filter)
+        orderby = tuple(
+            OrderBy(self.expressions(entity_set, "$orderby").bind(item.expression), item.descending)
+            for item in nested.orderby or ()
+        )
+        return BoundOptions(
+            filter=filter_node,
+            orderby=orderby,
+            top=nested.top,
+            skip=nested.skip,
+            count=bool(nested.count),
+            select=self.select(nested.select, entity_set),
+            expand=self.expand(nested.expand or (), entity_set, depth),
+        )
+
+    def select(self, items: tuple[syntax.SelectItem, ...] | None, entity_set: EntitySet) -> tuple[Property, ...] | None:
+        """The selected structural properties, in entity type order; None for all of them."""
+        if items is None:
+            return None
+        entity_type = entity_set.entity_type
+        chosen: set[str] = set()
+        every = False
+        for item in items:
+            name = item.path[0]
+            if item.path == ("*",):
+                every = True
+                continue
+            if len(item.path) > 1 or "." in name:
+                raise FeatureNotImplementedError(
+                    f"Selecting {'/'.join(item.path)} (a path, type cast or operation) is not supported yet",
+                    target="$select",
+                )
+            if item.options is not None:
+                raise BadRequestError(f"{name} is not a collection; it takes no options in $select", target="$select")
+            if name in entity_type.properties:
+                chosen.add(name)
+            elif name not in entity_type.navigation_properties:
+                raise BadRequestError(
+                    f"Entity type {entity_type.name} has no property {name!r}", target="$select", code="UnknownProperty"
+                )
+        if every:
+            return None
+        return tuple(prop for prop in entity_type.properties.values() if prop.name in chosen)
+
+    def expand(self, items: tuple[syntax.ExpandItem, ...], entity_set: EntitySet, depth: int) -> tuple[Expand, ...]:
+        if not items:
+            return ()
+        if depth >= self.limits.max_expand_depth:
+            raise BadRequestError(
+                f"$expand may nest at most {self.limits.max_expand_depth} levels on this service", target="$expand"
+            )
+        entity_type = entity_set.entity_type
+        expanded: dict[str, Expand] = {}
+        for item in items:
+            if item.path == ("$value",) or len(item.path) > 1:
+                raise FeatureNotImplementedError(
+                    f"Expanding {'/'.join(item.path)} (a stream, type cast or path) is not supported yet",
+                    target="$expand",
+                )
+            name = item.path[0]
+            navigations = (
+                list(entity_type.navigation_properties.values())
+                if name == "*"
+                else [self._navigation(entity_set, name)]
+            )
+            for navigation in navigations:
+                if navigation.name in expanded and name != "*":
+                    raise BadRequestError(f"{navigation.name} is expanded twice", target="$expand")
+                expanded.setdefault(navigation.name, self._expand_item(item, entity_set, navigation, depth))
+        if len(expanded) > self.limits.max_expand_width:
+            raise BadRequestError(
+                f"$expand may name at most {self.limits.max_expand_width} navigation properties per level "
+                "on this service",
+                target="$expand",
+            )
+        return tuple(expanded.values())
+
+    def _navigation(self, entity_set: EntitySet, name: str) -> NavigationProperty:
+        navigation = entity_set.entity_type.navigation_properties.get(name)
+        if navigation is None:
+            if name in entity_set.entity_type.properties:
+                raise BadRequestError(f"{name} is not a navigation property; it cannot be expanded", target="$expand")
+            raise BadRequestError(
+                f"Entity type {entity_set.entity_type.name} has no navigation property {name!r}",
+                target="$expand",
+                code="UnknownProperty",
+            )
+        return navigation
+
+    def _expand_item(
+        self, item: syntax.ExpandItem, entity_set: EntitySet, navigation: NavigationProperty, depth: int
+    ) -> Expand:
+        target = self.model.navigation_target_set(entity_set, navigation)
+        nested = item.options
+        levels = nested.levels
+        if levels is not None:
+            # $levels=n expands the same navigation property n levels deep (URL Conventions §5.1.3).
+            levels = self.limits.max_expand_depth - depth if levels == "max" else int(levels)
+            if levels < 1:
+                raise BadRequestError("$levels must be at least 1", target="$levels")
+            deeper = replace(item, options=replace(nested, levels=levels - 1)) if levels > 1 else None
+            nested = replace(nested, levels=None, expand=(*(nested.expand or ()), *((deeper,) if deeper else ())))
+        if not navigation.collection and any(
+            value is not None for value in (nested.filter, nested.orderby, nested.top, nested.skip, nested.count)
+        ):
+            raise BadRequestError(
+                f"{navigation.name} is single-valued; $filter, $orderby, $top, $skip and $count apply to collections",
+                target="$expand",
+            )
+        if (item.ref or item.count) and not navigation.collection:
+            raise BadRequestError(f"{navigation.name} is single-valued; use $expand={navigation.name}", target="$expand")
+        options = self.bind(nested, target, depth + 1)
+        return Expand(navigation, target, options, ref=item.ref, count_only=item.count)
+
+
+def _non_negative(system: Mapping[str, str], option: str) -> int | None:
+    text = system.get(option)
+    if text is None:
+        return None
+    if not text.isdigit():
+        raise BadRequestError(f"${option} must be a non-negative integer, not {text!r}", target=f"${option}")
+    return int(text)
+
+
+def _boolean(system: Mapping[str, str], option: str) -> bool:
+    text = system.get(option)
+    if text is None:
+        return False
+    if text.lower() not in ("true", "false"):
+        raise BadRequestError(f"${option} must be true or false, not {text!r}", target=f"${option}")
+    return text.lower() == "true"
+
+
+__all__ = ["BoundOptions", "Expand", "Limits", "OrderBy", "bind_options"]

@@ -84,6 +84,7 @@ class ODataService:
         type_name: str | None = None,
         exclude: Iterable[str] = (),
         names: Mapping[str, str] | None = None,
+        search: Iterable[str] | None = None,
     ) -> ODataService:
         """Expose ``mapped_class`` as an entity set.
 
@@ -94,11 +95,20 @@ class ODataService:
             type_name: the entity type name; by default the class name.
             exclude: attributes not to expose (columns or relationships).
             names: attribute → OData name, for attributes whose OData name differs.
+            search: the (OData) names of the string properties ``$search`` looks in;
+                by default all of them.
         """
         if self._handler is not None:
             raise RuntimeError("The service is already built; declare every entity set before serving it")
         self._declarations.append(
-            EntitySetDeclaration(mapped_class, name, type_name, frozenset(exclude), dict(names or {}))
+            EntitySetDeclaration(
+                mapped_class,
+                name,
+                type_name,
+                frozenset(exclude),
+                dict(names or {}),
+                None if search is None else tuple(search),
+            )
         )
         return self
 

@@ -55,6 +55,7 @@ class NotMapped:
         (lambda s: s.add(Person, exclude=["nope"]), "Person: exclude= names no mapped attribute: nope"),
         (lambda s: s.add(Person, exclude=["id"]), "Person.id is part of the key and cannot be excluded"),
         (lambda s: s.add(Person, names={"nope": "Nope"}), "Person: names= names no mapped attribute: nope"),
+        (lambda s: s.add(Person, search=["id"]), "Person: search= names id, but $search looks only in string properties"),
         (
             lambda s: s.add(Person, name="People").add(Person, name="Staff", type_name="Employee"),
             "Person is exposed twice with different type_name, exclude or names",

@@ -293,3 +293,38 @@ async def test_collection_options_on_single_resources_are_400(northwind: httpx.A
 async def test_syntax_errors_name_the_position(northwind: httpx.AsyncClient) -> None:
     error = (await northwind.get("Products?$filter=ProductName eq 'x' and")).json()["error"]
     assert "position" in error["message"] and error["code"] == "SyntaxError"
+
+
+def _text_matches(row: Row, term: str, columns: tuple[str, ...]) -> bool:
+    return any(term.lower() in (row[column] or "").lower() for column in columns)
+
+
+_PRODUCT_TEXT = ("ProductName", "QuantityPerUnit")
+_CUSTOMER_TEXT = tuple(column for column in table("Customers")[0] if isinstance(table("Customers")[0][column], str))
+
+SEARCHES: list[tuple[str, str, Callable[[], list[Any]]]] = [
+    ("Products", "chai", lambda: products(lambda p: _text_matches(p, "chai", _PRODUCT_TEXT))),
+    ("Products", "LAGER", lambda: products(lambda p: _text_matches(p, "lager", _PRODUCT_TEXT))),
+    ("Products", '"boxes x"', lambda: products(lambda p: _text_matches(p, "boxes x", _PRODUCT_TEXT))),
+    ("Products", "sauce OR syrup", lambda: products(lambda p: _text_matches(p, "sauce", _PRODUCT_TEXT) or _text_matches(p, "syrup", _PRODUCT_TEXT))),
+    ("Products", "hot sauce", lambda: products(lambda p: _text_matches(p, "hot", _PRODUCT_TEXT) and _text_matches(p, "sauce", _PRODUCT_TEXT))),
+    ("Products", "bottles AND NOT oz", lambda: products(lambda p: _text_matches(p, "bottles", _PRODUCT_TEXT) and not _text_matches(p, "oz", _PRODUCT_TEXT))),
+    ("Products", "(tofu OR sauce) AND NOT hot", lambda: products(
+        lambda p: (_text_matches(p, "tofu", _PRODUCT_TEXT) or _text_matches(p, "sauce", _PRODUCT_TEXT)) and not _text_matches(p, "hot", _PRODUCT_TEXT))),
+    ("Products", "50%", lambda: products(lambda p: _text_matches(p, "50%", _PRODUCT_TEXT))),
+    ("Customers", "berlin", lambda: sorted(c["CustomerID"] for c in table("Customers") if _text_matches(c, "berlin", _CUSTOMER_TEXT))),
+]
+
+
+@pytest.mark.parametrize(("entity_set", "search", "expected"), SEARCHES, ids=[f"{s}: {e}" for s, e, _ in SEARCHES])
+async def test_search(northwind: httpx.AsyncClient, entity_set: str, search: str, expected: Callable[[], list[Any]]) -> None:
+    entities = await read_all(northwind, f"{entity_set}?$search={search.replace('%', '%25')}")
+    assert _found(entity_set, entities) == expected()
+    count = await northwind.get(f"{entity_set}/$count?$search={search.replace('%', '%25')}")
+    assert count.text == str(len(expected()))
+
+
+async def test_search_inside_expand(northwind: httpx.AsyncClient) -> None:
+    categories = await read_all(northwind, "Categories?$select=CategoryID&$expand=Products($search=lager;$select=ProductID)")
+    found = sorted(p["ProductID"] for c in categories for p in c["Products"])
+    assert found == products(lambda p: _text_matches(p, "lager", _PRODUCT_TEXT))

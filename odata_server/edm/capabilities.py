@@ -17,7 +17,7 @@ ENTITY_SET_CAPABILITIES: tuple[Annotation, ...] = (
     Annotation("Capabilities.DeleteRestrictions", Record.of({"Deletable": False})),
     Annotation("Capabilities.FilterRestrictions", Record.of({"Filterable": True})),
     Annotation("Capabilities.SortRestrictions", Record.of({"Sortable": True})),
-    Annotation("Capabilities.SearchRestrictions", Record.of({"Searchable": False})),
+    Annotation("Capabilities.SearchRestrictions", Record.of({"Searchable": True})),
     Annotation("Capabilities.ExpandRestrictions", Record.of({"Expandable": True})),
     Annotation("Capabilities.SelectSupport", Record.of({"Supported": True})),
     Annotation("Capabilities.CountRestrictions", Record.of({"Countable": True})),

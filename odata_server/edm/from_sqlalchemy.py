@@ -58,6 +58,8 @@ class EntitySetDeclaration:
         type_name: the entity type name; ``None`` for the class name.
         exclude: attribute names not to expose.
         names: attribute name → Edm property or navigation property name, where they differ.
+        search: the Edm names of the string properties ``$search`` looks in; ``None``
+            for all string properties.
     """
 
     mapped_class: type
@@ -65,6 +67,7 @@ class EntitySetDeclaration:
     type_name: str | None = None
     exclude: frozenset[str] = frozenset()
     names: Mapping[str, str] = field(default_factory=dict)
+    search: tuple[str, ...] | None = None
 
     @property
     def entity_type_name(self) -> str:
@@ -144,6 +147,7 @@ def build_model(
             entity_type=entity_type,
             navigation_property_bindings=frozen_mapping(bindings),  # type: ignore[arg-type]
             annotations=ENTITY_SET_CAPABILITIES,
+            search_properties=_search_properties(declaration, entity_type),
         )
 
     model = Model(
@@ -353,6 +357,19 @@ def _constraints(
             return ()
         constraints.append(ReferentialConstraint(local_name, remote_name))
     return tuple(constraints)
+
+
+def _search_properties(declaration: EntitySetDeclaration, entity_type: EntityType) -> tuple[str, ...]:
+    strings = [name for name, prop in entity_type.properties.items() if prop.type is PrimitiveType.STRING]
+    if declaration.search is None:
+        return tuple(strings)
+    wrong = [name for name in declaration.search if name not in strings]
+    if wrong:
+        raise ModelError(
+            f"{declaration.mapped_class.__qualname__}: search= names {', '.join(wrong)}, "
+            f"but $search looks only in string properties ({', '.join(strings)})"
+        )
+    return tuple(declaration.search)
 
 
 def _check_same_type(first: EntitySetDeclaration, again: EntitySetDeclaration) -> None:

@@ -80,13 +80,15 @@ class EntitySet:
     """An entity set (CSDL §13.2): a named collection of entities of one type.
 
     ``navigation_property_bindings`` maps a navigation property name to the name of
-    the entity set holding its targets.
+    the entity set holding its targets; ``search_properties`` names the string
+    properties ``$search`` looks in.
     """
 
     name: str
     entity_type: EntityType
     navigation_property_bindings: Mapping[str, str] = field(default_factory=frozen_mapping)
     annotations: tuple[Annotation, ...] = ()
+    search_properties: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,6 +23,7 @@ from odata_server.edm.model import EntityType, Model, Property
 from odata_server.edm.storage import Storage
 from odata_server.query.expressions import ExpressionCompiler, RangeVariable
 from odata_server.query.paging import SortKey, order_by
+from odata_server.query.search import search_condition
 from odata_server.uri.bound_options import Expand
 
 Select = sa.Select[Any]
@@ -53,6 +54,12 @@ class ExpansionQuery:
         options = self.expand.options
         if options.filter is not None:
             statement = statement.where(self.compiler.condition(options.filter))
+        if options.search is not None:
+            entity_set = self.expand.entity_set
+            columns = [
+                getattr(self.child, self.child_storage.columns[name]) for name in entity_set.search_properties
+            ]
+            statement = statement.where(search_condition(options.search, columns))
         return statement
 
     def children(self, properties: Sequence[Property], keys: Sequence[tuple[object, ...]]) -> Select:

@@ -4,7 +4,7 @@ A path such as ``Customers('ALFKI')/Orders(10643)/Order_Details`` becomes one
 SELECT: the addressed entity type's columns, joined back along each navigation
 property to the entity set the path starts from, filtered by each key on the way.
 For a collection, the options follow (after AspNetCoreOData's
-``ODataQueryOptions.ApplyTo``): ``$filter``, then ``$count`` (of the filtered
+``ODataQueryOptions.ApplyTo``): ``$filter`` and ``$search``, then ``$count`` (of the filtered
 collection), ``$orderby`` made total with the key, the ``$skiptoken`` of a next
 page, ``$skip``, and ``$top`` within the page size. Rows come back as plain tuples
 (no ORM objects) in the order of the properties asked for, followed by the sort
@@ -20,10 +20,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
-from odata_server.edm.model import EntityType, Model, Property
+from odata_server.edm.model import EntitySet, EntityType, Model, Property
 from odata_server.edm.storage import EntityStorage, Storage
 from odata_server.query.expressions import Entity, ExpressionCompiler, RangeVariable
 from odata_server.query.paging import SkipToken, SortKey, after, order_by
+from odata_server.query.search import search_condition
 from odata_server.uri.bound_options import BoundOptions
 from odata_server.uri.path import EntitySetSegment, KeySegment, NavigationSegment, PathSegment
 
@@ -110,16 +111,27 @@ def plan_count(
     *,
     model: Model,
     storage: Storage,
-    entity_type: EntityType,
+    entity_set: EntitySet,
     options: BoundOptions,
     dialect: str,
 ) -> Select:
     """SELECT the number of entities ``segments`` address that match ``$filter``."""
     query = EntityQuery(segments, storage)
-    statement = query.select(sa.func.count())
+    compiler = _compiler(query, model, storage, entity_set.entity_type, dialect)
+    return query.select(sa.func.count()).where(*_conditions(query, compiler, entity_set, options))
+
+
+def _conditions(
+    query: EntityQuery, compiler: ExpressionCompiler, entity_set: EntitySet, options: BoundOptions
+) -> list[sa.ColumnElement[bool]]:
+    """``$filter`` and ``$search``."""
+    conditions = []
     if options.filter is not None:
-        statement = statement.where(_compiler(query, model, storage, entity_type, dialect).condition(options.filter))
-    return statement
+        conditions.append(compiler.condition(options.filter))
+    if options.search is not None:
+        columns = [query.column(entity_set.entity_type.properties[name]) for name in entity_set.search_properties]
+        conditions.append(search_condition(options.search, columns))
+    return conditions
 
 
 def plan_collection(
@@ -127,16 +139,17 @@ def plan_collection(
     *,
     model: Model,
     storage: Storage,
-    entity_type: EntityType,
+    entity_set: EntitySet,
     properties: Sequence[Property],
     options: BoundOptions,
     max_page_size: int,
     dialect: str,
 ) -> CollectionPlan:
     """The page of the collection ``segments`` address, shaped by ``options``."""
+    entity_type = entity_set.entity_type
     query = EntityQuery(segments, storage)
     compiler = _compiler(query, model, storage, entity_type, dialect)
-    conditions = [compiler.condition(options.filter)] if options.filter is not None else []
+    conditions = _conditions(query, compiler, entity_set, options)
     count = None
     if options.count:
         count = query.select(sa.func.count()).where(*conditions)

@@ -64,6 +64,7 @@ class BoundOptions:
     skiptoken: str | None = None
     select: tuple[Property, ...] | None = None
     expand: tuple[Expand, ...] = ()
+    search: syntax.SearchExpr | None = None
 
     def shown(self, entity_set: EntitySet) -> tuple[Property, ...]:
         """The properties written for each entity."""
@@ -92,6 +93,7 @@ def bind_options(options: QueryOptions, model: Model, entity_set: EntitySet, lim
         top=_non_negative(system, "top"),
         skip=_non_negative(system, "skip"),
         count=_boolean(system, "count"),
+        search=parsed("search"),  # type: ignore[arg-type]
     )
     bound = _Binder(model, options.aliases, limits).bind(nested, entity_set, depth=0)
     return replace(bound, skiptoken=system.get("skiptoken"))
@@ -113,9 +115,8 @@ class _Binder:
         )
 
     def bind(self, nested: syntax.NestedOptions, entity_set: EntitySet, depth: int) -> BoundOptions:
-        if nested.search is not None or nested.compute is not None:
-            option = "$search" if nested.search is not None else "$compute"
-            raise FeatureNotImplementedError(f"The system query option {option} is not supported yet", target=option)
+        if nested.compute is not None:
+            raise FeatureNotImplementedError("The system query option $compute is not supported yet", target="$compute")
         if nested.top is not None and nested.top > self.limits.max_top:
             raise BadRequestError(
                 f"$top may be at most {self.limits.max_top} on this service, not {nested.top}", target="$top"
@@ -135,6 +136,7 @@ class _Binder:
             count=bool(nested.count),
             select=self.select(nested.select, entity_set),
             expand=self.expand(nested.expand or (), entity_set, depth),
+            search=nested.search,
         )
 
     def select(self, items: tuple[syntax.SelectItem, ...] | None, entity_set: EntitySet) -> tuple[Property, ...] | None:
@@ -225,7 +227,8 @@ class _Binder:
             deeper = replace(item, options=replace(nested, levels=levels - 1)) if levels > 1 else None
             nested = replace(nested, levels=None, expand=(*(nested.expand or ()), *((deeper,) if deeper else ())))
         if not navigation.collection and any(
-            value is not None for value in (nested.filter, nested.orderby, nested.top, nested.skip, nested.count)
+            value is not None
+            for value in (nested.filter, nested.orderby, nested.top, nested.skip, nested.count, nested.search)
         ):
             raise BadRequestError(
                 f"{navigation.name} is single-valued; $filter, $orderby, $top, $skip and $count apply to collections",

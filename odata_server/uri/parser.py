@@ -240,13 +240,22 @@ class _ToSyntax(Transformer[Token, object]):
         return JsonValue({name: self._json_value(value) for name, value in children})
 
     def json_member(self, children: list[Any]) -> tuple[str, Any]:
-        return orjson.loads(str(children[0])), children[1]
+        return self._json_string(children[0]), children[1]
 
     @staticmethod
-    def _json_value(value: object) -> object:
+    def _json_string(token: Token) -> str:
+        try:
+            text = orjson.loads(str(token))
+        except orjson.JSONDecodeError as error:
+            raise BadRequestError(f"{token} is not a valid JSON string: {error}") from None
+        assert isinstance(text, str)
+        return text
+
+    @classmethod
+    def _json_value(cls, value: object) -> object:
         """A value inside a JSON array or object: Python data, or the syntax node of an expression."""
         if isinstance(value, Token):
-            return orjson.loads(str(value))
+            return cls._json_string(value)
         if isinstance(value, JsonValue):
             return value.value
         if isinstance(value, Literal):
@@ -259,7 +268,7 @@ class _ToSyntax(Transformer[Token, object]):
             if value.kind == "string":
                 return value.text[1:-1].replace("''", "'")
             if value.kind == "decimal" and value.text not in ("NaN", "INF", "-INF"):
-                return orjson.loads(value.text.lstrip("+"))
+                return float(value.text)
         return value
 
     # -- query options

@@ -95,7 +95,7 @@ async def _collection(
         ctx.path.entity_segments,
         model=ctx.service.model,
         storage=ctx.service.storage,
-        entity_type=entity_set.entity_type,
+        entity_set=entity_set,
         properties=properties,
         options=options,
         max_page_size=min(preferred or config.max_page_size, config.max_page_size),
@@ -256,7 +256,7 @@ async def read_count(ctx: RequestContext) -> ODataResponse:
         ctx.path.entity_segments,
         model=ctx.service.model,
         storage=ctx.service.storage,
-        entity_type=entity_set.entity_type,
+        entity_set=entity_set,
         options=ctx.bound_options(),
         dialect=ctx.dialect,
     )

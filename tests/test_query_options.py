@@ -328,3 +328,35 @@ async def test_search_inside_expand(northwind: httpx.AsyncClient) -> None:
     categories = await read_all(northwind, "Categories?$select=CategoryID&$expand=Products($search=lager;$select=ProductID)")
     found = sorted(p["ProductID"] for c in categories for p in c["Products"])
     assert found == products(lambda p: _text_matches(p, "lager", _PRODUCT_TEXT))
+
+
+async def test_compute_in_select_filter_and_orderby(northwind: httpx.AsyncClient) -> None:
+    query = "$compute=UnitPrice mul UnitsInStock as Value&$filter=Value gt 1000&$orderby=Value desc,ProductID&$select=ProductName,Value"
+    body = (await northwind.get(f"Products?{query}")).json()
+    expected = sorted(
+        ((p["UnitPrice"] * p["UnitsInStock"], p["ProductID"], p["ProductName"]) for p in table("Products") if p["UnitPrice"] * p["UnitsInStock"] > 1000),
+        key=lambda item: (-item[0], item[1]),
+    )
+    assert body["@context"] == "http://testserver/odata/$metadata#Products(ProductName,Value)"
+    assert [(Decimal(str(e["Value"])), e["ProductName"]) for e in body["value"]] == [(v, name) for v, _, name in expected]
+
+
+async def test_compute_is_shown_without_select_and_may_build_on_itself(northwind: httpx.AsyncClient) -> None:
+    body = (await northwind.get("Products(1)?$compute=UnitPrice add 1 as Up,Up mul 2 as Twice,length(ProductName) as Length")).json()
+    assert (body["Up"], body["Twice"], body["Length"]) == (19, 38, 4)
+
+
+async def test_compute_inside_expand(northwind: httpx.AsyncClient) -> None:
+    body = (await northwind.get("Categories(1)?$select=CategoryID&$expand=Products($compute=UnitsInStock add UnitsOnOrder as Stock;$select=Stock;$filter=Stock gt 100)")).json()
+    expected = sorted(p["ProductID"] for p in table("Products") if p["CategoryID"] == 1 and p["UnitsInStock"] + p["UnitsOnOrder"] > 100)
+    assert sorted(int(e["@id"].rsplit("(", 1)[1][:-1]) for e in body["Products"]) == expected
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["$compute=UnitPrice as ProductName", "$compute=Nope as X", "$compute=null as X", "$compute=UnitPrice as X,UnitPrice as X", "$compute=UnitPrice"],
+)
+async def test_bad_compute_is_400(northwind: httpx.AsyncClient, query: str) -> None:
+    response = await northwind.get(f"Products?{query}")
+    assert response.status_code == 400
+    assert response.json()["error"]["target"] == "$compute"

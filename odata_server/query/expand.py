@@ -19,12 +19,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
-from odata_server.edm.model import EntityType, Model, Property
+from odata_server.edm.model import EntityType, Model
 from odata_server.edm.storage import Storage
 from odata_server.query.expressions import ExpressionCompiler, RangeVariable
 from odata_server.query.paging import SortKey, order_by
 from odata_server.query.search import search_condition
-from odata_server.uri.bound_options import Expand
+from odata_server.uri.bound_options import Computed, Expand, Field
 
 Select = sa.Select[Any]
 
@@ -62,13 +62,10 @@ class ExpansionQuery:
             statement = statement.where(search_condition(options.search, columns))
         return statement
 
-    def children(self, properties: Sequence[Property], keys: Sequence[tuple[object, ...]]) -> Select:
-        """The related entities of the parents with ``keys``: ``properties``, then the parent key."""
+    def children(self, fields: Sequence[Field], keys: Sequence[tuple[object, ...]]) -> Select:
+        """The related entities of the parents with ``keys``: ``fields``, then the parent key."""
         options = self.expand.options
-        columns = [
-            getattr(self.child, self.child_storage.columns[prop.name]).label(f"c{index}")
-            for index, prop in enumerate(properties)
-        ]
+        columns = [self._field(field).label(f"c{index}") for index, field in enumerate(fields)]
         parent_columns = [key.label(f"p{index}") for index, key in enumerate(self.parent_keys)]
         sort_keys = [
             SortKey(self.compiler.compile(item.expression), item.descending, item.expression.type.primitive)  # type: ignore[arg-type]
@@ -89,6 +86,11 @@ class ExpansionQuery:
         if options.top is not None:
             selected = selected.where(ranked.c.position <= first + options.top)
         return selected.order_by(ranked.c.position)
+
+    def _field(self, field: Field) -> sa.ColumnElement[Any]:
+        if isinstance(field, Computed):
+            return self.compiler.compile(field.expression)
+        return getattr(self.child, self.child_storage.columns[field.name])  # type: ignore[no-any-return]
 
     def counts(self, keys: Sequence[tuple[object, ...]]) -> Select:
         """Per parent key, the number of related entities matching the nested ``$filter``."""

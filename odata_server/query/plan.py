@@ -25,7 +25,7 @@ from odata_server.edm.storage import EntityStorage, Storage
 from odata_server.query.expressions import Entity, ExpressionCompiler, RangeVariable
 from odata_server.query.paging import SkipToken, SortKey, after, order_by
 from odata_server.query.search import search_condition
-from odata_server.uri.bound_options import BoundOptions
+from odata_server.uri.bound_options import BoundOptions, Computed, Field
 from odata_server.uri.path import EntitySetSegment, KeySegment, NavigationSegment, PathSegment
 
 Select = sa.Select[Any]
@@ -62,6 +62,13 @@ class EntityQuery:
     def column(self, prop: Property) -> sa.ColumnElement[Any]:
         return getattr(self.target, self.target_storage.columns[prop.name])  # type: ignore[no-any-return]
 
+    def field(self, field: Field, compiler: ExpressionCompiler | None) -> sa.ColumnElement[Any]:
+        """A property's column, or a computed property's expression."""
+        if isinstance(field, Computed):
+            assert compiler is not None
+            return compiler.compile(field.expression).label(field.alias)
+        return self.column(field)
+
     def select(self, *columns: sa.ColumnElement[Any]) -> Select:
         statement = sa.select(*columns).select_from(self.root)
         for join in self.joins:
@@ -69,10 +76,21 @@ class EntityQuery:
         return statement.where(*self.conditions)
 
 
-def select_entities(segments: Sequence[PathSegment], storage: Storage, properties: Sequence[Property]) -> Select:
-    """SELECT ``properties`` of the entities that ``segments`` address."""
+def select_entities(
+    segments: Sequence[PathSegment],
+    storage: Storage,
+    fields: Sequence[Field],
+    *,
+    model: Model | None = None,
+    entity_type: EntityType | None = None,
+    dialect: str = "",
+) -> Select:
+    """SELECT ``fields`` of the entities that ``segments`` address (computed ones need the model)."""
     query = EntityQuery(segments, storage)
-    return query.select(*(query.column(prop) for prop in properties))
+    compiler = None
+    if model is not None and entity_type is not None:
+        compiler = _compiler(query, model, storage, entity_type, dialect)
+    return query.select(*(query.field(field, compiler) for field in fields))
 
 
 def entities_exist(segments: Sequence[PathSegment], storage: Storage) -> Select:
@@ -85,7 +103,7 @@ class CollectionPlan:
     """The statements for one page of a collection.
 
     Attributes:
-        statement: the page: the properties, then one column per sort key; it asks
+        statement: the page: the fields, then one column per sort key; it asks
             for one row more than ``page_size`` to tell whether another page follows.
         count: the number of entities matching ``$filter``, when ``$count=true``.
         sort_keys: the total ordering, to write the next ``$skiptoken``.
@@ -140,7 +158,7 @@ def plan_collection(
     model: Model,
     storage: Storage,
     entity_set: EntitySet,
-    properties: Sequence[Property],
+    properties: Sequence[Field],
     options: BoundOptions,
     max_page_size: int,
     dialect: str,
@@ -160,7 +178,7 @@ def plan_collection(
     ) + tuple(SortKey(query.column(prop), False, prop.type) for prop in entity_type.key_properties)
 
     statement = query.select(
-        *(query.column(prop) for prop in properties),
+        *(query.field(field, compiler) for field in properties),
         *(key.expression.label(f"sort_{index}") for index, key in enumerate(sort_keys)),
     ).where(*conditions)
     statement = statement.order_by(*order_by(sort_keys))

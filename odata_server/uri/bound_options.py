@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from odata_server.edm.model import EntitySet, Model, NavigationProperty, Property
+from odata_server.edm.types import PrimitiveType
 from odata_server.errors import BadRequestError, FeatureNotImplementedError
 from odata_server.uri import syntax
 from odata_server.uri.expressions import ExpressionBinder
@@ -33,6 +34,26 @@ class Limits:
 class OrderBy:
     expression: Node
     descending: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Computed:
+    """A property defined by ``$compute=<expression> as <alias>``."""
+
+    alias: str
+    expression: Node
+
+    @property
+    def name(self) -> str:
+        return self.alias
+
+    @property
+    def property(self) -> Property:
+        """The computed value as a property, for writing it (its type is the expression's)."""
+        return Property(self.alias, self.expression.type.primitive or PrimitiveType.STRING)
+
+
+Field = Property | Computed
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,14 +83,15 @@ class BoundOptions:
     skip: int | None = None
     count: bool = False
     skiptoken: str | None = None
-    select: tuple[Property, ...] | None = None
+    select: tuple[Field, ...] | None = None
     expand: tuple[Expand, ...] = ()
     search: syntax.SearchExpr | None = None
+    compute: tuple[Computed, ...] = ()
 
-    def shown(self, entity_set: EntitySet) -> tuple[Property, ...]:
-        """The properties written for each entity."""
+    def shown(self, entity_set: EntitySet) -> tuple[Field, ...]:
+        """The properties written for each entity: the selected ones, or all (computed ones too)."""
         if self.select is None:
-            return tuple(entity_set.entity_type.properties.values())
+            return (*entity_set.entity_type.properties.values(), *self.compute)
         return self.select
 
 
@@ -94,6 +116,7 @@ def bind_options(options: QueryOptions, model: Model, entity_set: EntitySet, lim
         skip=_non_negative(system, "skip"),
         count=_boolean(system, "count"),
         search=parsed("search"),  # type: ignore[arg-type]
+        compute=parsed("compute"),  # type: ignore[arg-type]
     )
     bound = _Binder(model, options.aliases, limits).bind(nested, entity_set, depth=0)
     return replace(bound, skiptoken=system.get("skiptoken"))
@@ -105,27 +128,42 @@ class _Binder:
         self.aliases = aliases
         self.limits = limits
 
-    def expressions(self, entity_set: EntitySet, option: str) -> ExpressionBinder:
+    def expressions(
+        self, entity_set: EntitySet, option: str, computed: tuple[Computed, ...] = ()
+    ) -> ExpressionBinder:
         return ExpressionBinder(
             self.model,
             entity_set.entity_type,
             self.aliases,
             option=option,
             max_nodes=self.limits.max_expression_nodes,
+            computed={item.alias: item.expression for item in computed},
         )
 
+    def compute(self, items: tuple[syntax.ComputeItem, ...] | None, entity_set: EntitySet) -> tuple[Computed, ...]:
+        """Each alias is bound in order, so a later item may use an earlier one."""
+        computed: list[Computed] = []
+        for item in items or ():
+            taken = {*entity_set.entity_type.properties, *entity_set.entity_type.navigation_properties}
+            if item.alias in taken or any(c.alias == item.alias for c in computed):
+                raise BadRequestError(f"$compute alias {item.alias} is already a property name", target="$compute")
+            node = self.expressions(entity_set, "$compute", tuple(computed)).bind(item.expression)
+            if node.type.primitive is None:
+                raise BadRequestError(f"$compute {item.alias} must compute a value, not null", target="$compute")
+            computed.append(Computed(item.alias, node))
+        return tuple(computed)
+
     def bind(self, nested: syntax.NestedOptions, entity_set: EntitySet, depth: int) -> BoundOptions:
-        if nested.compute is not None:
-            raise FeatureNotImplementedError("The system query option $compute is not supported yet", target="$compute")
         if nested.top is not None and nested.top > self.limits.max_top:
             raise BadRequestError(
                 f"$top may be at most {self.limits.max_top} on this service, not {nested.top}", target="$top"
             )
+        computed = self.compute(nested.compute, entity_set)
         filter_node = None
         if nested.filter is not None:
-            filter_node = self.expressions(entity_set, "$filter").bind_boolean(nested.filter)
+            filter_node = self.expressions(entity_set, "$filter", computed).bind_boolean(nested.filter)
         orderby = tuple(
-            OrderBy(self.expressions(entity_set, "$orderby").bind(item.expression), item.descending)
+            OrderBy(self.expressions(entity_set, "$orderby", computed).bind(item.expression), item.descending)
             for item in nested.orderby or ()
         )
         return BoundOptions(
@@ -134,13 +172,16 @@ class _Binder:
             top=nested.top,
             skip=nested.skip,
             count=bool(nested.count),
-            select=self.select(nested.select, entity_set),
+            select=self.select(nested.select, entity_set, computed),
             expand=self.expand(nested.expand or (), entity_set, depth),
             search=nested.search,
+            compute=computed,
         )
 
-    def select(self, items: tuple[syntax.SelectItem, ...] | None, entity_set: EntitySet) -> tuple[Property, ...] | None:
-        """The selected structural properties, in entity type order; None for all of them."""
+    def select(
+        self, items: tuple[syntax.SelectItem, ...] | None, entity_set: EntitySet, computed: tuple[Computed, ...]
+    ) -> tuple[Field, ...] | None:
+        """The selected properties, in entity type order, then the selected computed ones; None for all."""
         if items is None:
             return None
         entity_type = entity_set.entity_type
@@ -158,7 +199,7 @@ class _Binder:
                 )
             if item.options is not None:
                 raise BadRequestError(f"{name} is not a collection; it takes no options in $select", target="$select")
-            if name in entity_type.properties:
+            if name in entity_type.properties or any(item.alias == name for item in computed):
                 chosen.add(name)
             elif name not in entity_type.navigation_properties:
                 raise BadRequestError(
@@ -166,7 +207,8 @@ class _Binder:
                 )
         if every:
             return None
-        return tuple(prop for prop in entity_type.properties.values() if prop.name in chosen)
+        properties = [prop for prop in entity_type.properties.values() if prop.name in chosen]
+        return (*properties, *(item for item in computed if item.alias in chosen))
 
     def expand(self, items: tuple[syntax.ExpandItem, ...], entity_set: EntitySet, depth: int) -> tuple[Expand, ...]:
         if not items:
@@ -258,4 +300,4 @@ def _boolean(system: Mapping[str, str], option: str) -> bool:
     return text.lower() == "true"
 
 
-__all__ = ["BoundOptions", "Expand", "Limits", "OrderBy", "bind_options"]
+__all__ = ["BoundOptions", "Computed", "Expand", "Field", "Limits", "OrderBy", "bind_options"]

@@ -48,6 +48,7 @@ class ExpressionBinder:
         aliases: parameter alias (``@p``) → its text in the query string.
         option: the query option being bound (``$filter``), the target of errors.
         max_nodes: the most semantic nodes one expression may have.
+        computed: the properties ``$compute`` defined, by alias, usable like properties.
     """
 
     def __init__(
@@ -58,8 +59,10 @@ class ExpressionBinder:
         *,
         option: str,
         max_nodes: int,
+        computed: Mapping[str, Node] | None = None,
     ) -> None:
         self.model = model
+        self.computed = computed or {}
         self.aliases = aliases
         self.option = option
         self.max_nodes = max_nodes
@@ -227,6 +230,9 @@ class ExpressionBinder:
 
     def _path(self, variable: str, steps: list[syntax.MemberStep]) -> Node:
         entity_type = self.scope[variable]
+        first = steps[0] if steps else None
+        if variable == "$it" and len(steps) == 1 and isinstance(first, syntax.NameStep) and first.name in self.computed:
+            return self.computed[first.name]
         navigation: list[NavigationProperty] = []
         if not steps:
             if variable == "$it":

@@ -122,6 +122,14 @@ class _ToSyntax(Transformer[Token, object]):
     options are parsed but not kept (:class:`NestedOptions` has no field for them).
     """
 
+    def transform(self, tree: Any) -> Any:
+        """Bottom-up without recursion: a long chain such as ``a and b and ...`` or a
+        $search of many words, well within the URL length limit, would otherwise
+        exhaust Python's stack (RecursionError, a 500)."""
+        from lark.visitors import Transformer_NonRecursive
+
+        return Transformer_NonRecursive.transform(self, tree)  # type: ignore[arg-type]
+
     # -- resource path
 
     def identifier_segment(self, children: list[object]) -> IdentifierSegment:

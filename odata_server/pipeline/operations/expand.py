@@ -13,19 +13,27 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from odata_server.edm.model import EntitySet, Property
+from odata_server.edm.model import EntitySet
 from odata_server.format.json import EntityWriter, Row
 from odata_server.format.negotiation import Negotiated
 from odata_server.pipeline.context import RequestContext
 from odata_server.query.expand import ExpansionQuery
-from odata_server.uri.bound_options import BoundOptions, Expand
+from odata_server.uri.bound_options import BoundOptions, Computed, Expand, Field
 
 
-def fetched_properties(entity_set: EntitySet, options: BoundOptions) -> tuple[tuple[Property, ...], int]:
-    """The properties to read for each entity: the shown ones, then any key property not shown."""
+def fetched_fields(entity_set: EntitySet, options: BoundOptions) -> tuple[tuple[Field, ...], int]:
+    """The fields to read for each entity: the shown ones, then any key property not shown."""
     shown = options.shown(entity_set)
     missing = tuple(prop for prop in entity_set.entity_type.key_properties if prop not in shown)
     return shown + missing, len(shown)
+
+
+def entity_writer(
+    ctx: RequestContext, entity_set: EntitySet, fields: Sequence[Field], negotiated: Negotiated, shown: int
+) -> EntityWriter:
+    """The writer of rows of ``fields``, computed ones written as properties of their type."""
+    properties = [field.property if isinstance(field, Computed) else field for field in fields]
+    return EntityWriter(entity_set, properties, negotiated, ctx.request.service_root, shown=shown)
 
 
 class Expander:
@@ -56,13 +64,12 @@ class _ExpandedNavigation:
         self.query = ExpansionQuery(
             ctx.service.model, ctx.service.storage, parent_set.entity_type, expand, ctx.dialect
         )
+        self.fields: tuple[Field, ...]
         if expand.ref:
-            self.properties, shown = expand.entity_set.entity_type.key_properties, 0
+            self.fields, shown = expand.entity_set.entity_type.key_properties, 0
         else:
-            self.properties, shown = fetched_properties(expand.entity_set, expand.options)
-        self.writer = EntityWriter(
-            expand.entity_set, self.properties, negotiated, ctx.request.service_root, shown=shown
-        )
+            self.fields, shown = fetched_fields(expand.entity_set, expand.options)
+        self.writer = entity_writer(ctx, expand.entity_set, self.fields, negotiated, shown)
         self.nested = Expander(ctx, self.writer, expand.options, negotiated)
 
     def child(self, row: Row) -> dict[str, Any]:
@@ -80,11 +87,11 @@ class _ExpandedNavigation:
             counts = {tuple(row[:width]): row[width] for row in result}
         groups: dict[tuple[object, ...], list[dict[str, Any]]] = defaultdict(list)
         if not self.expand.count_only:
-            rows = (await connection.execute(self.query.children(self.properties, keys))).all()
+            rows = (await connection.execute(self.query.children(self.fields, keys))).all()
             children = [self.child(row) for row in rows]
             if self.nested:
                 await self.nested.attach(connection, children, rows)
-            width = len(self.properties)
+            width = len(self.fields)
             for row, child in zip(rows, children):
                 groups[tuple(row[width:])].append(child)
         for entity, key in zip(objects, keys):
@@ -97,4 +104,4 @@ class _ExpandedNavigation:
             entity[self.name] = related if self.expand.navigation.collection else (related[0] if related else None)
 
 
-__all__ = ["Expander", "fetched_properties"]
+__all__ = ["Expander", "entity_writer", "fetched_fields"]

@@ -15,7 +15,6 @@ from urllib.parse import unquote
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from odata_server.edm.model import Property
 from odata_server.edm.types import PrimitiveType
 from odata_server.errors import NotFoundError
 from odata_server.format.context_url import (
@@ -32,11 +31,11 @@ from odata_server.format.negotiation import Negotiated, Representation, json_con
 from odata_server.format.values import dumps, json_converter, raw_text
 from odata_server.messages import ODataResponse
 from odata_server.pipeline.context import RequestContext
-from odata_server.pipeline.operations.expand import Expander, fetched_properties
+from odata_server.pipeline.operations.expand import Expander, entity_writer, fetched_fields
 from odata_server.pipeline.prefer import max_page_size
 from odata_server.query.paging import SkipToken
 from odata_server.query.plan import entities_exist, plan_collection, plan_count, select_entities
-from odata_server.uri.bound_options import BoundOptions
+from odata_server.uri.bound_options import BoundOptions, Field
 from odata_server.uri.path import NavigationSegment
 
 Document = Callable[[AsyncConnection, AsyncIterable[Sequence[Row]]], AsyncIterator[bytes]]
@@ -55,11 +54,11 @@ async def read_collection(ctx: RequestContext) -> ODataResponse:
     entity_set = ctx.path.entity_set
     assert entity_set is not None
     options = ctx.bound_options()
-    properties, shown = fetched_properties(entity_set, options)
-    writer = EntityWriter(entity_set, properties, negotiated, ctx.request.service_root, shown=shown)
+    fields, shown = fetched_fields(entity_set, options)
+    writer = entity_writer(ctx, entity_set, fields, negotiated, shown)
     expander = Expander(ctx, writer, options, negotiated)
     fragment = collection_fragment(entity_set) + select_expand_clause(options)
-    return await _collection(ctx, negotiated, options, properties, writer.entity, expander, fragment)
+    return await _collection(ctx, negotiated, options, fields, writer.entity, expander, fragment)
 
 
 async def read_references(ctx: RequestContext) -> ODataResponse:
@@ -81,7 +80,7 @@ async def _collection(
     ctx: RequestContext,
     negotiated: Negotiated,
     options: BoundOptions,
-    properties: Sequence[Property],
+    properties: Sequence[Field],
     to_object: ToObject,
     expander: Expander | None,
     fragment: str,
@@ -183,11 +182,11 @@ async def read_entity(ctx: RequestContext) -> ODataResponse:
     entity_set = ctx.path.entity_set
     assert entity_set is not None
     options = ctx.bound_options()
-    properties, shown = fetched_properties(entity_set, options)
-    writer = EntityWriter(entity_set, properties, negotiated, ctx.request.service_root, shown=shown)
+    fields, shown = fetched_fields(entity_set, options)
+    writer = entity_writer(ctx, entity_set, fields, negotiated, shown)
     expander = Expander(ctx, writer, options, negotiated)
     async with ctx.service.engine.connect() as connection:
-        row = await _one_row(ctx, connection, properties)
+        row = await _one_row(ctx, connection, fields)
         if row is None:
             return ODataResponse(NO_CONTENT)
         entity = writer.entity(row)
@@ -267,13 +266,22 @@ async def read_count(ctx: RequestContext) -> ODataResponse:
     return ODataResponse(200, {"Content-Type": Representation.TEXT.value}, str(count or 0).encode("ascii"))
 
 
-async def _one_row(ctx: RequestContext, connection: AsyncConnection, properties: Sequence[Any]) -> Row | None:
+async def _one_row(ctx: RequestContext, connection: AsyncConnection, fields: Sequence[Field]) -> Row | None:
     """The one entity the path addresses, or None for an empty single-valued navigation.
 
     Raises:
         NotFoundError: no entity has the key in the path (or the entity it navigates from).
     """
-    statement = select_entities(ctx.path.entity_segments, ctx.service.storage, properties)
+    entity_set = ctx.path.entity_set
+    assert entity_set is not None
+    statement = select_entities(
+        ctx.path.entity_segments,
+        ctx.service.storage,
+        fields,
+        model=ctx.service.model,
+        entity_type=entity_set.entity_type,
+        dialect=ctx.dialect,
+    )
     row = (await connection.execute(statement)).first()
     if row is not None:
         return row

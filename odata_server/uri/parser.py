@@ -161,7 +161,9 @@ class _ToSyntax(Transformer[Token, object]):
     def key_alias(self, children: list[Token]) -> Literal:
         name = str(children[0])
         if not self._is_alias(name):
-            raise BadRequestError(f"{name} is an annotation, not a parameter alias; it cannot be a key value")
+            raise BadRequestError(
+                f"{name} is an annotation, not a parameter alias; it cannot be a key value", code="SyntaxError"
+            )
         return Literal("alias", name)
 
     # -- expressions
@@ -180,7 +182,7 @@ class _ToSyntax(Transformer[Token, object]):
     def list_expr(self, children: list[Expr]) -> ListExpr:
         for item in children:
             if not isinstance(item, Literal):
-                raise BadRequestError("A list in parentheses after in holds primitive literals only")
+                raise BadRequestError("A list in parentheses after in holds literals only", code="SyntaxError")
         return ListExpr(tuple(children))
 
     def member_expr(self, children: list[Any]) -> Expr:
@@ -235,7 +237,7 @@ class _ToSyntax(Transformer[Token, object]):
 
     def count_options(self, children: list[tuple[str, object]]) -> list[tuple[str, object]]:
         if len({name for name, _ in children}) < len(children):
-            raise BadRequestError("An option appears twice in the parentheses after $count")
+            raise BadRequestError("An option appears twice in the parentheses after $count", code="SyntaxError")
         return children
 
     def filter_step(self, children: list[Expr]) -> NameStep:
@@ -255,7 +257,7 @@ class _ToSyntax(Transformer[Token, object]):
         try:
             text = orjson.loads(str(token))
         except orjson.JSONDecodeError as error:
-            raise BadRequestError(f"{token} is not a valid JSON string: {error}") from None
+            raise BadRequestError(f"{token} is not a valid JSON string: {error}", code="SyntaxError") from None
         assert isinstance(text, str)
         return text
 
@@ -340,7 +342,7 @@ class _ToSyntax(Transformer[Token, object]):
         )
         if not given <= allowed:
             wrong = ", ".join(f"${name}" for name in sorted(given - allowed))
-            raise BadRequestError(f"In $expand, {wrong} cannot follow {after}", target="$expand")
+            raise BadRequestError(f"In $expand, {wrong} cannot follow {after}", target="$expand", code="SyntaxError")
         return ExpandItem(tuple(children), ref=ref, count=count, options=options)
 
     def star_segment(self, children: list[object]) -> str:
@@ -385,7 +387,7 @@ class _ToSyntax(Transformer[Token, object]):
     def nested_alias(self, children: list[Any]) -> tuple[str, object]:
         name = str(children[0])
         if not self._is_alias(name):
-            raise BadRequestError(f"{name} is not a parameter alias")
+            raise BadRequestError(f"{name} is not a parameter alias", code="SyntaxError")
         return "alias", (name, children[1])
 
     def levels(self, children: list[Token]) -> int | str:
@@ -434,10 +436,12 @@ class _ToSyntax(Transformer[Token, object]):
     def _check_lambda(step: NameStep, *, first: bool) -> None:
         """any() and all() follow a path to a collection; all() and a non-empty any() take one x:predicate."""
         if first:
-            raise BadRequestError(f"{step.name}() must follow a path to a collection, as in Items/{step.name}(...)")
+            raise BadRequestError(
+                f"{step.name}() must follow a path to a collection, as in Items/{step.name}(...)", code="SyntaxError"
+            )
         arguments = step.arguments or ()
         if (step.name == "all" or arguments) and (len(arguments) != 1 or not isinstance(arguments[0], LambdaArgument)):
-            raise BadRequestError(f"{step.name}() takes one lambda argument, variable:predicate")
+            raise BadRequestError(f"{step.name}() takes one lambda argument, variable:predicate", code="SyntaxError")
 
     def __default__(self, data: str, children: list[Token], meta: object) -> object:
         kind = data.rsplit("__", 1)[-1]

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -12,6 +13,7 @@ from odata_server.edm.model import Model
 from odata_server.edm.storage import Storage
 from odata_server.format.negotiation import Negotiated, Representation, negotiate
 from odata_server.messages import ODataRequest
+from odata_server.pipeline.cache import LruCache
 from odata_server.uri.bound_options import BoundOptions, Limits, bind_options
 from odata_server.uri.options import QueryOptions
 from odata_server.uri.path import ODataPath
@@ -32,6 +34,8 @@ class ServiceParts:
     config: ServiceConfig
     metadata_xml: Mapping[str, bytes]
     metadata_json: bytes
+    options_cache: LruCache[BoundOptions] = field(default_factory=lambda: LruCache(1024))
+    plan_cache: LruCache[Any] = field(default_factory=lambda: LruCache(1024))
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +54,8 @@ class RequestContext:
 
     def bound_options(self) -> BoundOptions:
         """The query options of the request, bound to the addressed entity set."""
-        assert self.path.entity_set is not None
+        entity_set = self.path.entity_set
+        assert entity_set is not None
         config = self.service.config
         limits = Limits(
             max_top=config.max_top,
@@ -58,7 +63,10 @@ class RequestContext:
             max_expand_depth=config.max_expand_depth,
             max_expand_width=config.max_expand_width,
         )
-        return bind_options(self.options, self.service.model, self.path.entity_set, limits)
+        return self.service.options_cache.get(
+            (self.request.query, entity_set.name),
+            lambda: bind_options(self.options, self.service.model, entity_set, limits),
+        )
 
     @property
     def dialect(self) -> str:

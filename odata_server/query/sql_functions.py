@@ -151,6 +151,9 @@ _FUNCTIONS: dict[str, Builder] = {
         sqlite=lambda a, t, d: (sa.func.julianday(a[0]) - 2440587.5) * 86400.0,
         default=lambda a, t, d: sa.extract("epoch", a[0]),
     ),
+    # The database's clock (UTC on both: SQLite's CURRENT_TIMESTAMP, PostgreSQL in UTC
+    # sessions), so that a statement does not hold a time and may be reused.
+    "now": lambda a, t, d: sa.func.now(type_=sa.DateTime(timezone=True)),
     "mindatetime": _constant(dt.datetime(1, 1, 1, tzinfo=_UTC)),
     "maxdatetime": _constant(dt.datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=_UTC)),
     "round": lambda a, t, d: sa.func.round(a[0], type_=a[0].type),
@@ -163,8 +166,6 @@ _FUNCTIONS: dict[str, Builder] = {
 
 def canonical(name: str, arguments: Sequence[SqlExpression], types: Sequence[P | None], dialect: str) -> SqlExpression:
     """The SQL of canonical function ``name`` (lower case) on ``dialect``."""
-    if name == "now":
-        return sa.literal(dt.datetime.now(_UTC), sa.DateTime(timezone=True))
     return _FUNCTIONS[name](arguments, types, dialect)
 
 

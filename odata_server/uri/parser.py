@@ -9,15 +9,15 @@ was expected there.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from urllib.parse import unquote
 
 from typing import Any
 
 import orjson
-from lark import Lark, Token, Transformer, UnexpectedInput
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedToken, VisitError
+from lark import Lark, Token, Transformer, Tree, UnexpectedInput
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedToken
 
 from odata_server.errors import BadRequestError
 from odata_server.uri.syntax import (
@@ -76,9 +76,18 @@ START_RULES = (
 
 @cache
 def _parser() -> Lark:
+    """The parser, built once. The transformer runs inside the LALR parser as each rule is
+    reduced, so no parse tree is built, and a long expression (``a and b and ...``)
+    needs no recursion."""
     grammar = resources.files("odata_server.uri") / "grammar" / "odata.lark"
     with resources.as_file(grammar) as path:
-        return Lark.open(str(path), start=list(START_RULES), parser="lalr", maybe_placeholders=False)
+        return Lark.open(
+            str(path),
+            start=list(START_RULES),
+            parser="lalr",
+            maybe_placeholders=False,
+            transformer=_ToSyntax(),
+        )
 
 
 def split_path(raw_path: str) -> list[RawSegment]:
@@ -121,14 +130,6 @@ class _ToSyntax(Transformer[Token, object]):
     ``Literal("alias", "@p")``; parameter aliases defined inside ``$select``/``$expand``
     options are parsed but not kept (:class:`NestedOptions` has no field for them).
     """
-
-    def transform(self, tree: Any) -> Any:
-        """Bottom-up without recursion: a long chain such as ``a and b and ...`` or a
-        $search of many words, well within the URL length limit, would otherwise
-        exhaust Python's stack (RecursionError, a 500)."""
-        from lark.visitors import Transformer_NonRecursive
-
-        return Transformer_NonRecursive.transform(self, tree)  # type: ignore[arg-type]
 
     # -- resource path
 
@@ -444,6 +445,8 @@ class _ToSyntax(Transformer[Token, object]):
             raise BadRequestError(f"{step.name}() takes one lambda argument, variable:predicate", code="SyntaxError")
 
     def __default__(self, data: str, children: list[Token], meta: object) -> object:
+        if data.startswith("_"):
+            return Tree(data, children)  # Lark's own helper rules (repetitions): it inlines them
         kind = data.rsplit("__", 1)[-1]
         if kind in _LITERAL_KINDS:
             return Literal(kind, str(children[0]))
@@ -470,7 +473,6 @@ _LITERAL_KINDS = frozenset(
         "geo",
     }
 )
-_TO_SYNTAX = _ToSyntax()
 
 
 def _json(value: object) -> object:
@@ -519,14 +521,18 @@ def parse(text: str, start: str, *, where: str, offset: int = 0, target: str | N
         BadRequestError: a syntax error, with its position and what was expected.
     """
     try:
-        tree = _parser().parse(text, start=start)
-        return _TO_SYNTAX.transform(tree)
+        return _parse_cached(text, start)
     except UnexpectedInput as error:
         raise BadRequestError(
             _describe(error, text, offset, where), code="SyntaxError", target=where if target == "" else target
         ) from None
-    except VisitError as error:
-        raise error.orig_exc from None
+
+
+@lru_cache(maxsize=4096)
+def _parse_cached(text: str, start: str) -> Any:
+    """Parsing is the costliest step of a request, and clients repeat their queries; the
+    syntax nodes are immutable, so a repeated text reuses its nodes. Errors are not cached."""
+    return _parser().parse(text, start=start)
 
 
 def _describe(error: UnexpectedInput, text: str, offset: int, where: str) -> str:

@@ -90,15 +90,19 @@ async def _collection(
     assert entity_set is not None
     config = ctx.service.config
     preferred, preference_applied = max_page_size(ctx.request)
-    plan = plan_collection(
-        ctx.path.entity_segments,
-        model=ctx.service.model,
-        storage=ctx.service.storage,
-        entity_set=entity_set,
-        properties=properties,
-        options=options,
-        max_page_size=min(preferred or config.max_page_size, config.max_page_size),
-        dialect=ctx.dialect,
+    page_limit = min(preferred or config.max_page_size, config.max_page_size)
+    plan = ctx.service.plan_cache.get(
+        (ctx.path.kind, ctx.request.path, ctx.request.query, page_limit),
+        lambda: plan_collection(
+            ctx.path.entity_segments,
+            model=ctx.service.model,
+            storage=ctx.service.storage,
+            entity_set=entity_set,
+            properties=properties,
+            options=options,
+            max_page_size=page_limit,
+            dialect=ctx.dialect,
+        ),
     )
     head = context(negotiated, ctx.request.service_root, fragment)
     page = _Page(plan.page_size)

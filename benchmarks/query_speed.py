@@ -1,0 +1,208 @@
+"""How fast the query language is: parse+bind+build per query, and requests per second against hand-written code.
+
+1. For typical queries, the microseconds to parse the query options (Lark), bind
+   them to the model, build the SQLAlchemy statement, and compile it to SQL text
+   (SQLAlchemy's compiled cache is cleared for the compile figure). Target:
+   parse+bind+build+compile of a 3-clause ``$filter`` under 100 µs.
+2. Requests per second through the ASGI app, against a hand-written FastAPI +
+   SQLAlchemy endpoint that runs the same SQL on the same data and writes the same
+   JSON, measured in the same run. Target: ratio >= 0.8. A repeated request reuses
+   its parsed, bound and planned query (pipeline/cache.py); the last row sends a new
+   query text every time, so nothing is reused.
+
+Both run in this process over httpx's ASGI transport, one request at a time, so
+the figures compare the work each side does per request (no network, no uvicorn).
+
+Usage::
+
+    python benchmarks/query_speed.py [--requests 2000] [--database sqlite:///path.db]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+import sqlalchemy as sa
+from fastapi import FastAPI
+from fastapi.responses import Response
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from examples.northwind.app import create_app  # noqa: E402
+from examples.northwind.models import Product  # noqa: E402
+from odata_server.uri.options import parse_query  # noqa: E402
+from odata_server.uri.path import ResourceKind  # noqa: E402
+
+QUERIES = {
+    "3-clause $filter": "$filter=UnitPrice gt 20 and CategoryID eq 1 and startswith(ProductName,'C')",
+    "navigation $filter": "$filter=Category/CategoryName eq 'Beverages'",
+    "lambda $filter": "$filter=Order_Details/any(d:d/Quantity gt 100)",
+    "filter+orderby+top": "$filter=UnitPrice gt 20&$orderby=UnitPrice desc,ProductName&$top=10",
+    "select+expand": "$select=ProductName&$expand=Category($select=CategoryName)",
+}
+
+
+def time_per_call(function: Callable[[], object], repeat: int = 2000) -> float:
+    """Median microseconds per call over ``repeat`` calls, in batches."""
+    samples = []
+    for _ in range(20):
+        started = time.perf_counter()
+        for _ in range(repeat // 20):
+            function()
+        samples.append((time.perf_counter() - started) / (repeat // 20) * 1e6)
+    return statistics.median(samples)
+
+
+def compile_figures(app: FastAPI) -> None:
+    from odata_server.query.plan import plan_collection
+    from odata_server.uri.binder import bind_path
+    from odata_server.uri.bound_options import Limits, bind_options
+    from odata_server.uri.parser import START_RULES, _parse_cached, parse
+
+    service = app.state.odata
+    parts = service.handler.service
+    model, storage = parts.model, parts.storage
+    entity_set = model.entity_sets["Products"]
+    limits = Limits(max_top=10**6, max_expression_nodes=500, max_expand_depth=5, max_expand_width=20)
+    dialect = service.engine.dialect
+    print("First sight of a query (nothing cached): µs per step")
+    print(f"{'query':<22} {'parse µs':>9} {'bind µs':>8} {'build µs':>9} {'compile µs':>11} {'total µs':>9}")
+    for name, query in QUERIES.items():
+        options = parse_query(query)
+        path = bind_path("Products", model)
+        assert path.kind is ResourceKind.COLLECTION
+        properties = tuple(entity_set.entity_type.properties.values())
+
+        parsed_options = {option: text for option, text in options.system.items() if option in START_RULES}
+
+        def parse_all() -> None:
+            _parse_cached.cache_clear()  # the first time a query is seen
+            for option, text in parsed_options.items():
+                parse(text, option, where=option)
+
+        def bound() -> Any:
+            return bind_options(options, model, entity_set, limits)
+
+        bound_options = bound()
+
+        def build() -> Any:
+            return plan_collection(
+                path.entity_segments,
+                model=model,
+                storage=storage,
+                entity_set=entity_set,
+                properties=properties,
+                options=bound_options,
+                max_page_size=1000,
+                dialect=dialect.name,
+            ).statement
+
+        statement = build()
+
+        def compile_sql() -> None:
+            statement.compile(dialect=dialect)
+
+        parse_us = time_per_call(parse_all)
+        bind_us = time_per_call(bound)  # parses again, from the parse cache
+        build_us = time_per_call(build)
+        compile_us = time_per_call(compile_sql, repeat=400)
+        total = parse_us + bind_us + build_us + compile_us
+        print(f"{name:<22} {parse_us:>9.1f} {bind_us:>8.1f} {build_us:>9.1f} {compile_us:>11.1f} {total:>9.1f}")
+
+
+def handwritten_app(database_url: str) -> FastAPI:
+    """The same reads written by hand: FastAPI + SQLAlchemy Core + orjson, no OData framework."""
+    from odata_server import async_engine
+
+    engine = async_engine(database_url)
+    app = FastAPI()
+    columns = [column for column in Product.__table__.columns]
+
+    def default(value: object) -> object:
+        if isinstance(value, Decimal):
+            return orjson.Fragment(str(value))
+        raise TypeError
+
+    async def rows_response(statement: sa.Select[Any], context: str) -> Response:
+        async with engine.connect() as connection:
+            rows = (await connection.execute(statement)).all()
+        names = [column.name for column in columns]
+        body = orjson.dumps({"@context": context, "value": [dict(zip(names, row)) for row in rows]}, default=default)
+        return Response(body, media_type="application/json")
+
+    @app.get("/products/top-priced")
+    async def top_priced(above: int = 20) -> Response:
+        statement = (
+            sa.select(*columns)
+            .where(Product.UnitPrice > above)
+            .order_by(Product.UnitPrice.desc(), Product.ProductName, Product.ProductID)
+            .limit(10)
+        )
+        return await rows_response(statement, "http://bench/odata/$metadata#Products")
+
+    @app.get("/products")
+    async def all_products() -> Response:
+        statement = sa.select(*columns).order_by(Product.ProductID).limit(1001)
+        return await rows_response(statement, "http://bench/odata/$metadata#Products")
+
+    app.state.engine = engine
+    return app
+
+
+async def requests_per_second(call: Callable[[int], Awaitable[httpx.Response]], count: int) -> float:
+    for n in range(50):
+        assert (await call(-1 - n)).status_code == 200
+    started = time.perf_counter()
+    for n in range(count):
+        await call(n)
+    return count / (time.perf_counter() - started)
+
+
+async def throughput(odata_app: FastAPI, database_url: str, count: int) -> None:
+    plain = handwritten_app(database_url)
+    pairs = {
+        "filter+orderby+top": (lambda n: "Products?$filter=UnitPrice gt 20&$orderby=UnitPrice desc,ProductName&$top=10", lambda n: "products/top-priced"),
+        "whole collection": (lambda n: "Products", lambda n: "products"),
+        "a new query each time": (
+            lambda n: f"Products?$filter=UnitPrice gt {n % 50}&$orderby=UnitPrice desc,ProductName&$top=10&n={n}",
+            lambda n: f"products/top-priced?above={n % 50}",
+        ),
+    }
+    async with (
+        httpx.AsyncClient(transport=httpx.ASGITransport(odata_app), base_url="http://bench/odata/") as odata,
+        httpx.AsyncClient(transport=httpx.ASGITransport(plain), base_url="http://bench/") as hand,
+    ):
+        print(f"\n{'request':<22} {'odata req/s':>12} {'hand-written req/s':>19} {'ratio':>6}")
+        for name, (odata_path, plain_path) in pairs.items():
+            ours = await requests_per_second(lambda n: odata.get(odata_path(n)), count)
+            theirs = await requests_per_second(lambda n: hand.get(plain_path(n)), count)
+            print(f"{name:<22} {ours:>12.0f} {theirs:>19.0f} {ours / theirs:>6.2f}")
+    await plain.state.engine.dispose()
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--database", help="a SQLAlchemy URL; default: a new SQLite file with generated Northwind data")
+    arguments = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        database_url = arguments.database or f"sqlite:///{folder}/northwind.db"
+        app = create_app(database_url)
+        async with app.router.lifespan_context(app):
+            compile_figures(app)
+            await throughput(app, database_url, arguments.requests)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

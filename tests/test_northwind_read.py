@@ -206,3 +206,19 @@ async def test_order_details_sum_matches_the_source(northwind: httpx.AsyncClient
 async def test_collections_are_ordered_by_key(northwind: httpx.AsyncClient, path: str) -> None:
     keys = [_key(entity) for entity in await read_all(northwind, path)]
     assert keys == sorted(keys)
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "name"),
+    [
+        ("Products(@id)?@id=1", 200, "Chai"),
+        ("Order_Details(OrderID=@o,ProductID=11)/Product?@o=10248", 200, "Queso Cabrales"),
+        ("Products(@id)?@id='1'", 400, None),
+        ("Products(@id)", 400, None),
+    ],
+)
+async def test_keys_from_parameter_aliases(northwind: httpx.AsyncClient, path: str, status: int, name: str | None) -> None:
+    response = await northwind.get(path)
+    assert response.status_code == status, response.text
+    if name is not None:
+        assert response.json()["ProductName"] == name

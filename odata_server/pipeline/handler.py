@@ -73,7 +73,7 @@ class ODataHandler:
                 f"The URL is longer than the {self.service.config.max_url_length} characters this service accepts"
             )
         options = parse_query(request.query)
-        path = bind_path(request.path, self.service.model)
+        path = bind_path(request.path, self.service.model, options.aliases)
         operation = dispatch(path.kind, request.method)
         refuse_unsupported(options)
         refuse_misplaced(options, allowed=_OPTIONS_BY_KIND.get(path.kind, frozenset()))

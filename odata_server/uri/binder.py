@@ -8,7 +8,7 @@ of OData this server does not offer yet 501s.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from odata_server.edm.model import EntitySet, EntityType, Model
 from odata_server.edm.types import PrimitiveType
@@ -39,8 +39,12 @@ _NOT_YET = {
 }
 
 
-def bind_path(raw_path: str, model: Model) -> ODataPath:
-    """Bind a percent-encoded resource path (relative to the service root) to ``model``."""
+def bind_path(raw_path: str, model: Model, aliases: Mapping[str, str] | None = None) -> ODataPath:
+    """Bind a percent-encoded resource path (relative to the service root) to ``model``.
+
+    ``aliases`` holds the parameter aliases of the query string, for keys such as
+    ``Products(@id)?@id=1``.
+    """
     raw_segments = split_path(raw_path)
     if raw_segments[-1].text == "" and len(raw_segments) > 1:
         raw_segments.pop()  # a trailing slash addresses the same resource
@@ -49,14 +53,15 @@ def bind_path(raw_path: str, model: Model) -> ODataPath:
     for segment in raw_segments:
         if segment.text == "":
             raise BadRequestError(f"The resource path has an empty segment at position {segment.offset}")
-    return _PathBinder(model, raw_segments).bind()
+    return _PathBinder(model, raw_segments, aliases or {}).bind()
 
 
 class _PathBinder:
     """Walks the segments left to right, keeping what the path addresses so far."""
 
-    def __init__(self, model: Model, raw_segments: list[RawSegment]) -> None:
+    def __init__(self, model: Model, raw_segments: list[RawSegment], aliases: Mapping[str, str]) -> None:
         self.model = model
+        self.aliases = aliases
         self.pending = iter(raw_segments)
         self.segments: list[PathSegment] = []
 
@@ -194,7 +199,7 @@ class _PathBinder:
                     target=where,
                 )
             prop = key_properties[0]
-            return KeySegment(((prop, _key_value(prop.type, predicate.values[0][1], prop.name)),))
+            return KeySegment(((prop, self._key_value(prop.type, predicate.values[0][1], prop.name)),))
         given = dict(predicate.values)
         if len(given) != len(names) or set(given) != set(entity_type.key):
             raise BadRequestError(
@@ -203,7 +208,7 @@ class _PathBinder:
                 target=where,
             )
         return KeySegment(
-            tuple((prop, _key_value(prop.type, given[prop.name], prop.name)) for prop in key_properties)
+            tuple((prop, self._key_value(prop.type, given[prop.name], prop.name)) for prop in key_properties)
         )
 
     def _key_as_segments(self, entity_type: EntityType, first: RawSegment) -> KeySegment:
@@ -219,6 +224,20 @@ class _PathBinder:
                 )
             values.append((prop, _key_as_segment_value(prop.type, raw, prop.name)))
         return KeySegment(tuple(values))
+
+
+    def _key_value(self, edm_type: PrimitiveType, literal: Literal, name: str) -> object:
+        """A key literal's value; a parameter alias (``@id``) takes its value from the query string."""
+        if literal.kind == "alias":
+            text = self.aliases.get(literal.text)
+            if text is None:
+                raise BadRequestError(
+                    f"Key property {name} is given by {literal.text}, which the query string does not define",
+                    target=literal.text,
+                    code="InvalidKey",
+                )
+            literal = parse_literal(text, where=literal.text, target=literal.text)
+        return _key_value(edm_type, literal, name)
 
 
 def _key_value(edm_type: PrimitiveType, literal: Literal, name: str) -> object:

@@ -125,7 +125,7 @@ async def _collection(
 
     body = await _rows_body(ctx, plan.statement, document, count)
     headers = {"Content-Type": json_content_type(negotiated)}
-    if preference_applied is not None:
+    if preference_applied is not None and page_limit == preferred:  # honoured, not capped by the service
         headers["Preference-Applied"] = preference_applied
     return ODataResponse(200, headers, body)
 

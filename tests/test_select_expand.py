@@ -114,12 +114,25 @@ async def test_expand_star(northwind: httpx.AsyncClient) -> None:
     assert len(order["Order_Details"]) == 3
 
 
-async def test_expand_survives_paging(northwind: httpx.AsyncClient) -> None:
-    customers = await read_all(
-        northwind, "Customers?$select=CustomerID&$expand=Orders($select=OrderID)", headers={"Prefer": "odata.maxpagesize=7"}
-    )
+@pytest.mark.parametrize(
+    "nested",
+    ["$select=OrderID", "$select=OrderID;$orderby=Freight desc", "$select=OrderID;$filter=Freight gt 10;$top=12", "$select=OrderID;$skip=2"],
+)
+async def test_expanded_collections_are_paged_with_next_links(northwind: httpx.AsyncClient, nested: str) -> None:
+    prefer = {"Prefer": "odata.maxpagesize=7"}
+    customers = await read_all(northwind, f"Customers?$select=CustomerID&$expand=Orders({nested})", headers=prefer)
     assert len(customers) == 91
-    assert all(len(c["Orders"]) == len(orders_of(c["CustomerID"])) for c in customers)
+    for customer in customers:
+        orders = [o["OrderID"] for o in customer["Orders"]]
+        assert len(orders) <= 7
+        if "Orders@nextLink" in customer:
+            orders += [o["OrderID"] for o in await read_all(northwind, customer["Orders@nextLink"], headers=prefer)]
+        expected = [
+            o for o in sorted(orders_of(customer["CustomerID"]), key=lambda o: (-o["Freight"], o["OrderID"]) if "desc" in nested else o["OrderID"])
+            if "Freight gt 10" not in nested or o["Freight"] > 10
+        ]
+        expected = expected[2:] if "$skip=2" in nested else expected[:12] if "$top=12" in nested else expected
+        assert orders == [o["OrderID"] for o in expected], customer["CustomerID"]
 
 
 @pytest.mark.parametrize(

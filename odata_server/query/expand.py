@@ -62,29 +62,39 @@ class ExpansionQuery:
             statement = statement.where(search_condition(options.search, columns))
         return statement
 
-    def children(self, fields: Sequence[Field], keys: Sequence[tuple[object, ...]]) -> Select:
-        """The related entities of the parents with ``keys``: ``fields``, then the parent key."""
-        options = self.expand.options
-        columns = [self._field(field).label(f"c{index}") for index, field in enumerate(fields)]
-        parent_columns = [key.label(f"p{index}") for index, key in enumerate(self.parent_keys)]
-        sort_keys = [
+    @property
+    def sort_keys(self) -> list[SortKey]:
+        """The order of each parent's related entities: the nested ``$orderby``, then the key."""
+        return [
             SortKey(self.compiler.compile(item.expression), item.descending, item.expression.type.primitive)  # type: ignore[arg-type]
-            for item in options.orderby
+            for item in self.expand.options.orderby
         ] + [
             SortKey(getattr(self.child, self.child_storage.columns[prop.name]), False, prop.type)
             for prop in self.child_type.key_properties
         ]
-        statement = self._from(*columns, *parent_columns, keys=keys)
-        if options.top is None and not options.skip:
+
+    def children(
+        self, fields: Sequence[Field], keys: Sequence[tuple[object, ...]], sort_keys: Sequence[SortKey], limit: int | None
+    ) -> Select:
+        """The related entities of the parents with ``keys``: ``fields``, the sort values, the parent key.
+
+        At most ``limit`` per parent (``$top`` and ``$skip`` apply within each parent).
+        """
+        options = self.expand.options
+        columns = [
+            *(self._field(field).label(f"c{index}") for index, field in enumerate(fields)),
+            *(key.expression.label(f"s{index}") for index, key in enumerate(sort_keys)),
+            *(key.label(f"p{index}") for index, key in enumerate(self.parent_keys)),
+        ]
+        statement = self._from(*columns, keys=keys)
+        if limit is None and not options.skip:
             return statement.order_by(*order_by(sort_keys))
         position = sa.func.row_number().over(partition_by=self.parent_keys, order_by=order_by(sort_keys))
         ranked = statement.add_columns(position.label("position")).subquery()
         first = options.skip or 0
-        selected = sa.select(*(ranked.c[column.name] for column in (*columns, *parent_columns))).where(
-            ranked.c.position > first
-        )
-        if options.top is not None:
-            selected = selected.where(ranked.c.position <= first + options.top)
+        selected = sa.select(*(ranked.c[column.name] for column in columns)).where(ranked.c.position > first)
+        if limit is not None:
+            selected = selected.where(ranked.c.position <= first + limit)
         return selected.order_by(ranked.c.position)
 
     def _field(self, field: Field) -> sa.ColumnElement[Any]:

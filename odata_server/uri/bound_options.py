@@ -60,7 +60,8 @@ Field = Property | Computed
 class Expand:
     """One ``$expand`` item: a navigation property, its target set, and its own options.
 
-    ``ref`` is ``Nav/$ref`` (ids only); ``count_only`` is ``Nav/$count`` (a number only).
+    ``ref`` is ``Nav/$ref`` (ids only); ``count_only`` is ``Nav/$count`` (a number only);
+    ``source`` is the nested options as written, for the ``@nextLink`` of a long collection.
     """
 
     navigation: NavigationProperty
@@ -68,6 +69,7 @@ class Expand:
     options: BoundOptions
     ref: bool = False
     count_only: bool = False
+    source: syntax.NestedOptions = syntax.NestedOptions()
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,7 +281,7 @@ class _Binder:
         if (item.ref or item.count) and not navigation.collection:
             raise BadRequestError(f"{navigation.name} is single-valued; use $expand={navigation.name}", target="$expand")
         options = self.bind(nested, target, depth + 1)
-        return Expand(navigation, target, options, ref=item.ref, count_only=item.count)
+        return Expand(navigation, target, options, ref=item.ref, count_only=item.count, source=nested)
 
 
 def _non_negative(system: Mapping[str, str], option: str) -> int | None:

@@ -10,14 +10,18 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from odata_server.edm.model import EntitySet
-from odata_server.format.json import EntityWriter, Row
+from odata_server.format.json import EntityWriter, Row, canonical_key
 from odata_server.format.negotiation import Negotiated
 from odata_server.pipeline.context import RequestContext
+from odata_server.pipeline.prefer import max_page_size
 from odata_server.query.expand import ExpansionQuery
+from odata_server.query.paging import SkipToken
+from odata_server.uri import printer
 from odata_server.uri.bound_options import BoundOptions, Computed, Expand, Field
 
 
@@ -58,12 +62,17 @@ class Expander:
 class _ExpandedNavigation:
     def __init__(self, ctx: RequestContext, parent_set: EntitySet, expand: Expand, negotiated: Negotiated) -> None:
         self.expand = expand
+        self.parent_set = parent_set
         self.name = expand.navigation.name
         self.count_name = f"{self.name}{negotiated.control('count')}"
+        self.next_link_name = f"{self.name}{negotiated.control('nextLink')}"
         self.ieee754 = negotiated.ieee754_compatible
+        self.service_root = ctx.request.service_root
+        self.aliases = ctx.options.aliases
         self.query = ExpansionQuery(
             ctx.service.model, ctx.service.storage, parent_set.entity_type, expand, ctx.dialect
         )
+        self.sort_keys = self.query.sort_keys
         self.fields: tuple[Field, ...]
         if expand.ref:
             self.fields, shown = expand.entity_set.entity_type.key_properties, 0
@@ -71,6 +80,11 @@ class _ExpandedNavigation:
             self.fields, shown = fetched_fields(expand.entity_set, expand.options)
         self.writer = entity_writer(ctx, expand.entity_set, self.fields, negotiated, shown)
         self.nested = Expander(ctx, self.writer, expand.options, negotiated)
+        # Server-driven paging within each parent: a longer collection ends with a nextLink.
+        top = expand.options.top
+        self.page_size = page_size(ctx)
+        self.paged = expand.navigation.collection and (top is None or top > self.page_size)
+        self.limit = self.page_size + 1 if self.paged else top
 
     def child(self, row: Row) -> dict[str, Any]:
         if self.expand.ref:
@@ -80,28 +94,58 @@ class _ExpandedNavigation:
     async def attach(
         self, connection: AsyncConnection, objects: list[dict[str, Any]], keys: list[tuple[object, ...]]
     ) -> None:
+        wants_count = self.expand.count_only or self.expand.options.count
         counts: dict[tuple[object, ...], int] = {}
-        if self.expand.count_only or self.expand.options.count:
+        if wants_count:
             result = await connection.execute(self.query.counts(keys))
             width = len(keys[0])
             counts = {tuple(row[:width]): row[width] for row in result}
-        groups: dict[tuple[object, ...], list[dict[str, Any]]] = defaultdict(list)
+        groups: dict[tuple[object, ...], list[tuple[dict[str, Any], Row]]] = defaultdict(list)
         if not self.expand.count_only:
-            rows = (await connection.execute(self.query.children(self.fields, keys))).all()
+            statement = self.query.children(self.fields, keys, self.sort_keys, self.limit)
+            rows = (await connection.execute(statement)).all()
             children = [self.child(row) for row in rows]
             if self.nested:
                 await self.nested.attach(connection, children, rows)
-            width = len(self.fields)
+            parent_key_start = len(self.fields) + len(self.sort_keys)
             for row, child in zip(rows, children):
-                groups[tuple(row[width:])].append(child)
+                groups[tuple(row[parent_key_start:])].append((child, row))
         for entity, key in zip(objects, keys):
-            if self.expand.count_only or self.expand.options.count:
+            if wants_count:
                 count = counts.get(key, 0)
                 entity[self.count_name] = str(count) if self.ieee754 else count
             if self.expand.count_only:
                 continue
             related = groups.get(key, [])
-            entity[self.name] = related if self.expand.navigation.collection else (related[0] if related else None)
+            if not self.expand.navigation.collection:
+                entity[self.name] = related[0][0] if related else None
+                continue
+            more = self.paged and len(related) > self.page_size
+            related = related[: self.page_size] if more else related
+            entity[self.name] = [child for child, _ in related]
+            if more:
+                entity[self.next_link_name] = self._next_link(key, related[-1][1])
+
+    def _next_link(self, parent_key: tuple[object, ...], last: Row) -> str:
+        """``Parent(key)/Nav?<the nested options>&$skiptoken=...``: the rest of this parent's collection."""
+        start = len(self.fields)
+        values = tuple(last[start : start + len(self.sort_keys)])
+        token = SkipToken(values, self.page_size).encode(self.sort_keys)
+        query = [f"{name}={quote(value, safe=_QUERY_SAFE)}" for name, value in printer.options(self.expand.source, paging=False)]
+        query += [f"{name}={quote(value, safe=_QUERY_SAFE)}" for name, value in self.aliases.items()]
+        query.append(f"$skiptoken={token}")
+        parent = canonical_key(self.parent_set, parent_key)
+        return f"{self.service_root}{parent}/{self.name}?{'&'.join(query)}"
 
 
-__all__ = ["Expander", "entity_writer", "fetched_fields"]
+_QUERY_SAFE = "$'(),:;=@*/!"
+
+
+def page_size(ctx: RequestContext) -> int:
+    """The most entities in one collection of the response: the service's limit, or less if preferred."""
+    limit = ctx.service.config.max_page_size
+    preferred, _ = max_page_size(ctx.request)
+    return min(preferred or limit, limit)
+
+
+__all__ = ["Expander", "entity_writer", "fetched_fields", "page_size"]

@@ -31,7 +31,7 @@ from odata_server.format.negotiation import Negotiated, Representation, json_con
 from odata_server.format.values import dumps, json_converter, raw_text
 from odata_server.messages import ODataResponse
 from odata_server.pipeline.context import RequestContext
-from odata_server.pipeline.operations.expand import Expander, entity_writer, fetched_fields
+from odata_server.pipeline.operations.expand import Expander, entity_writer, fetched_fields, page_size
 from odata_server.pipeline.prefer import max_page_size
 from odata_server.query.paging import SkipToken
 from odata_server.query.plan import entities_exist, plan_collection, plan_count, select_entities
@@ -88,9 +88,8 @@ async def _collection(
     """One page of a collection, with ``@count`` and ``@nextLink`` as asked and needed."""
     entity_set = ctx.path.entity_set
     assert entity_set is not None
-    config = ctx.service.config
     preferred, preference_applied = max_page_size(ctx.request)
-    page_limit = min(preferred or config.max_page_size, config.max_page_size)
+    page_limit = page_size(ctx)
     plan = ctx.service.plan_cache.get(
         (ctx.path.kind, ctx.request.path, ctx.request.query, page_limit),
         lambda: plan_collection(

@@ -68,7 +68,7 @@ def test_unexpressible_models_fail_at_start_up(declare: object, message: str) ->
     service = ODataService("sqlite://")
     declare(service)  # type: ignore[operator]
     with pytest.raises(ModelError, match=re.escape(message)):
-        service.handler
+        service.asgi()
 
 
 def test_excluding_an_unsupported_column_makes_the_model_valid() -> None:
@@ -84,6 +84,6 @@ def test_one_class_may_back_several_entity_sets() -> None:
 
 def test_no_declaration_is_accepted_once_the_service_is_built() -> None:
     service = ODataService("sqlite://").add(Person, name="People")
-    service.handler
+    service.asgi()
     with pytest.raises(RuntimeError, match="already built"):
         service.add(WithJson)

@@ -116,10 +116,9 @@ def build_model(
 
     entity_types: dict[str, EntityType] = {}
     storage: dict[str, EntityStorage] = {}
-    for mapped_class, (entity_type, type_storage, declaration) in types_by_class.items():
-        navigation, relationships = _navigation_properties(
-            mapped_class, {cls: (t, d) for cls, (t, _, d) in types_by_class.items()}
-        )
+    exposed = {cls: (t, d) for cls, (t, _, d) in types_by_class.items()}
+    for mapped_class, (entity_type, type_storage, _) in types_by_class.items():
+        navigation, relationships = _navigation_properties(mapped_class, exposed)
         entity_type = EntityType(
             name=entity_type.name,
             namespace=namespace,

@@ -66,7 +66,7 @@ class EntityQuery:
         """A property's column, or a computed property's expression."""
         if isinstance(field, Computed):
             assert compiler is not None
-            return compiler.compile(field.expression).label(field.alias)
+            return compiler.compile(field.expression)
         return self.column(field)
 
     def select(self, *columns: sa.ColumnElement[Any]) -> Select:

@@ -11,9 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
-from urllib.parse import unquote
-
 from typing import Any
+from urllib.parse import unquote
 
 import orjson
 from lark import Lark, Token, Transformer, Tree, UnexpectedInput
@@ -355,35 +354,11 @@ class _ToSyntax(Transformer[Token, object]):
     def expand_options(self, children: list[tuple[str, object]]) -> NestedOptions:
         return _nested_options([pair for pair in children if pair[0] != "alias"])
 
-    def nested_filter(self, children: list[Any]) -> tuple[str, object]:
-        return "filter", children[1]
-
-    def nested_orderby(self, children: list[Any]) -> tuple[str, object]:
-        return "orderby", children[1]
-
-    def nested_select(self, children: list[Any]) -> tuple[str, object]:
-        return "select", children[1]
-
-    def nested_expand(self, children: list[Any]) -> tuple[str, object]:
-        return "expand", children[1]
-
-    def nested_top(self, children: list[Any]) -> tuple[str, object]:
-        return "top", int(children[1])
-
-    def nested_skip(self, children: list[Any]) -> tuple[str, object]:
-        return "skip", int(children[1])
-
-    def nested_count(self, children: list[Any]) -> tuple[str, object]:
-        return "count", str(children[1]).lower() == "true"
-
-    def nested_search(self, children: list[Any]) -> tuple[str, object]:
-        return "search", children[1]
-
-    def nested_compute(self, children: list[Any]) -> tuple[str, object]:
-        return "compute", children[1]
-
-    def nested_levels(self, children: list[Any]) -> tuple[str, object]:
-        return "levels", children[1]
+    def nested_option(self, children: list[Any]) -> tuple[str, object]:
+        """``$top=2`` inside parentheses: (option name, value); the name token is ``$top=``."""
+        name = str(children[0]).lower().lstrip("$").rstrip("=")
+        convert = _NESTED_VALUES.get(name)
+        return name, convert(str(children[1])) if convert else children[1]
 
     def nested_alias(self, children: list[Any]) -> tuple[str, object]:
         name = str(children[0])
@@ -456,6 +431,9 @@ class _ToSyntax(Transformer[Token, object]):
 
 _REF = object()
 
+#: Nested options whose value is a token to convert rather than a syntax node.
+_NESTED_VALUES: dict[str, Any] = {"top": int, "skip": int, "count": lambda text: text.lower() == "true"}
+
 _LITERAL_KINDS = frozenset(
     {
         "null",
@@ -475,17 +453,6 @@ _LITERAL_KINDS = frozenset(
 )
 
 
-def _json(value: object) -> object:
-    """A JSON value inside a URL as Python data."""
-    if isinstance(value, JsonValue):
-        return value.value
-    if isinstance(value, Literal):
-        if value.kind == "null":
-            return None
-        if value.kind == "boolean":
-            return value.text.lower() == "true"
-        return orjson.loads(value.text)
-    return orjson.loads(str(value))
 
 
 def _nested_options(pairs: list[tuple[str, object]]) -> NestedOptions:

@@ -8,9 +8,6 @@ the Northwind types are compared with the OASIS Northwind ``$metadata``.
 from __future__ import annotations
 
 import functools
-import re
-import sys
-import unicodedata
 import uuid
 from collections.abc import Callable
 from dataclasses import replace
@@ -19,7 +16,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import orjson
 import pytest
 import sqlalchemy as sa

@@ -9,12 +9,14 @@ body iterator, so memory does not grow with the size of the result.
 from __future__ import annotations
 
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from odata_server.edm.model import EntitySet
 from odata_server.edm.types import PrimitiveType
 from odata_server.errors import NotFoundError
 from odata_server.format.context_url import (
@@ -48,17 +50,33 @@ def _json_response(negotiated: Negotiated, body: bytes | AsyncIterator[bytes]) -
     return ODataResponse(200, {"Content-Type": json_content_type(negotiated)}, body)
 
 
+@dataclass(frozen=True, slots=True)
+class _Entities:
+    """How the entities of a request are read and written: its options, fields, writer, expander."""
+
+    negotiated: Negotiated
+    entity_set: EntitySet
+    options: BoundOptions
+    fields: tuple[Field, ...]
+    writer: EntityWriter
+    expander: Expander
+
+    @classmethod
+    def of(cls, ctx: RequestContext) -> _Entities:
+        negotiated = ctx.negotiate(Representation.JSON)
+        entity_set = ctx.path.entity_set
+        assert entity_set is not None
+        options = ctx.bound_options()
+        fields, shown = fetched_fields(entity_set, options)
+        writer = entity_writer(ctx, entity_set, fields, negotiated, shown)
+        return cls(negotiated, entity_set, options, fields, writer, Expander(ctx, writer, options, negotiated))
+
+
 async def read_collection(ctx: RequestContext) -> ODataResponse:
     """``GET Products``, ``GET Categories(1)/Products?$filter=...&$expand=...``."""
-    negotiated = ctx.negotiate(Representation.JSON)
-    entity_set = ctx.path.entity_set
-    assert entity_set is not None
-    options = ctx.bound_options()
-    fields, shown = fetched_fields(entity_set, options)
-    writer = entity_writer(ctx, entity_set, fields, negotiated, shown)
-    expander = Expander(ctx, writer, options, negotiated)
-    fragment = collection_fragment(entity_set) + select_expand_clause(options)
-    return await _collection(ctx, negotiated, options, fields, writer.entity, expander, fragment)
+    entities = _Entities.of(ctx)
+    fragment = collection_fragment(entities.entity_set) + select_expand_clause(entities.options)
+    return await _collection(ctx, entities.negotiated, entities.options, entities.fields, entities.writer.entity, entities.expander, fragment)
 
 
 async def read_references(ctx: RequestContext) -> ODataResponse:
@@ -181,22 +199,16 @@ def _next_link(ctx: RequestContext, token: str) -> str:
 
 async def read_entity(ctx: RequestContext) -> ODataResponse:
     """``GET Products(1)``, ``GET Products(1)/Category?$expand=Products``."""
-    negotiated = ctx.negotiate(Representation.JSON)
-    entity_set = ctx.path.entity_set
-    assert entity_set is not None
-    options = ctx.bound_options()
-    fields, shown = fetched_fields(entity_set, options)
-    writer = entity_writer(ctx, entity_set, fields, negotiated, shown)
-    expander = Expander(ctx, writer, options, negotiated)
+    entities = _Entities.of(ctx)
     async with ctx.service.engine.connect() as connection:
-        row = await _one_row(ctx, connection, fields)
+        row = await _one_row(ctx, connection, entities.fields)
         if row is None:
             return ODataResponse(NO_CONTENT)
-        entity = writer.entity(row)
-        await expander.attach(connection, [entity], [row])
-    fragment = entity_fragment(entity_set, select_expand_clause(options))
-    document_context = context(negotiated, ctx.request.service_root, fragment)
-    return _json_response(negotiated, entity_document(document_context, entity))
+        entity = entities.writer.entity(row)
+        await entities.expander.attach(connection, [entity], [row])
+    fragment = entity_fragment(entities.entity_set, select_expand_clause(entities.options))
+    document_context = context(entities.negotiated, ctx.request.service_root, fragment)
+    return _json_response(entities.negotiated, entity_document(document_context, entity))
 
 
 async def read_reference(ctx: RequestContext) -> ODataResponse:

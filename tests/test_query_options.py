@@ -131,6 +131,8 @@ FILTERS: list[tuple[str, str, Callable[[], list[Any]]]] = [
     ("Order_Details", "Discount eq 0.15 and Quantity gt 100", lambda: sorted(
         (d["OrderID"], d["ProductID"]) for d in table("Order_Details") if abs(d["Discount"] - 0.15) < 1e-6 and d["Quantity"] > 100)),
     ("Categories", "isof(CategoryName, Edm.String)", lambda: list(range(1, 9))),
+    ("Products", "case(UnitPrice gt 100:'high',UnitPrice gt 50:'mid',true:'low') eq 'mid'", lambda: products(lambda p: 50 < p["UnitPrice"] <= 100)),
+    ("Products", "case(Discontinued:UnitsInStock,true:0) gt 20", lambda: products(lambda p: p["Discontinued"] and p["UnitsInStock"] > 20)),
     ("Categories", "cast(CategoryID, Edm.String) eq '3'", lambda: [3]),
 ]
 
@@ -263,6 +265,8 @@ async def test_page_size_of_the_service_applies_without_a_preference(northwind: 
         ("$filter=Category eq 1", "$filter"),
         ("$filter=Order_Details/any(d: d/Nope eq 1)", "$filter"),
         ("$filter=Discontinued and 1", "$filter"),
+        ("$filter=case(Discontinued:1,true:'x') eq 1", "$filter"),
+        ("$filter=case(1:1) eq 1", "$filter"),
         ("$filter=UnitPrice gt @p&@p=1 add", "@p"),
         ("$orderby=Order_Details", "$orderby"),
         ("$orderby=Nope", "$orderby"),

@@ -213,6 +213,9 @@ class ExpressionCompiler:
         arguments = [self.compile(argument) for argument in node.arguments]
         return sql_functions.canonical(node.name, arguments, [a.type.primitive for a in node.arguments], self.dialect)
 
+    def _Case(self, node: nodes.Case) -> SqlExpression:
+        return sa.case(*((self.condition(condition), self.compile(value)) for condition, value in node.branches))
+
     def _Cast(self, node: nodes.Cast) -> SqlExpression:
         assert node.type.primitive is not None
         return sa.cast(self.compile(node.operand), sql_type(node.type.primitive))

@@ -304,7 +304,7 @@ class ExpressionBinder:
         if name in ("cast", "isof"):
             return self._cast_or_isof(name, arguments)
         if name == "case":
-            raise FeatureNotImplementedError("The case function is not supported yet", target=self.option)
+            return self._case(arguments)
         if name in NOT_YET:
             raise FeatureNotImplementedError(f"The function {call.name} is not supported yet", target=self.option)
         signatures = SIGNATURES.get(name)
@@ -324,6 +324,32 @@ class ExpressionBinder:
         given = ", ".join(argument.type.describe() for argument in bound)
         expected = " or ".join(f"({', '.join(p.value for p in parameters)})" for parameters, _ in signatures)
         raise self._error(f"{call.name}({given}) does not match {call.name}{expected}")
+
+    def _case(self, arguments: tuple[syntax.Argument, ...]) -> Node:
+        """``case(condition:value, ...)``: the value of the first true condition, else null (§5.1.1.12)."""
+        branches = []
+        for argument in arguments:
+            if isinstance(argument, syntax.LambdaArgument):  # a bare name before ':' parses as a lambda variable
+                condition: syntax.Expr = syntax.MemberExpr((syntax.NameStep(argument.variable),))
+                value = argument.predicate
+            elif isinstance(argument, syntax.BinaryExpr) and argument.operator == ":":
+                condition, value = argument.left, argument.right
+            else:
+                raise self._error("case takes condition:value pairs")
+            branches.append((self.bind_boolean(condition), self.bind(value)))
+        if not branches:
+            raise self._error("case needs at least one condition:value pair")
+        result = NULL_TYPE
+        for _, value in branches:
+            if value.type.is_null:
+                continue
+            if result.is_null:
+                result = value.type
+            elif result.primitive in _NUMERIC and value.type.primitive in _NUMERIC:
+                result = primitive(wider(result.primitive, value.type.primitive))  # type: ignore[arg-type]
+            elif result != value.type:
+                raise self._error(f"case values must share a type, not {result.describe()} and {value.type.describe()}")
+        return nodes.Case(tuple(branches), result)
 
     def _cast_or_isof(self, name: str, arguments: tuple[syntax.Argument, ...]) -> Node:
         type_name = _type_name(arguments[-1]) if arguments else None

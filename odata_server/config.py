@@ -30,6 +30,22 @@ class ServiceConfig:
             expression (``$filter``, ``$orderby`` item) may have.
         max_expand_depth: how deep ``$expand`` may nest (``$levels=max`` goes this deep).
         max_expand_width: the most navigation properties one ``$expand`` level may name.
+        broker_url: where asynchronous requests are queued: unset for the embedded
+            queue (worker threads in the server process), ``redis://...`` or
+            ``amqp://...`` for separate ``odata-server worker`` processes.
+        async_disk: where the results of asynchronous requests are written: a
+            folder or any fsspec URL (``s3://bucket/prefix``, ``memory://jobs``).
+        jobs_database_url: the database of the job table; unset for the service's own.
+        async_workers: worker threads of the embedded queue.
+        async_result_expiry: seconds a finished result waits to be fetched before
+            it is deleted.
+        async_retry_after: the ``Retry-After`` seconds of a ``202`` from a status monitor.
+        async_time_limit: seconds an asynchronous request may run; then it fails with 504.
+        async_status_passthrough: when on, the monitor of a finished job answers with
+            the original status (a failed job's 4xx/5xx) instead of ``200`` with
+            ``AsyncResult``, for clients that read status codes only.
+        callback_allow: hosts or networks (``10.0.0.0/8``, ``hooks.internal``) that
+            may receive callbacks although they are private or loopback addresses.
     """
 
     stream_batch_rows: int = 500
@@ -39,11 +55,20 @@ class ServiceConfig:
     max_expression_nodes: int = 500
     max_expand_depth: int = 5
     max_expand_width: int = 20
+    broker_url: str | None = None
+    async_disk: str = "odata-jobs"
+    jobs_database_url: str | None = None
+    async_workers: int = 2
+    async_result_expiry: int = 3600
+    async_retry_after: int = 1
+    async_time_limit: int = 3600
+    async_status_passthrough: bool = False
+    callback_allow: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         for setting in fields(self):
             value = getattr(self, setting.name)
-            if isinstance(value, int) and value <= 0:
+            if isinstance(value, int) and not isinstance(value, bool) and value <= 0:
                 raise ValueError(f"ServiceConfig.{setting.name} must be positive, not {value}")
 
     @classmethod
@@ -59,12 +84,20 @@ class ServiceConfig:
 
 
 def _parse(annotation: Any, raw: str, name: str) -> Any:
-    if annotation in (int, "int"):
+    """An environment variable's text as the setting's type (annotations are strings here)."""
+    variable = f"ODATA_{name.upper()}"
+    if annotation == "int":
         try:
             return int(raw)
         except ValueError:
-            raise ValueError(f"ODATA_{name.upper()} must be an integer, not {raw!r}") from None
-    return raw
+            raise ValueError(f"{variable} must be an integer, not {raw!r}") from None
+    if annotation == "bool":
+        if raw.lower() not in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+            raise ValueError(f"{variable} must be true or false, not {raw!r}")
+        return raw.lower() in ("1", "true", "yes", "on")
+    if annotation.startswith("tuple"):
+        return tuple(item.strip() for item in raw.split(",") if item.strip())
+    return raw or None if "None" in annotation else raw
 
 
 __all__ = ["ServiceConfig"]

@@ -10,8 +10,12 @@ Example::
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
+import logging
 from collections.abc import AsyncIterator, Iterable, Mapping
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
+from dataclasses import replace
 from typing import Any, Protocol
 
 from sqlalchemy.engine import make_url
@@ -23,10 +27,19 @@ from odata_server.edm.model import Model
 from odata_server.format.csdl_json import csdl_json
 from odata_server.format.csdl_xml import csdl_xml
 from odata_server.http.asgi import ODataApp
+from odata_server.jobs.handler import RespondAsyncHandler
+from odata_server.jobs.model import utcnow
+from odata_server.jobs.output import JobOutput
+from odata_server.jobs.queue import JobQueue, create_broker
+from odata_server.jobs.runner import JobRunner
+from odata_server.jobs.store import SqlJobStore
+from odata_server.pipeline.cache import LruCache
 from odata_server.pipeline.context import ServiceParts
 from odata_server.pipeline.handler import ODataHandler
 from odata_server.pipeline.versions import SUPPORTED_VERSIONS
 from odata_server.query.sql_functions import use_utc_sessions
+
+logger = logging.getLogger("odata_server")
 
 #: The async driver used when a database URL names none.
 _ASYNC_DRIVERS = {"sqlite": "aiosqlite", "postgresql": "asyncpg"}
@@ -75,6 +88,8 @@ class ODataService:
         self.config = config or ServiceConfig.from_env()
         self._declarations: list[EntitySetDeclaration] = []
         self._handler: ODataHandler | None = None
+        self._async: RespondAsyncHandler | None = None
+        self._sweeper: asyncio.Task[None] | None = None
 
     def add(
         self,
@@ -145,9 +160,42 @@ class ODataService:
     def model(self) -> Model:
         return self.handler.service.model
 
+    @property
+    def async_handler(self) -> RespondAsyncHandler:
+        """The handler HTTP requests go to: the pipeline, wrapped to answer ``respond-async``."""
+        if self._async is None:
+            config = self.config
+            queue = JobQueue(
+                create_broker(config.broker_url), self._make_runner, config.callback_allow, config.async_workers
+            )
+            store = SqlJobStore(self._jobs_engine(self.engine))
+            self._async = RespondAsyncHandler(self.handler, store, JobOutput(config.async_disk), queue, config)
+        return self._async
+
+    @property
+    def jobs(self) -> JobQueue:
+        """The queue of asynchronous requests; ``odata-server worker`` runs its workers."""
+        return self.async_handler.queue
+
+    def _jobs_engine(self, default: AsyncEngine) -> AsyncEngine:
+        return async_engine(self.config.jobs_database_url) if self.config.jobs_database_url else default
+
+    def _make_runner(self, queue: JobQueue) -> JobRunner:
+        """The job runner of a worker's event loop, with database connections of its own."""
+        engine = async_engine(self.engine.url.render_as_string(hide_password=False))
+        use_utc_sessions(engine)
+        parts = replace(self.handler.service, engine=engine, options_cache=LruCache(1024), plan_cache=LruCache(1024))
+        return JobRunner(
+            handler=ODataHandler(parts),
+            store=SqlJobStore(self._jobs_engine(engine)),
+            output=JobOutput(self.config.async_disk),
+            time_limit=self.config.async_time_limit,
+            notify=queue.notify,
+        )
+
     def asgi(self) -> ODataApp:
         """The service as an ASGI application, to mount under the service root."""
-        return ODataApp(self.handler)
+        return ODataApp(self.async_handler, startup=self.startup, shutdown=self.aclose)
 
     def mount(self, app: _Mountable, path: str = "/odata") -> None:
         """Serve the service under ``path`` of a FastAPI (or Starlette) app.
@@ -161,6 +209,7 @@ class ODataService:
         @asynccontextmanager
         async def lifespan(application: Any) -> AsyncIterator[Any]:
             async with inner(application) as state:
+                await self.startup()
                 try:
                     yield state
                 finally:
@@ -168,8 +217,45 @@ class ODataService:
 
         app.router.lifespan_context = lifespan
 
+    async def startup(self) -> None:
+        """Prepare asynchronous requests: the job table (embedded mode), unfinished jobs, the sweep.
+
+        With the embedded queue, jobs that were queued or running when the process
+        stopped are queued again; with a broker, their messages are still there.
+        """
+        handler = self.async_handler
+        if handler.queue.embedded:
+            await handler.store.create_tables()
+            for job in await handler.store.unfinished():
+                handler.queue.enqueue(job.id)
+        self._sweeper = asyncio.create_task(self._sweep_forever())
+
+    async def _sweep_forever(self) -> None:
+        expiry = self.config.async_result_expiry
+        while True:
+            await asyncio.sleep(min(expiry / 4, 60))
+            try:
+                await self.sweep()
+            except Exception:
+                logger.exception("Sweeping expired asynchronous results failed")
+
+    async def sweep(self) -> None:
+        """Delete the results that waited longer than ``async_result_expiry`` to be fetched."""
+        handler = self.async_handler
+        before = utcnow() - dt.timedelta(seconds=self.config.async_result_expiry)
+        for job in await handler.store.expired(before):
+            if job.result_location:
+                await handler.output.delete(job.result_location)
+            await handler.store.delete(job.id)
+
     async def aclose(self) -> None:
-        """Release the database connections, if the service created its engine."""
+        """Stop the sweep and the embedded workers; release the connections the service opened."""
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            with suppress(asyncio.CancelledError):
+                await self._sweeper
+        if self._async is not None:
+            await asyncio.to_thread(self._async.queue.stop)
         if self._owns_engine:
             await self.engine.dispose()
 

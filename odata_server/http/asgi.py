@@ -64,15 +64,28 @@ async def _body(receive: Receive) -> bytes:
     return b"".join(chunks)
 
 
-class ODataApp:
-    """An ASGI application serving one OData handler; mount it under the service root."""
+Hook = Callable[[], Awaitable[None]]
 
-    def __init__(self, handler: Handler) -> None:
+
+async def _nothing() -> None:
+    return None
+
+
+class ODataApp:
+    """An ASGI application serving one OData handler; mount it under the service root.
+
+    ``startup`` and ``shutdown`` run on the lifespan events when the app is served on
+    its own (a mounted app gets none; its host's lifespan runs them).
+    """
+
+    def __init__(self, handler: Handler, *, startup: Hook = _nothing, shutdown: Hook = _nothing) -> None:
         self.handler = handler
+        self.startup = startup
+        self.shutdown = shutdown
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
-            await _acknowledge_lifespan(receive, send)
+            await self._lifespan(receive, send)
             return
         if scope["type"] != "http":  # pragma: no cover - websockets are not OData
             return
@@ -86,6 +99,17 @@ class ODataApp:
         )
         response = await self.handler(request)
         await send_response(response, send, include_body=scope["method"] != "HEAD")
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await self.startup()
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await self.shutdown()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
 
 
 async def send_response(response: ODataResponse, send: Send, *, include_body: bool = True) -> None:
@@ -104,17 +128,6 @@ async def send_response(response: ODataResponse, send: Send, *, include_body: bo
         await send({"type": "http.response.body", "body": b"", "more_body": False})
     finally:
         await response.close()
-
-
-async def _acknowledge_lifespan(receive: Receive, send: Send) -> None:
-    """Run standalone, the app has nothing to start or stop."""
-    while True:
-        message = await receive()
-        if message["type"] == "lifespan.startup":
-            await send({"type": "lifespan.startup.complete"})
-        elif message["type"] == "lifespan.shutdown":
-            await send({"type": "lifespan.shutdown.complete"})
-            return
 
 
 __all__ = ["ODataApp", "resource_path", "send_response", "service_root"]

@@ -14,7 +14,7 @@ from odata_server.errors import InternalServerError, ODataError, UriTooLongError
 from odata_server.format.error import error_document
 from odata_server.messages import ODataRequest, ODataResponse
 from odata_server.pipeline.context import RequestContext, ServiceParts
-from odata_server.pipeline.dispatch import dispatch
+from odata_server.pipeline.dispatch import Operation, dispatch
 from odata_server.pipeline.versions import response_version
 from odata_server.uri.binder import bind_path
 from odata_server.uri.options import (
@@ -57,17 +57,30 @@ class ODataHandler:
         version = "4.01"
         try:
             version = response_version(request)
-            response = await self._answer(request, version)
+            operation, ctx = self._prepare(request, version)
+            response = await operation(ctx)
         except ODataError as error:
             response = error_response(error)
         except Exception:
             logger.exception("Unexpected failure answering %s %s", request.method, request.path)
             response = error_response(InternalServerError("The server failed to answer the request"))
-        # Protocol §8.3.8: the representation depends on OData-MaxVersion.
-        headers = {**response.headers, "OData-Version": version, "Vary": "OData-MaxVersion"}
-        return replace(response, headers=headers)
+        return _versioned(response, version)
 
-    async def _answer(self, request: ODataRequest, version: str) -> ODataResponse:
+    def check(self, request: ODataRequest) -> ODataResponse | None:
+        """The error response ``request`` would get before any data is read, or None.
+
+        Parses and binds the URL and its query options without running anything: an
+        asynchronous request is refused at once if it is malformed.
+        """
+        version = "4.01"
+        try:
+            version = response_version(request)
+            self._prepare(request, version)
+        except ODataError as error:
+            return _versioned(error_response(error), version)
+        return None
+
+    def _prepare(self, request: ODataRequest, version: str) -> tuple[Operation, RequestContext]:
         if len(request.path) + len(request.query) > self.service.config.max_url_length:
             raise UriTooLongError(
                 f"The URL is longer than the {self.service.config.max_url_length} characters this service accepts"
@@ -77,7 +90,16 @@ class ODataHandler:
         operation = dispatch(path.kind, request.method)
         refuse_unsupported(options)
         refuse_misplaced(options, allowed=_OPTIONS_BY_KIND.get(path.kind, frozenset()))
-        return await operation(RequestContext(request, self.service, path, options, version))
+        ctx = RequestContext(request, self.service, path, options, version)
+        if path.kind in _OPTIONS_BY_KIND:
+            ctx.bound_options()  # binding errors surface here, before any work
+        return operation, ctx
+
+
+def _versioned(response: ODataResponse, version: str) -> ODataResponse:
+    # Protocol §8.3.8: the representation depends on OData-MaxVersion.
+    headers = {**response.headers, "OData-Version": version, "Vary": "OData-MaxVersion"}
+    return replace(response, headers=headers)
 
 
 __all__ = ["Handler", "ODataHandler", "error_response"]

@@ -6,7 +6,7 @@ Preference names are case-insensitive and 4.01 accepts them with or without the
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from odata_server.messages import ODataRequest
 
@@ -16,20 +16,47 @@ class Preference:
     name: str
     """As the client wrote it, e.g. ``odata.maxpagesize``."""
     value: str | None
+    parameters: dict[str, str]
+    """``callback; url="..."``: parameter name (lower case) → value."""
 
 
 def preferences(request: ODataRequest) -> dict[str, Preference]:
-    """Preference name (lower case, without ``odata.``) → the preference."""
+    """Preference name (lower case, without ``odata.``) → the preference; the first one wins,
+    except that ``callback`` wins over ``odata.callback`` (Protocol §8.2.8.2)."""
     found: dict[str, Preference] = {}
-    header = request.header("prefer") or ""
-    for item in header.split(","):
-        token, *_parameters = item.split(";")
+    for item in _items(request.header("prefer") or ""):
+        token, *raw_parameters = _split(item, ";")
         name, _, value = token.strip().partition("=")
         if not name:
             continue
+        parameters = {}
+        for raw in raw_parameters:
+            key, _, text = raw.strip().partition("=")
+            parameters[key.strip().lower()] = text.strip().strip('"')
         key = name.lower().removeprefix("odata.")
-        found.setdefault(key, Preference(name, value.strip().strip('"') or None))
+        preference = Preference(name, value.strip().strip('"') or None, parameters)
+        if key not in found or name.lower() == "callback":
+            found[key] = preference
     return found
+
+
+def _items(header: str) -> list[str]:
+    return _split(header, ",")
+
+
+def _split(text: str, separator: str) -> list[str]:
+    """Split at ``separator`` outside double quotes (a callback URL may hold commas)."""
+    parts, current, quoted = [], [], False
+    for char in text:
+        if char == '"':
+            quoted = not quoted
+        if char == separator and not quoted:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+    parts.append("".join(current))
+    return parts
 
 
 def max_page_size(request: ODataRequest) -> tuple[int | None, str | None]:
@@ -46,4 +73,17 @@ def max_page_size(request: ODataRequest) -> tuple[int | None, str | None]:
     return size, f"{preference.name}={size}"
 
 
-__all__ = ["Preference", "max_page_size", "preferences"]
+def without_preference(request: ODataRequest, name: str) -> ODataRequest:
+    """The request with one preference (and its ``odata.`` spelling) taken out of ``Prefer``."""
+    kept = [
+        item.strip()
+        for item in _items(request.header("prefer") or "")
+        if item.split(";")[0].split("=")[0].strip().lower().removeprefix("odata.") != name
+    ]
+    headers = {key: value for key, value in request.headers.items() if key != "prefer"}
+    if any(kept):
+        headers["prefer"] = ", ".join(item for item in kept if item)
+    return replace(request, headers=headers)
+
+
+__all__ = ["Preference", "max_page_size", "preferences", "without_preference"]

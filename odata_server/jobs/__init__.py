@@ -1,0 +1,1 @@
+"""Asynchronous requests (``Prefer: respond-async``): jobs, their store, their output, the workers."""

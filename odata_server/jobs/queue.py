@@ -1,0 +1,126 @@
+"""The dramatiq side of asynchronous requests: the broker, the actors, the embedded workers.
+
+With no broker URL the broker lives in the server process (dramatiq's ``StubBroker``)
+and worker threads started on the first job run the actors; with ``redis://`` or
+``amqp://`` the server only enqueues and ``odata-server worker`` processes run them.
+The job's state is in the SQL job table either way, so a message lost with a
+stopped process is sent again at the next start (``requeue``).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+import dramatiq
+from dramatiq.brokers.stub import StubBroker
+from dramatiq.middleware import AsyncIO
+
+from odata_server.jobs.callback import send_callback
+from odata_server.jobs.runner import JobRunner
+
+logger = logging.getLogger("odata_server.jobs")
+
+QUEUE = "odata"
+# dramatiq's own time limit would kill the thread without recording the outcome;
+# the runner enforces the service's limit itself and records a 504.
+_NO_DRAMATIQ_TIME_LIMIT = 10 * 24 * 3600 * 1000
+
+
+def create_broker(url: str | None) -> dramatiq.Broker:
+    """A broker for ``url``: embedded (None), Redis (``redis://``) or RabbitMQ (``amqp://``)."""
+    if url is None:
+        broker: dramatiq.Broker = StubBroker()
+    elif url.startswith(("redis://", "rediss://", "unix://")):
+        from dramatiq.brokers.redis import RedisBroker
+
+        broker = RedisBroker(url=url)
+    elif url.startswith(("amqp://", "amqps://")):
+        from dramatiq.brokers.rabbitmq import RabbitmqBroker
+
+        broker = RabbitmqBroker(url=url)
+    else:
+        raise ValueError(f"ODATA_BROKER_URL must be a redis:// or amqp:// URL, not {url!r}")
+    broker.add_middleware(AsyncIO())
+    return broker
+
+
+class JobQueue:
+    """The actors of one service on one broker.
+
+    Args:
+        broker: from :func:`create_broker`.
+        make_runner: builds the :class:`JobRunner` inside the worker's event loop
+            (the first time a job runs there), so its database connections belong to it.
+        callback_allow: hosts and networks callbacks may reach although internal.
+        worker_threads: threads of the embedded worker.
+    """
+
+    def __init__(
+        self,
+        broker: dramatiq.Broker,
+        make_runner: Callable[[JobQueue], JobRunner],
+        callback_allow: tuple[str, ...],
+        worker_threads: int,
+    ) -> None:
+        self.broker = broker
+        self.embedded = isinstance(broker, StubBroker)
+        self._make_runner = make_runner
+        self._runner: JobRunner | None = None
+        self._callback_allow = callback_allow
+        self._worker_threads = worker_threads
+        self._worker: dramatiq.Worker | None = None
+        self._lock = threading.Lock()
+        self.run_request = dramatiq.actor(
+            self._run_request,
+            broker=broker,
+            actor_name="odata_run_request",
+            queue_name=QUEUE,
+            max_retries=0,  # a request may write: never run it twice on a failure
+            time_limit=_NO_DRAMATIQ_TIME_LIMIT,
+        )
+        self.callback = dramatiq.actor(
+            self._send_callback,
+            broker=broker,
+            actor_name="odata_callback",
+            queue_name=QUEUE,
+            max_retries=8,
+            min_backoff=1_000,
+            max_backoff=300_000,
+        )
+
+    async def _run_request(self, job_id: str) -> None:
+        if self._runner is None:
+            self._runner = self._make_runner(self)
+        await self._runner.run(job_id)
+
+    async def _send_callback(self, job_id: str, url: str) -> None:
+        await send_callback(url, self._callback_allow)
+
+    def enqueue(self, job_id: str) -> None:
+        if self.embedded:
+            self.start_workers()
+        self.run_request.send(job_id)
+
+    def notify(self, job_id: str, url: str) -> None:
+        """Send the callback from its own actor: a slow or failing callback never delays a job."""
+        self.callback.send(job_id, url)
+
+    def start_workers(self, threads: int | None = None) -> None:
+        with self._lock:
+            if self._worker is None:
+                self._worker = dramatiq.Worker(
+                    self.broker, queues={QUEUE}, worker_threads=threads or self._worker_threads, worker_timeout=100
+                )
+                self._worker.start()
+
+    def stop(self) -> None:
+        with self._lock:
+            if self._worker is not None:
+                self._worker.stop()
+                self._worker = None
+        self.broker.close()
+
+
+__all__ = ["QUEUE", "JobQueue", "create_broker"]

@@ -1,0 +1,247 @@
+"""The job store: jobs in a SQL table, changed by atomic conditional statements.
+
+Every method is one short transaction. A state change is a single conditional
+``UPDATE ... WHERE id = :id AND state = :expected`` (or a ``DELETE`` alike) whose
+row count or ``RETURNING`` row says whether it happened, never a read followed by
+an unconditional write. So two workers claiming the same job, or two monitor
+requests taking the same result, cannot both win, on SQLite as on PostgreSQL.
+
+The store needs ``UPDATE/DELETE ... RETURNING``: PostgreSQL, or SQLite 3.35 and later.
+
+The table is :data:`jobs_table` on its own :data:`metadata`: :meth:`SqlJobStore.create_tables`
+creates it for the embedded mode, the Alembic migrations in ``migrations/`` for the others.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect, Row
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from odata_server.jobs.model import Job, JobState, utcnow
+
+_UTC = dt.timezone.utc
+
+#: The states a job leaves only when cancelled or taken.
+_FINISHED = (JobState.SUCCEEDED, JobState.FAILED)
+#: The states whose job is done with, one way or another: what expires.
+_ENDED = (*_FINISHED, JobState.CANCELLED)
+
+
+class UtcDateTime(sa.TypeDecorator[dt.datetime]):
+    """A timezone-aware datetime, stored in UTC and read back aware, SQLite included.
+
+    SQLite keeps no time zone: a naive value read back is UTC, since only UTC is written.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"A job time must be timezone-aware, not {value!r}")
+        return value.astimezone(_UTC)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=_UTC) if value.tzinfo is None else value.astimezone(_UTC)
+
+
+metadata = sa.MetaData()
+
+jobs_table = sa.Table(
+    "odata_jobs",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("request", sa.JSON, nullable=False),
+    sa.Column("principal", sa.Text, nullable=True),
+    sa.Column("callback_url", sa.Text, nullable=True),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("started_at", UtcDateTime, nullable=True),
+    sa.Column("finished_at", UtcDateTime, nullable=True),
+    sa.Column("result_status", sa.Integer, nullable=True),
+    sa.Column("result_location", sa.Text, nullable=True),
+    sa.Column("progress", sa.BigInteger, nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("error", sa.Text, nullable=True),
+    sa.Index("ix_odata_jobs_state", "state"),
+    sa.Index("ix_odata_jobs_finished_at", "finished_at"),
+)
+
+_c = jobs_table.c
+
+
+def _to_row(job: Job) -> dict[str, Any]:
+    row = {field.name: getattr(job, field.name) for field in dataclasses.fields(Job)}
+    row["state"] = job.state.value
+    return row
+
+
+def _to_job(row: Row[Any]) -> Job:
+    values = dict(row._mapping)
+    values["state"] = JobState(values["state"])
+    return Job(**values)
+
+
+def _states(states: Iterable[JobState]) -> list[str]:
+    return [state.value for state in states]
+
+
+class SqlJobStore:
+    """Jobs in the ``odata_jobs`` table of ``engine``'s database.
+
+    Args:
+        engine: the database of the jobs; it may be the service's own database.
+    """
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def create_tables(self) -> None:
+        """Create the job table and its indexes unless they exist (the embedded mode)."""
+        async with self._engine.begin() as connection:
+            await connection.run_sync(metadata.create_all)
+
+    async def add(self, job: Job) -> None:
+        """Store a new job."""
+        async with self._engine.begin() as connection:
+            await connection.execute(jobs_table.insert().values(_to_row(job)))
+
+    async def get(self, job_id: str) -> Job | None:
+        """The job ``job_id``, or None if unknown."""
+        async with self._engine.connect() as connection:
+            return await _select(connection, job_id)
+
+    async def claim(self, job_id: str, *, retry_running: bool = False) -> Job | None:
+        """Start the job for a worker: QUEUED → RUNNING, and return it as it is now.
+
+        Sets ``started_at``, adds one to ``attempts`` and resets ``progress``, since the
+        worker writes the output afresh.
+
+        Args:
+            retry_running: also take over a RUNNING job, whose worker the caller knows
+                to be dead. Of several workers retrying at once, one wins.
+
+        Returns:
+            The running job, or None if the job is unknown, cancelled, finished, or
+            already claimed by another worker.
+        """
+        async with self._engine.begin() as connection:
+            claimable = _c.state == JobState.QUEUED.value
+            if retry_running:
+                seen = await _select(connection, job_id)
+                if seen is None:
+                    return None
+                claimable |= (_c.state == JobState.RUNNING.value) & (_c.attempts == seen.attempts)
+            statement = (
+                jobs_table.update()
+                .where(_c.id == job_id, claimable)
+                .values(state=JobState.RUNNING.value, started_at=utcnow(), attempts=_c.attempts + 1, progress=0)
+                .returning(*_c)
+            )
+            row = (await connection.execute(statement)).first()
+        return None if row is None else _to_job(row)
+
+    async def finish(
+        self,
+        job_id: str,
+        *,
+        state: JobState,
+        result_status: int | None,
+        result_location: str | None,
+        error: str | None = None,
+    ) -> bool:
+        """Record the outcome of a running job: RUNNING → SUCCEEDED or FAILED.
+
+        Returns:
+            False if the job is no longer running (cancelled meanwhile) or unknown:
+            the caller then discards its output.
+        """
+        if not state.finished:
+            raise ValueError(f"A job finishes as succeeded or failed, not {state.value}")
+        values = {
+            "state": state.value,
+            "finished_at": utcnow(),
+            "result_status": result_status,
+            "result_location": result_location,
+            "error": error,
+        }
+        return await self._update(job_id, JobState.RUNNING, values)
+
+    async def cancel(self, job_id: str) -> Job | None:
+        """Cancel the job, whatever its state, and return it as it was before (None if unknown).
+
+        ``finished_at`` becomes the time of the cancellation, unless the job had finished.
+        """
+        async with self._engine.begin() as connection:
+            while (seen := await _select(connection, job_id)) is not None:
+                statement = (
+                    jobs_table.update()
+                    .where(_c.id == job_id, _c.state == seen.state.value)
+                    .values(state=JobState.CANCELLED.value, finished_at=sa.func.coalesce(_c.finished_at, sa.literal(utcnow(), UtcDateTime())))
+                )
+                if (await connection.execute(statement)).rowcount == 1:
+                    return seen
+        return None
+
+    async def set_progress(self, job_id: str, rows: int) -> None:
+        """Record that a running job wrote ``rows`` rows; ignored once it is no longer running."""
+        await self._update(job_id, JobState.RUNNING, {"progress": rows})
+
+    async def take(self, job_id: str) -> Job | None:
+        """Remove a finished job and return it: of concurrent calls, exactly one gets it.
+
+        Returns:
+            The succeeded or failed job, or None if it is unknown, not finished, cancelled
+            or already taken.
+        """
+        statement = (
+            jobs_table.delete().where(_c.id == job_id, _c.state.in_(_states(_FINISHED))).returning(*_c)
+        )
+        async with self._engine.begin() as connection:
+            row = (await connection.execute(statement)).first()
+        return None if row is None else _to_job(row)
+
+    async def delete(self, job_id: str) -> None:
+        """Remove the job, whatever its state; nothing happens if it is unknown."""
+        async with self._engine.begin() as connection:
+            await connection.execute(jobs_table.delete().where(_c.id == job_id))
+
+    async def expired(self, before: dt.datetime) -> list[Job]:
+        """The finished or cancelled jobs that ended (or, lacking an end, were created) before ``before``."""
+        ended_before = (_c.finished_at < before) | (_c.finished_at.is_(None) & (_c.created_at < before))
+        statement = jobs_table.select().where(_c.state.in_(_states(_ENDED)), ended_before).order_by(_c.created_at)
+        return await self._select_all(statement)
+
+    async def unfinished(self) -> list[Job]:
+        """The queued and running jobs, oldest first: what to enqueue again after a restart."""
+        pending = _states((JobState.QUEUED, JobState.RUNNING))
+        statement = jobs_table.select().where(_c.state.in_(pending)).order_by(_c.created_at)
+        return await self._select_all(statement)
+
+    async def _update(self, job_id: str, expected: JobState, values: dict[str, Any]) -> bool:
+        """``UPDATE ... WHERE id = :job_id AND state = :expected``; whether the row changed."""
+        statement = jobs_table.update().where(_c.id == job_id, _c.state == expected.value).values(values)
+        async with self._engine.begin() as connection:
+            return (await connection.execute(statement)).rowcount == 1
+
+    async def _select_all(self, statement: sa.Select[Any]) -> list[Job]:
+        async with self._engine.connect() as connection:
+            return [_to_job(row) for row in await connection.execute(statement)]
+
+
+async def _select(connection: AsyncConnection, job_id: str) -> Job | None:
+    row = (await connection.execute(jobs_table.select().where(_c.id == job_id))).first()
+    return None if row is None else _to_job(row)
+
+
+__all__ = ["SqlJobStore", "UtcDateTime", "jobs_table", "metadata"]

@@ -185,12 +185,14 @@ class ODataService:
         engine = async_engine(self.engine.url.render_as_string(hide_password=False))
         use_utc_sessions(engine)
         parts = replace(self.handler.service, engine=engine, options_cache=LruCache(1024), plan_cache=LruCache(1024))
+        jobs_engine = self._jobs_engine(engine)
         return JobRunner(
             handler=ODataHandler(parts),
-            store=SqlJobStore(self._jobs_engine(engine)),
+            store=SqlJobStore(jobs_engine),
             output=JobOutput(self.config.async_disk),
             time_limit=self.config.async_time_limit,
             notify=queue.notify,
+            engines=(engine, jobs_engine),
         )
 
     def asgi(self) -> ODataApp:

@@ -29,7 +29,7 @@ ENTITY_SET_CAPABILITIES: tuple[Annotation, ...] = (
 CONTAINER_CAPABILITIES: tuple[Annotation, ...] = (
     Annotation("Capabilities.KeyAsSegmentSupported", True),
     Annotation("Capabilities.BatchSupported", False),
-    Annotation("Capabilities.AsynchronousRequestsSupported", False),
+    Annotation("Capabilities.AsynchronousRequestsSupported", True),
 )
 
 __all__ = ["CONTAINER_CAPABILITIES", "ENTITY_SET_CAPABILITIES"]

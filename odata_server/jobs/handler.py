@@ -137,7 +137,7 @@ class RespondAsyncHandler:
         location = job.result_location
         if as_monitor and _wants_http_message(request):
             # The 4.0 form: the whole response as an HTTP message (§11.6).
-            body = self._deleting(location, self.output.read_raw(location))
+            body = self._deleting(location, await self.output.read_raw(location))
             return ODataResponse(200, {"Content-Type": "application/http", "OData-Version": "4.0"}, body)
         status, headers, chunks = await self.output.read(location)
         body = self._deleting(location, chunks)

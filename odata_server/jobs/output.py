@@ -133,7 +133,9 @@ class JobOutput:
     def _path(self, location: str) -> str:
         """The file system path of a location returned by :meth:`write`, which must lie under the root."""
         path = self._fs._strip_protocol(location)
-        if not (path.startswith(f"{self._root}/") and path.endswith(_SUFFIX)):
+        prefix = f"{self._root}/"
+        name = path[len(prefix) :] if path.startswith(prefix) else ""
+        if not (name.endswith(_SUFFIX) and _JOB_ID.fullmatch(name.removesuffix(_SUFFIX))):
             raise ValueError(f"{location!r} is not a job output of {self._fs.unstrip_protocol(self._root)!r}")
         return path
 

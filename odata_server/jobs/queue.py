@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable
 
 import dramatiq
+from dramatiq.asyncio import get_event_loop_thread
 from dramatiq.brokers.stub import StubBroker
 from dramatiq.middleware import AsyncIO
 
@@ -116,8 +117,13 @@ class JobQueue:
                 self._worker.start()
 
     def stop(self) -> None:
+        """Close the runner's connections in its loop, then stop the workers and the broker."""
         with self._lock:
             if self._worker is not None:
+                loop_thread = get_event_loop_thread()
+                if self._runner is not None and loop_thread is not None:
+                    loop_thread.run_coroutine(self._runner.close())
+                    self._runner = None
                 self._worker.stop()
                 self._worker = None
         self.broker.close()

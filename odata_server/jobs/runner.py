@@ -13,6 +13,8 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from odata_server.errors import InternalServerError, ODataError
 from odata_server.jobs.model import JobState
 from odata_server.jobs.output import JobOutput
@@ -49,6 +51,8 @@ class JobRunner:
     output: JobOutput
     time_limit: float
     notify: Callable[[str, str], None]
+    engines: tuple[AsyncEngine, ...] = ()
+    """The engines the handler and the store use, closed with the runner."""
 
     async def run(self, job_id: str) -> None:
         job = await self.store.claim(job_id, retry_running=True)
@@ -73,6 +77,11 @@ class JobRunner:
             return
         if job.callback_url:
             self.notify(job_id, job.callback_url)
+
+    async def close(self) -> None:
+        """Release the database connections of this worker loop."""
+        for engine in set(self.engines):
+            await engine.dispose()
 
     def _checkpoint(self, job_id: str) -> Callable[[int], object]:
         async def checkpoint(written: int) -> None:

@@ -129,7 +129,8 @@ class SqlJobStore:
 
         Args:
             retry_running: also take over a RUNNING job, whose worker the caller knows
-                to be dead. Of several workers retrying at once, one wins.
+                to be dead. Of retries that overlap, one wins; a retry made after another
+                one succeeded takes the job over again, so retry a dead attempt once.
 
         Returns:
             The running job, or None if the job is unknown, cancelled, finished, or
@@ -187,7 +188,10 @@ class SqlJobStore:
                 statement = (
                     jobs_table.update()
                     .where(_c.id == job_id, _c.state == seen.state.value)
-                    .values(state=JobState.CANCELLED.value, finished_at=sa.func.coalesce(_c.finished_at, sa.literal(utcnow(), UtcDateTime())))
+                    .values(
+                        state=JobState.CANCELLED.value,
+                        finished_at=sa.func.coalesce(_c.finished_at, sa.literal(utcnow(), UtcDateTime())),
+                    )
                 )
                 if (await connection.execute(statement)).rowcount == 1:
                     return seen
@@ -204,9 +208,7 @@ class SqlJobStore:
             The succeeded or failed job, or None if it is unknown, not finished, cancelled
             or already taken.
         """
-        statement = (
-            jobs_table.delete().where(_c.id == job_id, _c.state.in_(_states(_FINISHED))).returning(*_c)
-        )
+        statement = jobs_table.delete().where(_c.id == job_id, _c.state.in_(_states(_FINISHED))).returning(*_c)
         async with self._engine.begin() as connection:
             row = (await connection.execute(statement)).first()
         return None if row is None else _to_job(row)

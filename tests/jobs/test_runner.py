@@ -1,0 +1,107 @@
+"""The job runner: cancellation while running, time limits, failures, and recovery after a crash."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import orjson
+import pytest
+
+from odata_server import async_engine
+from odata_server.jobs.model import Job, JobState
+from odata_server.jobs.output import JobOutput
+from odata_server.jobs.runner import JobRunner
+from odata_server.jobs.store import SqlJobStore
+from odata_server.messages import ODataRequest, ODataResponse
+from tests.conftest import northwind_client
+
+REQUEST = ODataRequest("GET", "http://testserver/odata/", "Products").to_dict()
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[SqlJobStore]:
+    engine = async_engine(f"sqlite:///{tmp_path / 'jobs.db'}")
+    store = SqlJobStore(engine)
+    await store.create_tables()
+    yield store
+    await engine.dispose()
+
+
+def runner(store: SqlJobStore, tmp_path: Path, handler: object, *, time_limit: float = 30) -> JobRunner:
+    return JobRunner(
+        handler=handler,  # type: ignore[arg-type]
+        store=store,
+        output=JobOutput(str(tmp_path / "out")),
+        time_limit=time_limit,
+        notify=lambda job_id, url: None,
+    )
+
+
+async def slow_body(chunks: int) -> AsyncIterator[bytes]:
+    for _ in range(chunks):
+        await asyncio.sleep(0.02)
+        yield b"x" * (512 * 1024)
+
+
+async def test_cancel_while_running_stops_at_the_next_write_and_leaves_nothing(store: SqlJobStore, tmp_path: Path) -> None:
+    async def handler(request: ODataRequest) -> ODataResponse:
+        return ODataResponse(200, {"Content-Type": "application/octet-stream"}, slow_body(200))
+
+    job = Job(request=REQUEST)
+    await store.add(job)
+    running = asyncio.create_task(runner(store, tmp_path, handler).run(job.id))
+    for _ in range(200):
+        current = await store.get(job.id)
+        if current is not None and current.progress > 0:
+            break
+        await asyncio.sleep(0.02)
+    await store.cancel(job.id)
+    await asyncio.wait_for(running, timeout=10)
+    assert (await store.get(job.id)).state is JobState.CANCELLED
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("handler_kind", "status", "code"),
+    [("slow", 504, "AsyncTimeout"), ("crash", 500, "InternalServerError")],
+)
+async def test_a_job_that_fails_finishes_with_its_odata_error(
+    store: SqlJobStore, tmp_path: Path, handler_kind: str, status: int, code: str
+) -> None:
+    async def handler(request: ODataRequest) -> ODataResponse:
+        if handler_kind == "slow":
+            await asyncio.sleep(5)
+        raise RuntimeError("the database went away")
+
+    job = Job(request=REQUEST)
+    await store.add(job)
+    the_runner = runner(store, tmp_path, handler, time_limit=0.2)
+    await the_runner.run(job.id)
+    finished = await store.get(job.id)
+    assert finished.state is JobState.FAILED and finished.result_status == status
+    _status, _headers, chunks = await the_runner.output.read(finished.result_location)
+    body = b"".join([chunk async for chunk in chunks])
+    assert orjson.loads(body)["error"]["code"] == code
+
+
+async def test_a_job_left_running_by_a_dead_process_runs_at_the_next_start(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'nw.db'}"
+    disk = str(tmp_path / "jobs")
+    async with northwind_client(url, async_disk=disk) as client:
+        store = client._transport.app.state.odata.async_handler.store  # type: ignore[attr-defined]
+        job = Job(request=ODataRequest("GET", "http://testserver/odata/", "Products(1)").to_dict())
+        await store.add(job)
+        assert await store.claim(job.id) is not None  # a worker took it, then its process died
+
+    async with northwind_client(url, async_disk=disk) as client:
+        for _ in range(200):
+            response = await client.get(f"$async/{job.id}")
+            if response.status_code != 202:
+                break
+            await asyncio.sleep(0.05)
+        assert response.status_code == 200
+        assert response.json()["ProductName"] == "Chai"
+        assert isinstance(client, httpx.AsyncClient)

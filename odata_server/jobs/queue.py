@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import dramatiq
 from dramatiq.asyncio import get_event_loop_thread
@@ -29,14 +30,27 @@ QUEUE = "odata"
 _NO_DRAMATIQ_TIME_LIMIT = 10 * 24 * 3600 * 1000
 
 
+#: Query parameters of a redis:// broker URL that tune dramatiq rather than Redis: how
+#: long (ms) a silent worker process counts as alive, and how many commands in a
+#: million look for the messages of dead ones to deliver them again.
+_REDIS_BROKER_OPTIONS = ("heartbeat_timeout", "maintenance_chance")
+
+
 def create_broker(url: str | None) -> dramatiq.Broker:
-    """A broker for ``url``: embedded (None), Redis (``redis://``) or RabbitMQ (``amqp://``)."""
+    """A broker for ``url``: embedded (None), Redis (``redis://``) or RabbitMQ (``amqp://``).
+
+    ``redis://host:6379/0?heartbeat_timeout=5000`` sets dramatiq's Redis broker options.
+    """
     if url is None:
         broker: dramatiq.Broker = StubBroker()
     elif url.startswith(("redis://", "rediss://", "unix://")):
         from dramatiq.brokers.redis import RedisBroker
 
-        broker = RedisBroker(url=url)
+        parts = urlsplit(url)
+        query = parse_qsl(parts.query)
+        options = {name: int(value) for name, value in query if name in _REDIS_BROKER_OPTIONS}
+        rest = urlencode([(name, value) for name, value in query if name not in _REDIS_BROKER_OPTIONS])
+        broker = RedisBroker(url=urlunsplit(parts._replace(query=rest)), **options)
     elif url.startswith(("amqp://", "amqps://")):
         from dramatiq.brokers.rabbitmq import RabbitmqBroker
 

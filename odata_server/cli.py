@@ -18,6 +18,8 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
+from sqlalchemy.engine import make_url
+
 from odata_server.format.csdl_json import csdl_json
 from odata_server.format.csdl_xml import csdl_xml
 from odata_server.service import ODataService
@@ -50,7 +52,8 @@ def _run_worker(service: ODataService, threads: int | None) -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
     queue.start_workers(threads)
-    print(f"odata-server worker: running asynchronous requests from {service.config.broker_url}", flush=True)
+    broker = make_url(service.config.broker_url or "").render_as_string(hide_password=True)
+    print(f"odata-server worker: running asynchronous requests from {broker}", flush=True)
     stop.wait()
     queue.stop()
 

@@ -37,7 +37,7 @@ from odata_server.pipeline.cache import LruCache
 from odata_server.pipeline.context import ServiceParts
 from odata_server.pipeline.handler import ODataHandler
 from odata_server.pipeline.versions import SUPPORTED_VERSIONS
-from odata_server.query.sql_functions import use_utc_sessions
+from odata_server.query.sql_functions import prepare_sessions
 
 logger = logging.getLogger("odata_server")
 
@@ -82,7 +82,7 @@ class ODataService:
     ) -> None:
         self._owns_engine = isinstance(engine, str)
         self.engine = async_engine(engine) if isinstance(engine, str) else engine
-        use_utc_sessions(self.engine)
+        prepare_sessions(self.engine)
         self.namespace = namespace
         self.container_name = container_name
         self.config = config or ServiceConfig.from_env()
@@ -183,7 +183,7 @@ class ODataService:
     def _make_runner(self, queue: JobQueue) -> JobRunner:
         """The job runner of a worker's event loop, with database connections of its own."""
         engine = async_engine(self.engine.url.render_as_string(hide_password=False))
-        use_utc_sessions(engine)
+        prepare_sessions(engine)
         parts = replace(self.handler.service, engine=engine, options_cache=LruCache(1024), plan_cache=LruCache(1024))
         jobs_engine = self._jobs_engine(engine)
         return JobRunner(

@@ -19,7 +19,7 @@ from sqlalchemy.orm import ColumnProperty, Mapper, RelationshipDirection, Relati
 from sqlalchemy.sql import sqltypes
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
-from odata_server.edm.annotations import Annotation
+from odata_server.edm.annotations import Annotation, Record
 from odata_server.edm.capabilities import CONTAINER_CAPABILITIES, ENTITY_SET_CAPABILITIES
 from odata_server.edm.model import (
     EntitySet,
@@ -141,12 +141,13 @@ def build_model(
             nav.name: first_set_of_type[class_of_type[nav.target_type]]
             for nav in entity_type.navigation_properties.values()
         }
+        search_properties = _search_properties(declaration, entity_type)
         entity_sets[declaration.entity_set_name] = EntitySet(
             name=declaration.entity_set_name,
             entity_type=entity_type,
             navigation_property_bindings=frozen_mapping(bindings),  # type: ignore[arg-type]
-            annotations=ENTITY_SET_CAPABILITIES,
-            search_properties=_search_properties(declaration, entity_type),
+            annotations=_searchable(ENTITY_SET_CAPABILITIES, bool(search_properties)),
+            search_properties=search_properties,
         )
 
     model = Model(
@@ -356,6 +357,12 @@ def _constraints(
             return ()
         constraints.append(ReferentialConstraint(local_name, remote_name))
     return tuple(constraints)
+
+
+def _searchable(annotations: tuple[Annotation, ...], searchable: bool) -> tuple[Annotation, ...]:
+    """Capabilities.SearchRestrictions says a set without string properties is not searchable."""
+    term = "Capabilities.SearchRestrictions"
+    return tuple(Annotation(term, Record.of({"Searchable": searchable})) if a.term == term else a for a in annotations)
 
 
 def _search_properties(declaration: EntitySetDeclaration, entity_type: EntityType) -> tuple[str, ...]:

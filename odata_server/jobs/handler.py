@@ -26,6 +26,7 @@ from odata_server.pipeline.handler import ODataHandler, error_response
 from odata_server.pipeline.prefer import preferences, without_preference
 
 MONITOR = "$async/"
+_CREDENTIALS = frozenset({"authorization", "cookie", "proxy-authorization"})
 
 
 class RespondAsyncHandler:
@@ -65,6 +66,9 @@ class RespondAsyncHandler:
         stored = request
         for name in ("respond-async", "wait", "callback"):
             stored = without_preference(stored, name)
+        # Credentials are not kept in the job table; the principal's digest binds the job.
+        headers = {name: value for name, value in stored.headers.items() if name not in _CREDENTIALS}
+        stored = replace(stored, headers=headers)
         job = Job(request=stored.to_dict(), principal=_principal(request), callback_url=callback_url)
         await self.store.add(job)
         self.queue.enqueue(job.id)
@@ -82,6 +86,7 @@ class RespondAsyncHandler:
                 "Retry-After": str(self.config.async_retry_after),
                 "Preference-Applied": ", ".join(applied),
                 "OData-Version": "4.01",
+                "Vary": "OData-MaxVersion",
             },
         )
 
@@ -108,7 +113,7 @@ class RespondAsyncHandler:
             return await self._cancel(job)
         if request.method not in ("GET", "HEAD"):
             raise MethodNotAllowedError(
-                f"{request.method} is not allowed on a status monitor", headers={"Allow": "GET, DELETE"}
+                f"{request.method} is not allowed on a status monitor", headers={"Allow": "GET, HEAD, DELETE"}
             )
         if not job.state.finished:
             return ODataResponse(
@@ -120,6 +125,8 @@ class RespondAsyncHandler:
                     "OData-Version": "4.01",
                 },
             )
+        if request.method == "HEAD":  # a look that does not take the result
+            return ODataResponse(200, {"AsyncResult": str(job.result_status), "OData-Version": "4.01"})
         taken = await self.store.take(job_id)
         if taken is None:  # another request took the result first
             raise NotFoundError("The result of this asynchronous request was already delivered", code="UnknownJob")

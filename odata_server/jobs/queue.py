@@ -9,20 +9,17 @@ stopped process is sent again at the next start (``requeue``).
 
 from __future__ import annotations
 
-import logging
+import asyncio
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import dramatiq
-from dramatiq.asyncio import get_event_loop_thread
 from dramatiq.brokers.stub import StubBroker
-from dramatiq.middleware import AsyncIO
 
 from odata_server.jobs.callback import send_callback
 from odata_server.jobs.runner import JobRunner
-
-logger = logging.getLogger("odata_server.jobs")
 
 QUEUE = "odata"
 # dramatiq's own time limit would kill the thread without recording the outcome;
@@ -57,8 +54,28 @@ def create_broker(url: str | None) -> dramatiq.Broker:
         broker = RabbitmqBroker(url=url)
     else:
         raise ValueError(f"ODATA_BROKER_URL must be a redis:// or amqp:// URL, not {url!r}")
-    broker.add_middleware(AsyncIO())
     return broker
+
+
+class _EventLoopThread:
+    """An event loop in a thread of its own, where the jobs of one queue run.
+
+    dramatiq's AsyncIO middleware keeps one loop for the whole process; a loop per
+    queue lets two services (or two test apps) run jobs in one process.
+    """
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name="odata-jobs", daemon=True)
+        self.thread.start()
+
+    def run(self, coroutine: Coroutine[Any, Any, None]) -> None:
+        asyncio.run_coroutine_threadsafe(coroutine, self.loop).result()
+
+    def stop(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join()
+        self.loop.close()
 
 
 class JobQueue:
@@ -86,6 +103,7 @@ class JobQueue:
         self._callback_allow = callback_allow
         self._worker_threads = worker_threads
         self._worker: dramatiq.Worker | None = None
+        self._loop: _EventLoopThread | None = None
         self._lock = threading.Lock()
         self.run_request = dramatiq.actor(
             self._run_request,
@@ -105,13 +123,22 @@ class JobQueue:
             max_backoff=300_000,
         )
 
-    async def _run_request(self, job_id: str) -> None:
+    def _run_request(self, job_id: str) -> None:
+        self._event_loop().run(self._run(job_id))
+
+    async def _run(self, job_id: str) -> None:
         if self._runner is None:
             self._runner = self._make_runner(self)
         await self._runner.run(job_id)
 
-    async def _send_callback(self, job_id: str, url: str) -> None:
-        await send_callback(url, self._callback_allow)
+    def _send_callback(self, job_id: str, url: str) -> None:
+        self._event_loop().run(send_callback(url, self._callback_allow))
+
+    def _event_loop(self) -> _EventLoopThread:
+        with self._lock:
+            if self._loop is None:
+                self._loop = _EventLoopThread()
+            return self._loop
 
     def enqueue(self, job_id: str) -> None:
         if self.embedded:
@@ -131,15 +158,18 @@ class JobQueue:
                 self._worker.start()
 
     def stop(self) -> None:
-        """Close the runner's connections in its loop, then stop the workers and the broker."""
+        """Stop the workers, close the runner's connections in its loop, stop the loop and the broker."""
         with self._lock:
-            if self._worker is not None:
-                loop_thread = get_event_loop_thread()
-                if self._runner is not None and loop_thread is not None:
-                    loop_thread.run_coroutine(self._runner.close())
-                    self._runner = None
-                self._worker.stop()
-                self._worker = None
+            worker, self._worker = self._worker, None
+        if worker is not None:
+            worker.stop()
+        with self._lock:
+            loop, self._loop = self._loop, None
+        if loop is not None:
+            if self._runner is not None:
+                loop.run(self._runner.close())
+                self._runner = None
+            loop.stop()
         self.broker.close()
 
 

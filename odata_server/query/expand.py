@@ -22,7 +22,7 @@ from sqlalchemy.orm import aliased
 from odata_server.edm.model import EntityType, Model
 from odata_server.edm.storage import Storage
 from odata_server.query.expressions import ExpressionCompiler, RangeVariable
-from odata_server.query.paging import SortKey, order_by
+from odata_server.query.paging import SortKey, order_by, token_column
 from odata_server.query.search import search_condition
 from odata_server.uri.bound_options import Computed, Expand, Field
 
@@ -41,6 +41,7 @@ class ExpansionQuery:
         self.parent_keys = [getattr(self.parent, parent_storage.columns[name]) for name in parent_type.key]
         self.relationship = getattr(self.parent, parent_storage.relationships[expand.navigation.name])
         self.expand = expand
+        self.dialect = dialect
         self.compiler = ExpressionCompiler(
             model, storage, RangeVariable(self.child, self.child_type, self.child_storage), dialect
         )
@@ -83,7 +84,7 @@ class ExpansionQuery:
         options = self.expand.options
         columns = [
             *(self._field(field).label(f"c{index}") for index, field in enumerate(fields)),
-            *(key.expression.label(f"s{index}") for index, key in enumerate(sort_keys)),
+            *(token_column(key, self.dialect).label(f"s{index}") for index, key in enumerate(sort_keys)),
             *(key.label(f"p{index}") for index, key in enumerate(self.parent_keys)),
         ]
         statement = self._from(*columns, keys=keys)

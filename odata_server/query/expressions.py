@@ -8,7 +8,7 @@ related entity reads as null, as OData says.
 
 Null semantics (URL Conventions §5.1.1.1): ``eq``/``ne`` treat null as a value
 (``null eq null`` is true, ``null ne 5`` is true); other comparisons with null are
-false, which ``not`` must not turn into true.
+false, so ``not`` of one is true (SQL's unknown is turned into false first).
 """
 
 from __future__ import annotations
@@ -160,6 +160,8 @@ class ExpressionCompiler:
         if operator in ("eq", "ne"):
             return self._equality(node, left, right)
         if operator in _ORDERING:
+            if _is_null(node.left) or _is_null(node.right):
+                return sa.false()  # null is not less or greater than anything (§5.1.1.1)
             return _ORDERING[operator](left, right)  # type: ignore[no-any-return]
         return self._arithmetic(node, left, right)
 

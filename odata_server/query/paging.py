@@ -39,6 +39,18 @@ class SortKey:
     edm_type: P
 
 
+def token_column(key: SortKey, dialect: str) -> SqlExpression:
+    """The sort value as selected for the ``$skiptoken``: exactly as the database compares it.
+
+    SQLite keeps decimals as floating point and SQLAlchemy rounds them to the column's
+    scale on reading; the rounded value would not equal the stored one, and a page
+    would start again at its own last row. So SQLite's decimals are read as floats.
+    """
+    if dialect == "sqlite" and key.edm_type is P.DECIMAL:
+        return sa.type_coerce(key.expression, sa.Float())
+    return key.expression
+
+
 def order_by(keys: Sequence[SortKey]) -> list[sa.UnaryExpression[Any]]:
     return [
         key.expression.desc().nulls_last() if key.descending else key.expression.asc().nulls_first()
@@ -127,4 +139,4 @@ def _same(value: object) -> object:
     return value
 
 
-__all__ = ["SkipToken", "SortKey", "after", "order_by"]
+__all__ = ["SkipToken", "SortKey", "after", "order_by", "token_column"]

@@ -23,7 +23,7 @@ from sqlalchemy.orm import aliased
 from odata_server.edm.model import EntitySet, EntityType, Model, Property
 from odata_server.edm.storage import EntityStorage, Storage
 from odata_server.query.expressions import Entity, ExpressionCompiler, RangeVariable
-from odata_server.query.paging import SkipToken, SortKey, after, order_by
+from odata_server.query.paging import SkipToken, SortKey, after, order_by, token_column
 from odata_server.query.search import search_condition
 from odata_server.uri.bound_options import BoundOptions, Computed, Field
 from odata_server.uri.path import EntitySetSegment, KeySegment, NavigationSegment, PathSegment
@@ -179,7 +179,7 @@ def plan_collection(
 
     statement = query.select(
         *(query.field(field, compiler) for field in properties),
-        *(key.expression.label(f"sort_{index}") for index, key in enumerate(sort_keys)),
+        *(token_column(key, dialect).label(f"sort_{index}") for index, key in enumerate(sort_keys)),
     ).where(*conditions)
     statement = statement.order_by(*order_by(sort_keys))
 

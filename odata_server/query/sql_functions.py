@@ -5,7 +5,7 @@ dialects. Where a database's built-in behaves differently from OData it is avoid
 SQLite's LIKE ignores case, so ``contains`` uses ``instr``; OData indexes strings from
 0, SQL from 1.
 
-PostgreSQL sessions run in UTC (see :func:`use_utc_sessions`), so date parts of an
+PostgreSQL sessions run in UTC (see :func:`prepare_sessions`), so date parts of an
 ``Edm.DateTimeOffset`` are those of its UTC value, the value the service writes.
 """
 
@@ -47,15 +47,25 @@ def _integer_division(element: IntegerDivision, compiler: SQLCompiler, **kw: Any
     return f"(CAST({left} AS INTEGER) / NULLIF({right}, 0))"
 
 
-def use_utc_sessions(engine: AsyncEngine) -> None:
-    """Make every PostgreSQL connection of ``engine`` run in UTC."""
-    if engine.dialect.name != "postgresql":
+def prepare_sessions(engine: AsyncEngine) -> None:
+    """Set up every new connection of ``engine``.
+
+    PostgreSQL sessions run in UTC. SQLite files use write-ahead logging, so that a
+    long read (a streamed collection, an asynchronous job reading it) does not lock
+    out the writes that meanwhile record other jobs' progress.
+    """
+    statements = {
+        "postgresql": ["SET TIME ZONE 'UTC'"],
+        "sqlite": [] if engine.url.database in (None, "", ":memory:") else ["PRAGMA journal_mode=WAL"],
+    }.get(engine.dialect.name, [])
+    if not statements:
         return
 
     @event.listens_for(engine.sync_engine, "connect")
-    def _set_utc(dbapi_connection: Any, _record: Any) -> None:
+    def _prepare(dbapi_connection: Any, _record: Any) -> None:
         cursor = dbapi_connection.cursor()
-        cursor.execute("SET TIME ZONE 'UTC'")
+        for statement in statements:
+            cursor.execute(statement)
         cursor.close()
 
 
@@ -141,14 +151,20 @@ _FUNCTIONS: dict[str, Builder] = {
         default=lambda a, t, d: sa.cast(a[0], sa.Date),
     ),
     "time": _by_dialect(
-        sqlite=lambda a, t, d: sa.func.time(a[0], type_=sa.Time),
+        # SQLAlchemy keeps a Time on SQLite as HH:MM:SS.ffffff; time() gives HH:MM:SS.
+        sqlite=lambda a, t, d: sa.type_coerce(
+            sa.func.strftime("%H:%M:%S", a[0]).op("||")(sa.func.substr(sa.func.strftime("%f", a[0]), 3)).op("||")("000"),
+            sa.Time(),
+        ),
         default=lambda a, t, d: sa.cast(a[0], sa.Time),
     ),
     # Values are stored and compared in UTC, so the offset of every value is 0.
     "totaloffsetminutes": lambda a, t, d: sa.literal(0, sa.Integer),
     "totalseconds": _by_dialect(
         # SQLAlchemy keeps an Interval on SQLite as a datetime counted from 1970-01-01.
-        sqlite=lambda a, t, d: (sa.func.julianday(a[0]) - 2440587.5) * 86400.0,
+        sqlite=lambda a, t, d: sa.cast(sa.func.strftime("%s", a[0]), sa.Numeric)
+        + sa.cast(sa.func.strftime("%f", a[0]), sa.Numeric)
+        - sa.cast(sa.func.strftime("%S", a[0]), sa.Numeric),
         default=lambda a, t, d: sa.extract("epoch", a[0]),
     ),
     # The database's clock (UTC on both: SQLite's CURRENT_TIMESTAMP, PostgreSQL in UTC
@@ -169,4 +185,4 @@ def canonical(name: str, arguments: Sequence[SqlExpression], types: Sequence[P |
     return _FUNCTIONS[name](arguments, types, dialect)
 
 
-__all__ = ["IntegerDivision", "canonical", "use_utc_sessions"]
+__all__ = ["IntegerDivision", "canonical", "prepare_sessions"]

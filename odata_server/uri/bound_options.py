@@ -222,7 +222,7 @@ class _Binder:
         entity_type = entity_set.entity_type
         expanded: dict[str, Expand] = {}
         for item in items:
-            if item.path == ("$value",) or len(item.path) > 1:
+            if item.path == ("$value",) or len(item.path) > 1 or "." in item.path[0]:
                 raise FeatureNotImplementedError(
                     f"Expanding {'/'.join(item.path)} (a stream, type cast or path) is not supported yet",
                     target="$expand",
@@ -278,18 +278,23 @@ class _Binder:
                 f"{navigation.name} is single-valued; $filter, $orderby, $top, $skip and $count apply to collections",
                 target="$expand",
             )
-        if (item.ref or item.count) and not navigation.collection:
-            raise BadRequestError(f"{navigation.name} is single-valued; use $expand={navigation.name}", target="$expand")
+        if item.count and not navigation.collection:
+            raise BadRequestError(f"{navigation.name} is single-valued; it has no $count", target="$expand")
         options = self.bind(nested, target, depth + 1)
         return Expand(navigation, target, options, ref=item.ref, count_only=item.count, source=nested)
+
+
+_LARGEST = 2**63 - 1  # what a database's LIMIT and OFFSET take
 
 
 def _non_negative(system: Mapping[str, str], option: str) -> int | None:
     text = system.get(option)
     if text is None:
         return None
-    if not text.isdigit():
-        raise BadRequestError(f"${option} must be a non-negative integer, not {text!r}", target=f"${option}")
+    if not (text.isascii() and text.isdigit()) or int(text) > _LARGEST:
+        raise BadRequestError(
+            f"${option} must be a non-negative integer up to {_LARGEST}, not {text!r}", target=f"${option}"
+        )
     return int(text)
 
 

@@ -246,3 +246,35 @@ async def test_results_are_written_to_the_configured_disk(
     assert (disk / f"{held[0]}.http").is_file()
     await finished(client, accepted.headers["location"])
     assert not (disk / f"{held[0]}.http").exists()  # delivered once, then deleted
+
+
+async def test_a_failed_job_answers_200_with_its_status_in_async_result(client: httpx.AsyncClient) -> None:
+    accepted = await client.get("Products(99999)", headers={"Prefer": "respond-async"})
+    result = await finished(client, accepted.headers["location"])
+    assert (result.status_code, result.headers["asyncresult"]) == (200, "404")
+    assert result.json()["error"]["code"] == "EntityNotFound"
+
+
+async def test_status_passthrough_answers_with_the_original_failing_status(tmp_path: Path) -> None:
+    settings = {"async_disk": str(tmp_path / "jobs"), "async_status_passthrough": True}
+    async with northwind_client(f"sqlite:///{tmp_path / 'nw.db'}", **settings) as passthrough:
+        failing = await passthrough.get("Products(99999)", headers={"Prefer": "respond-async"})
+        result = await finished(passthrough, failing.headers["location"])
+        assert (result.status_code, result.headers["asyncresult"]) == (404, "404")
+        succeeding = await passthrough.get("Products(1)", headers={"Prefer": "respond-async"})
+        assert (await finished(passthrough, succeeding.headers["location"])).status_code == 200
+
+
+async def test_head_on_a_finished_monitor_does_not_take_the_result(client: httpx.AsyncClient, service: Any) -> None:
+    accepted = await client.get("Products(1)", headers={"Prefer": "respond-async", "Authorization": "Bearer k"})
+    monitor = accepted.headers["location"]
+    job_id = monitor.rsplit("/", 1)[1]
+    job = await service.async_handler.store.get(job_id)
+    assert "authorization" not in job.request["headers"]  # credentials stay out of the job table
+    for _ in range(100):
+        if (await service.async_handler.store.get(job_id)).state.finished:
+            break
+        await asyncio.sleep(0.05)
+    look = await client.head(monitor, headers={"Authorization": "Bearer k"})
+    assert (look.status_code, look.headers["asyncresult"]) == (200, "200")
+    assert (await client.get(monitor, headers={"Authorization": "Bearer k"})).json()["ProductName"] == "Chai"

@@ -124,6 +124,8 @@ FILTERS: list[tuple[str, str, Callable[[], list[Any]]]] = [
     ("Orders", "OrderDate lt 1996-07-10T00:00:00Z", lambda: sorted(o["OrderID"] for o in table("Orders") if o["OrderDate"] < dt.datetime(1996, 7, 10))),
     ("Orders", "OrderDate lt 1996-07-10T02:00:00+02:00", lambda: sorted(o["OrderID"] for o in table("Orders") if o["OrderDate"] < dt.datetime(1996, 7, 10))),
     ("Orders", "date(OrderDate) eq 1996-07-04", lambda: [10248]),
+    ("Orders", "time(OrderDate) eq 00:00:00 and totalseconds(duration'PT1M30S') eq 90", lambda: sorted(o["OrderID"] for o in table("Orders"))),
+    ("Products", "UnitPrice gt null or null lt UnitPrice", lambda: []),
     ("Orders", "ShippedDate eq null", lambda: sorted(o["OrderID"] for o in table("Orders") if o["ShippedDate"] is None)),
     ("Orders", "ShippedDate gt RequiredDate", lambda: sorted(o["OrderID"] for o in table("Orders") if o["ShippedDate"] and o["ShippedDate"] > o["RequiredDate"])),
     ("Orders", "not (ShippedDate gt RequiredDate)", lambda: sorted(o["OrderID"] for o in table("Orders") if not (o["ShippedDate"] and o["ShippedDate"] > o["RequiredDate"]))),
@@ -274,6 +276,8 @@ async def test_page_size_of_the_service_applies_without_a_preference(northwind: 
         ("$top=-1", "$top"),
         ("$top=abc", "$top"),
         ("$top=1000001", "$top"),
+        ("$top=%C2%B2", "$top"),
+        ("$skip=99999999999999999999", "$skip"),
         ("$skip=x", "$skip"),
         ("$count=maybe", "$count"),
         ("$skiptoken=garbage", "$skiptoken"),
@@ -364,3 +368,11 @@ async def test_bad_compute_is_400(northwind: httpx.AsyncClient, query: str) -> N
     response = await northwind.get(f"Products?{query}")
     assert response.status_code == 400
     assert response.json()["error"]["target"] == "$compute"
+
+
+async def test_paging_by_decimal_arithmetic_ends(northwind: httpx.AsyncClient) -> None:
+    query = "Products?$compute=UnitPrice mul UnitsInStock as V&$orderby=V desc&$select=ProductID,V"
+    entities = await read_all(northwind, query, headers={"Prefer": "odata.maxpagesize=3"})
+    assert sorted(e["ProductID"] for e in entities) == list(range(1, 78))
+    values = [Decimal(str(e["V"])) for e in entities]
+    assert values == sorted(values, reverse=True)

@@ -48,6 +48,16 @@ async def finished(client: httpx.AsyncClient, monitor: str, **kwargs: Any) -> ht
     raise AssertionError("the job never finished")
 
 
+async def job_finished(service: Any, job_id: str) -> Any:
+    """Wait for the worker to finish the job (without taking its result); return the job."""
+    for _ in range(200):
+        job = await service.async_handler.store.get(job_id)
+        if job.state.finished:
+            return job
+        await asyncio.sleep(0.05)
+    raise AssertionError("the job never finished")
+
+
 @pytest.fixture
 def held(service: Any, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Jobs accepted but not yet sent to the workers; the test sends them when it likes."""
@@ -121,11 +131,7 @@ async def test_delete_of_a_finished_job_discards_its_result(client: httpx.AsyncC
     accepted = await client.get("Products(1)", headers={"Prefer": "respond-async"})
     monitor = accepted.headers["location"]
     job_id = monitor.rsplit("/", 1)[1]
-    for _ in range(100):
-        job = await service.async_handler.store.get(job_id)
-        if job.state.finished:
-            break
-        await asyncio.sleep(0.05)
+    job = await job_finished(service, job_id)
     assert (await client.delete(monitor)).status_code == 204
     assert not await service.async_handler.output.exists(job.result_location)
     assert (await client.get(monitor)).status_code == 404
@@ -135,10 +141,7 @@ async def test_two_concurrent_gets_of_a_result_deliver_it_once(client: httpx.Asy
     accepted = await client.get("Categories", headers={"Prefer": "respond-async"})
     monitor = accepted.headers["location"]
     job_id = monitor.rsplit("/", 1)[1]
-    for _ in range(100):
-        if (await service.async_handler.store.get(job_id)).state.finished:
-            break
-        await asyncio.sleep(0.05)
+    await job_finished(service, job_id)
     first, second = await asyncio.gather(client.get(monitor), client.get(monitor))
     assert sorted([first.status_code, second.status_code]) == [200, 404]
 
@@ -168,11 +171,7 @@ async def test_expired_results_are_swept(client: httpx.AsyncClient, service: Any
     accepted = await client.get("Products(1)", headers={"Prefer": "respond-async"})
     monitor = accepted.headers["location"]
     job_id = monitor.rsplit("/", 1)[1]
-    for _ in range(100):
-        job = await service.async_handler.store.get(job_id)
-        if job.state.finished:
-            break
-        await asyncio.sleep(0.05)
+    job = await job_finished(service, job_id)
     monkeypatch.setattr(service, "config", service.config.__class__(**{**_fields(service.config), "async_result_expiry": 1}))
     await asyncio.sleep(1.2)
     await service.sweep()
@@ -237,11 +236,7 @@ async def test_results_are_written_to_the_configured_disk(
     accepted = await client.get("Products(1)", headers={"Prefer": "respond-async"})
     service.jobs.run_request.send(held[0])
     service.jobs.start_workers()
-    for _ in range(100):
-        job = await service.async_handler.store.get(held[0])
-        if job.state.finished:
-            break
-        await asyncio.sleep(0.05)
+    job = await job_finished(service, held[0])
     disk = Path(service.config.async_disk)
     assert (disk / f"{held[0]}.http").is_file()
     await finished(client, accepted.headers["location"])
@@ -271,10 +266,7 @@ async def test_head_on_a_finished_monitor_does_not_take_the_result(client: httpx
     job_id = monitor.rsplit("/", 1)[1]
     job = await service.async_handler.store.get(job_id)
     assert "authorization" not in job.request["headers"]  # credentials stay out of the job table
-    for _ in range(100):
-        if (await service.async_handler.store.get(job_id)).state.finished:
-            break
-        await asyncio.sleep(0.05)
+    await job_finished(service, job_id)
     look = await client.head(monitor, headers={"Authorization": "Bearer k"})
     assert (look.status_code, look.headers["asyncresult"]) == (200, "200")
     assert (await client.get(monitor, headers={"Authorization": "Bearer k"})).json()["ProductName"] == "Chai"

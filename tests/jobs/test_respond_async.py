@@ -236,7 +236,7 @@ async def test_results_are_written_to_the_configured_disk(
     accepted = await client.get("Products(1)", headers={"Prefer": "respond-async"})
     service.jobs.run_request.send(held[0])
     service.jobs.start_workers()
-    job = await job_finished(service, held[0])
+    await job_finished(service, held[0])
     disk = Path(service.config.async_disk)
     assert (disk / f"{held[0]}.http").is_file()
     await finished(client, accepted.headers["location"])

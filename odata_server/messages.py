@@ -92,10 +92,6 @@ class ODataResponse:
         async for chunk in self.body:
             yield chunk
 
-    async def read(self) -> bytes:
-        """The whole body; for small responses and tests."""
-        return b"".join([chunk async for chunk in self.iter_body()])
-
     async def close(self) -> None:
         aclose = getattr(self.body, "aclose", None)
         if aclose is not None:

@@ -30,19 +30,6 @@ class PrimitiveType(Enum):
         """The name without the ``Edm.`` namespace, as in ``@odata.type: "#Decimal"``."""
         return self.value[4:]
 
-    @property
-    def is_integer(self) -> bool:
-        return self in _INTEGERS
-
-    @property
-    def is_numeric(self) -> bool:
-        return self in _INTEGERS or self in _NON_INTEGERS
-
-
-_INTEGERS = frozenset(
-    {PrimitiveType.BYTE, PrimitiveType.SBYTE, PrimitiveType.INT16, PrimitiveType.INT32, PrimitiveType.INT64}
-)
-_NON_INTEGERS = frozenset({PrimitiveType.DECIMAL, PrimitiveType.DOUBLE, PrimitiveType.SINGLE})
 
 #: The inclusive value range of each integer type.
 INTEGER_RANGES: dict[PrimitiveType, tuple[int, int]] = {

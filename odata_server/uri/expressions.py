@@ -15,7 +15,7 @@ from odata_server.edm.model import EntityType, Model, NavigationProperty
 from odata_server.edm.types import INTEGER_RANGES, PrimitiveType
 from odata_server.errors import BadRequestError, FeatureNotImplementedError
 from odata_server.uri import nodes, syntax
-from odata_server.uri.functions import NOT_YET, SIGNATURES, promotes_to, wider
+from odata_server.uri.functions import NOT_YET, NUMERIC_ORDER, SIGNATURES, promotes_to, wider
 from odata_server.uri.literals import LiteralTypeError, typed_value
 from odata_server.uri.nodes import BOOLEAN, NULL_TYPE, ExprType, Node, primitive
 from odata_server.uri.parser import parse
@@ -166,7 +166,7 @@ class ExpressionBinder:
         if expression.operator == "not":
             self._require(operand, {P.BOOLEAN}, "not")
             return nodes.UnaryOperation("not", operand, BOOLEAN)
-        if operand.type.primitive not in (*_NUMERIC, None):
+        if operand.type.primitive not in (*NUMERIC_ORDER, None):
             raise self._error(f"Cannot negate a value of type {operand.type.describe()}")
         return nodes.UnaryOperation("-", operand, operand.type)
 
@@ -188,7 +188,7 @@ class ExpressionBinder:
                 return
             raise self._error("A navigation property can only be compared with null")
         a, b = left.type.primitive, right.type.primitive
-        if a is None or b is None or a is b or (a in _NUMERIC and b in _NUMERIC):
+        if a is None or b is None or a is b or (a in NUMERIC_ORDER and b in NUMERIC_ORDER):
             return
         raise self._error(
             f"Cannot compare {left.type.describe()} with {right.type.describe()} using {operator}"
@@ -198,7 +198,7 @@ class ExpressionBinder:
         a, b = left.type.primitive, right.type.primitive
         if a is None and b is None:
             return NULL_TYPE
-        if (a in _NUMERIC or a is None) and (b in _NUMERIC or b is None):
+        if (a in NUMERIC_ORDER or a is None) and (b in NUMERIC_ORDER or b is None):
             if operator == "divby":
                 return primitive(P.DOUBLE if P.DOUBLE in (a, b) else P.DECIMAL)
             return primitive(wider(a or b, b or a))  # type: ignore[arg-type]
@@ -345,7 +345,7 @@ class ExpressionBinder:
                 continue
             if result.is_null:
                 result = value.type
-            elif result.primitive in _NUMERIC and value.type.primitive in _NUMERIC:
+            elif result.primitive in NUMERIC_ORDER and value.type.primitive in NUMERIC_ORDER:
                 result = primitive(wider(result.primitive, value.type.primitive))  # type: ignore[arg-type]
             elif result != value.type:
                 raise self._error(f"case values must share a type, not {result.describe()} and {value.type.describe()}")
@@ -368,9 +368,6 @@ class ExpressionBinder:
             same = operand.type.primitive is target
             return nodes.Constant(same, BOOLEAN)
         return nodes.Cast(operand, primitive(target))
-
-
-_NUMERIC = (P.SBYTE, P.BYTE, P.INT16, P.INT32, P.INT64, P.DECIMAL, P.SINGLE, P.DOUBLE)
 
 
 def _numeric_literal_type(text: str) -> PrimitiveType:

@@ -89,6 +89,7 @@ class ODataService:
         self._declarations: list[EntitySetDeclaration] = []
         self._handler: ODataHandler | None = None
         self._async: RespondAsyncHandler | None = None
+        self._api_jobs_engine: AsyncEngine = self.engine
         self._sweeper: asyncio.Task[None] | None = None
 
     def add(
@@ -168,7 +169,8 @@ class ODataService:
             queue = JobQueue(
                 create_broker(config.broker_url), self._make_runner, config.callback_allow, config.async_workers
             )
-            store = SqlJobStore(self._jobs_engine(self.engine))
+            self._api_jobs_engine = self._jobs_engine(self.engine)
+            store = SqlJobStore(self._api_jobs_engine)
             self._async = RespondAsyncHandler(self.handler, store, JobOutput(config.async_disk), queue, config)
         return self._async
 
@@ -178,7 +180,12 @@ class ODataService:
         return self.async_handler.queue
 
     def _jobs_engine(self, default: AsyncEngine) -> AsyncEngine:
-        return async_engine(self.config.jobs_database_url) if self.config.jobs_database_url else default
+        """The engine of the job table: ``default`` (the service's database), or one of its own."""
+        if not self.config.jobs_database_url:
+            return default
+        engine = async_engine(self.config.jobs_database_url)
+        prepare_sessions(engine)
+        return engine
 
     def _make_runner(self, queue: JobQueue) -> JobRunner:
         """The job runner of a worker's event loop, with database connections of its own."""
@@ -203,7 +210,7 @@ class ODataService:
         """Serve the service under ``path`` of a FastAPI (or Starlette) app.
 
         The model is built now, so a model error stops the app from starting. The
-        app's lifespan is extended to release the service's resources at shutdown.
+        app's lifespan is extended with :meth:`startup` and :meth:`aclose`.
         """
         app.mount(path, self.asgi())
         inner = app.router.lifespan_context
@@ -258,6 +265,8 @@ class ODataService:
                 await self._sweeper
         if self._async is not None:
             await asyncio.to_thread(self._async.queue.stop)
+            if self._api_jobs_engine is not self.engine:
+                await self._api_jobs_engine.dispose()
         if self._owns_engine:
             await self.engine.dispose()
 

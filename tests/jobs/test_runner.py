@@ -9,6 +9,7 @@ from pathlib import Path
 import httpx
 import orjson
 import pytest
+import sqlalchemy as sa
 
 from odata_server import async_engine
 from odata_server.jobs.model import Job, JobState
@@ -105,3 +106,22 @@ async def test_a_job_left_running_by_a_dead_process_runs_at_the_next_start(tmp_p
         assert response.status_code == 200
         assert response.json()["ProductName"] == "Chai"
         assert isinstance(client, httpx.AsyncClient)
+
+
+async def test_the_job_table_may_live_in_a_database_of_its_own(tmp_path: Path) -> None:
+    jobs_url = f"sqlite:///{tmp_path / 'jobs.db'}"
+    settings = {"async_disk": str(tmp_path / "jobs"), "jobs_database_url": jobs_url}
+    async with northwind_client(f"sqlite:///{tmp_path / 'nw.db'}", **settings) as client:
+        accepted = await client.get("Products(1)", headers={"Prefer": "respond-async"})
+        for _ in range(200):
+            response = await client.get(accepted.headers["location"])
+            if response.status_code != 202:
+                break
+            await asyncio.sleep(0.05)
+        assert response.json()["ProductName"] == "Chai"
+    for url, has_jobs in ((jobs_url, True), (f"sqlite:///{tmp_path / 'nw.db'}", False)):
+        engine = async_engine(url)
+        async with engine.connect() as connection:
+            tables = await connection.run_sync(lambda sync: sa.inspect(sync).get_table_names())
+        await engine.dispose()
+        assert ("odata_jobs" in tables) is has_jobs

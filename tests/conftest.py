@@ -12,6 +12,7 @@ import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -35,6 +36,24 @@ async def read_all(client: httpx.AsyncClient, path: str, **kwargs: object) -> li
         entities.extend(body["value"])
         url = body.get("@nextLink") or body.get("@odata.nextLink")
     return entities
+
+
+UNCHECKED = object()
+"""The target of a case that does not pin it."""
+
+
+def assert_error(response: httpx.Response, status: int, target: object = UNCHECKED) -> dict[str, Any]:
+    """Assert ``response`` is an OData error with ``status``; return its ``error`` object."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/json")
+    assert response.headers["odata-version"] in ("4.0", "4.01")
+    assert "Traceback" not in response.text
+    error = response.json()["error"]
+    assert isinstance(error["code"], str) and error["code"]
+    assert isinstance(error["message"], str) and error["message"]
+    if target is not UNCHECKED:
+        assert error.get("target") == target, error
+    return error
 
 
 def require_service(reason: str) -> None:

@@ -12,24 +12,9 @@ from typing import Any
 import httpx
 import pytest
 
-UNCHECKED = object()
-"""The target of a case that does not pin it."""
+from tests.conftest import UNCHECKED, assert_error
 
 NO_TARGET = None
-
-
-def assert_error(response: httpx.Response, status: int, target: object = UNCHECKED) -> dict[str, Any]:
-    """Assert ``response`` is an OData error with ``status``; return its ``error`` object."""
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/json")
-    assert response.headers["odata-version"] in ("4.0", "4.01")
-    assert "Traceback" not in response.text
-    error = response.json()["error"]
-    assert isinstance(error["code"], str) and error["code"]
-    assert isinstance(error["message"], str) and error["message"]
-    if target is not UNCHECKED:
-        assert error.get("target") == target, error
-    return error
 
 
 async def request_error(

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from tests.conftest import northwind_client
+from tests.conftest import assert_error, northwind_client
 
 
 @pytest.fixture(scope="module")
@@ -35,11 +35,7 @@ async def strict(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[http
     ],
 )
 async def test_limit_exceeded(strict: httpx.AsyncClient, query: str, status: int, target: str | None) -> None:
-    response = await strict.get(f"Products?{query}")
-    assert response.status_code == status, response.text
-    error = response.json()["error"]
-    assert error.get("target") == target
-    assert error["message"]
+    assert_error(await strict.get(f"Products?{query}"), status, target)
 
 
 @pytest.mark.parametrize(

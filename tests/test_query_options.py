@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import NORTHWIND_CSV, read_all
+from tests.conftest import NORTHWIND_CSV, assert_error, read_all
 
 Row = dict[str, Any]
 
@@ -285,11 +285,7 @@ async def test_page_size_of_the_service_applies_without_a_preference(northwind: 
     ],
 )
 async def test_bad_query_options_are_400(northwind: httpx.AsyncClient, query: str, target: str) -> None:
-    response = await northwind.get(f"Products?{query}")
-    assert response.status_code == 400, response.text
-    error = response.json()["error"]
-    assert error["target"] == target
-    assert error["message"]
+    assert_error(await northwind.get(f"Products?{query}"), 400, target)
 
 
 @pytest.mark.parametrize("path", ["Products(1)?$filter=ProductID eq 1", "Products(1)/ProductName?$top=1", "$metadata?$orderby=x"])

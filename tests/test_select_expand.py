@@ -12,7 +12,7 @@ import httpx
 import pytest
 from sqlalchemy import event
 
-from tests.conftest import northwind_client, read_all
+from tests.conftest import assert_error, northwind_client, read_all
 from tests.test_query_options import orders_of, table
 
 ROOT = "http://testserver/odata/"
@@ -156,9 +156,7 @@ async def test_expanded_collections_are_paged_with_next_links(northwind: httpx.A
     ],
 )
 async def test_bad_select_and_expand_are_400(northwind: httpx.AsyncClient, query: str, target: str) -> None:
-    response = await northwind.get(f"Products?{query}")
-    assert response.status_code == 400, response.text
-    assert response.json()["error"]["target"] == target
+    assert_error(await northwind.get(f"Products?{query}"), 400, target)
 
 
 @pytest.fixture(scope="module")

@@ -79,16 +79,16 @@ class RespondAsyncHandler:
             if finished is not None:
                 return await self._result(request, finished, as_monitor=False)
         applied = ["respond-async"] + ([callback.name] if callback_url and callback else [])
-        return ODataResponse(
-            202,
-            {
-                "Location": request.service_root + MONITOR + job.id,
-                "Retry-After": str(self.config.async_retry_after),
-                "Preference-Applied": ", ".join(applied),
-                "OData-Version": "4.01",
-                "Vary": "OData-MaxVersion",
-            },
-        )
+        return self._accepted(request, job.id, {"Preference-Applied": ", ".join(applied), "Vary": "OData-MaxVersion"})
+
+    def _accepted(self, request: ODataRequest, job_id: str, extra: dict[str, str]) -> ODataResponse:
+        """202 with the status monitor's URL and when to ask again (§11.6)."""
+        headers = {
+            "Location": request.service_root + MONITOR + job_id,
+            "Retry-After": str(self.config.async_retry_after),
+            "OData-Version": "4.01",
+        }
+        return ODataResponse(202, {**headers, **extra})
 
     async def _wait_for(self, job_id: str, seconds: float) -> Job | None:
         """Prefer: wait=N: the finished job, taken, if it finishes within N seconds."""
@@ -116,15 +116,7 @@ class RespondAsyncHandler:
                 f"{request.method} is not allowed on a status monitor", headers={"Allow": "GET, HEAD, DELETE"}
             )
         if not job.state.finished:
-            return ODataResponse(
-                202,
-                {
-                    "Location": request.service_root + MONITOR + job.id,
-                    "Retry-After": str(self.config.async_retry_after),
-                    "Async-Progress": f"{job.progress} bytes written",
-                    "OData-Version": "4.01",
-                },
-            )
+            return self._accepted(request, job.id, {"Async-Progress": f"{job.progress} bytes written"})
         if request.method == "HEAD":  # a look that does not take the result
             return ODataResponse(200, {"AsyncResult": str(job.result_status), "OData-Version": "4.01"})
         taken = await self.store.take(job_id)

@@ -37,7 +37,7 @@ from odata_server.pipeline.cache import LruCache
 from odata_server.pipeline.context import ServiceParts
 from odata_server.pipeline.handler import ODataHandler
 from odata_server.pipeline.versions import SUPPORTED_VERSIONS
-from odata_server.query.sql_functions import prepare_sessions
+from odata_server.query.sessions import prepare_sessions
 
 logger = logging.getLogger("odata_server")
 

@@ -24,6 +24,7 @@ from sqlalchemy.engine import Dialect, Row
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from odata_server.jobs.model import Job, JobState, utcnow
+from odata_server.query.sessions import write_transaction
 
 _UTC = dt.timezone.utc
 
@@ -108,12 +109,12 @@ class SqlJobStore:
 
     async def create_tables(self) -> None:
         """Create the job table and its indexes unless they exist (the embedded mode)."""
-        async with self._engine.begin() as connection:
+        async with write_transaction(self._engine) as connection:
             await connection.run_sync(metadata.create_all)
 
     async def add(self, job: Job) -> None:
         """Store a new job."""
-        async with self._engine.begin() as connection:
+        async with write_transaction(self._engine) as connection:
             await connection.execute(jobs_table.insert().values(_to_row(job)))
 
     async def get(self, job_id: str) -> Job | None:
@@ -136,7 +137,7 @@ class SqlJobStore:
             The running job, or None if the job is unknown, cancelled, finished, or
             already claimed by another worker.
         """
-        async with self._engine.begin() as connection:
+        async with write_transaction(self._engine) as connection:
             claimable = _c.state == JobState.QUEUED.value
             if retry_running:
                 seen = await _select(connection, job_id)
@@ -183,7 +184,7 @@ class SqlJobStore:
 
         ``finished_at`` becomes the time of the cancellation, unless the job had finished.
         """
-        async with self._engine.begin() as connection:
+        async with write_transaction(self._engine) as connection:
             while (seen := await _select(connection, job_id)) is not None:
                 statement = (
                     jobs_table.update()
@@ -209,13 +210,13 @@ class SqlJobStore:
             or already taken.
         """
         statement = jobs_table.delete().where(_c.id == job_id, _c.state.in_(_states(_FINISHED))).returning(*_c)
-        async with self._engine.begin() as connection:
+        async with write_transaction(self._engine) as connection:
             row = (await connection.execute(statement)).first()
         return None if row is None else _to_job(row)
 
     async def delete(self, job_id: str) -> None:
         """Remove the job, whatever its state; nothing happens if it is unknown."""
-        async with self._engine.begin() as connection:
+        async with write_transaction(self._engine) as connection:
             await connection.execute(jobs_table.delete().where(_c.id == job_id))
 
     async def expired(self, before: dt.datetime) -> list[Job]:
@@ -233,7 +234,7 @@ class SqlJobStore:
     async def _update(self, job_id: str, expected: JobState, values: dict[str, Any]) -> bool:
         """``UPDATE ... WHERE id = :job_id AND state = :expected``; whether the row changed."""
         statement = jobs_table.update().where(_c.id == job_id, _c.state == expected.value).values(values)
-        async with self._engine.begin() as connection:
+        async with write_transaction(self._engine) as connection:
             return (await connection.execute(statement)).rowcount == 1
 
     async def _select_all(self, statement: sa.Select[Any]) -> list[Job]:

@@ -5,7 +5,7 @@ dialects. Where a database's built-in behaves differently from OData it is avoid
 SQLite's LIKE ignores case, so ``contains`` uses ``instr``; OData indexes strings from
 0, SQL from 1.
 
-PostgreSQL sessions run in UTC (see :func:`prepare_sessions`), so date parts of an
+PostgreSQL sessions run in UTC (see :mod:`odata_server.query.sessions`), so date parts of an
 ``Edm.DateTimeOffset`` are those of its UTC value, the value the service writes.
 """
 
@@ -16,8 +16,6 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import ColumnElement
@@ -45,28 +43,6 @@ def _integer_division(element: IntegerDivision, compiler: SQLCompiler, **kw: Any
     left = compiler.process(element.left, **kw)
     right = compiler.process(element.right, **kw)
     return f"(CAST({left} AS INTEGER) / NULLIF({right}, 0))"
-
-
-def prepare_sessions(engine: AsyncEngine) -> None:
-    """Set up every new connection of ``engine``.
-
-    PostgreSQL sessions run in UTC. SQLite files use write-ahead logging, so that a
-    long read (a streamed collection, an asynchronous job reading it) does not lock
-    out the writes that meanwhile record other jobs' progress.
-    """
-    statements = {
-        "postgresql": ["SET TIME ZONE 'UTC'"],
-        "sqlite": [] if engine.url.database in (None, "", ":memory:") else ["PRAGMA journal_mode=WAL"],
-    }.get(engine.dialect.name, [])
-    if not statements:
-        return
-
-    @event.listens_for(engine.sync_engine, "connect")
-    def _prepare(dbapi_connection: Any, _record: Any) -> None:
-        cursor = dbapi_connection.cursor()
-        for statement in statements:
-            cursor.execute(statement)
-        cursor.close()
 
 
 def _by_dialect(**implementations: Builder) -> Builder:
@@ -185,4 +161,4 @@ def canonical(name: str, arguments: Sequence[SqlExpression], types: Sequence[P |
     return _FUNCTIONS[name](arguments, types, dialect)
 
 
-__all__ = ["IntegerDivision", "canonical", "prepare_sessions"]
+__all__ = ["IntegerDivision", "canonical"]

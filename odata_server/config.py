@@ -30,6 +30,9 @@ class ServiceConfig:
             expression (``$filter``, ``$orderby`` item) may have.
         max_expand_depth: how deep ``$expand`` may nest (``$levels=max`` goes this deep).
         max_expand_width: the most navigation properties one ``$expand`` level may name.
+        max_request_body: the largest request body in bytes; a larger one gets
+            ``413 Payload Too Large`` (a ``$batch`` included).
+        max_batch_parts: the most requests one ``$batch`` may hold.
         broker_url: where asynchronous requests are queued: unset for the embedded
             queue (worker threads in the server process), ``redis://...`` or
             ``amqp://...`` for separate ``odata-server worker`` processes.
@@ -55,6 +58,8 @@ class ServiceConfig:
     max_expression_nodes: int = 500
     max_expand_depth: int = 5
     max_expand_width: int = 20
+    max_request_body: int = 10 * 1024 * 1024
+    max_batch_parts: int = 100
     broker_url: str | None = None
     async_disk: str = "odata-jobs"
     jobs_database_url: str | None = None

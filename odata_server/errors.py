@@ -61,6 +61,37 @@ class NotAcceptableError(ODataError):
     default_code = "NotAcceptable"
 
 
+class ConflictError(ODataError):
+    """The request contradicts the data: a duplicate key, a row still referenced."""
+
+    status = 409
+    default_code = "Conflict"
+
+
+class PreconditionFailedError(ODataError):
+    """``If-Match`` / ``If-None-Match`` does not hold for the entity."""
+
+    status = 412
+    default_code = "PreconditionFailed"
+
+
+class PayloadTooLargeError(ODataError):
+    status = 413
+    default_code = "PayloadTooLarge"
+
+
+class UnsupportedMediaTypeError(ODataError):
+    status = 415
+    default_code = "UnsupportedMediaType"
+
+
+class PreconditionRequiredError(ODataError):
+    """The entity set requires ``If-Match`` on changes, and the request has none."""
+
+    status = 428
+    default_code = "PreconditionRequired"
+
+
 class UriTooLongError(ODataError):
     status = 414
     default_code = "UriTooLong"
@@ -88,6 +119,7 @@ class ModelError(Exception):
 
 __all__ = [
     "BadRequestError",
+    "ConflictError",
     "ErrorDetail",
     "FeatureNotImplementedError",
     "InternalServerError",
@@ -96,5 +128,9 @@ __all__ = [
     "NotAcceptableError",
     "NotFoundError",
     "ODataError",
+    "PayloadTooLargeError",
+    "PreconditionFailedError",
+    "PreconditionRequiredError",
+    "UnsupportedMediaTypeError",
     "UriTooLongError",
 ]

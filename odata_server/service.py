@@ -21,6 +21,7 @@ from typing import Any, Protocol
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from odata_server.batch.handler import BatchHandler
 from odata_server.config import ServiceConfig
 from odata_server.edm.from_sqlalchemy import EntitySetDeclaration, build_model
 from odata_server.edm.model import Model
@@ -171,7 +172,8 @@ class ODataService:
             )
             self._api_jobs_engine = self._jobs_engine(self.engine)
             store = SqlJobStore(self._api_jobs_engine)
-            self._async = RespondAsyncHandler(self.handler, store, JobOutput(config.async_disk), queue, config)
+            pipeline = BatchHandler(self.handler, self.engine, config)
+            self._async = RespondAsyncHandler(pipeline, store, JobOutput(config.async_disk), queue, config)
         return self._async
 
     @property
@@ -194,7 +196,7 @@ class ODataService:
         parts = replace(self.handler.service, engine=engine, options_cache=LruCache(1024), plan_cache=LruCache(1024))
         jobs_engine = self._jobs_engine(engine)
         return JobRunner(
-            handler=ODataHandler(parts),
+            handler=BatchHandler(ODataHandler(parts), engine, self.config),
             store=SqlJobStore(jobs_engine),
             output=JobOutput(self.config.async_disk),
             time_limit=self.config.async_time_limit,
@@ -204,7 +206,9 @@ class ODataService:
 
     def asgi(self) -> ODataApp:
         """The service as an ASGI application, to mount under the service root."""
-        return ODataApp(self.async_handler, startup=self.startup, shutdown=self.aclose)
+        return ODataApp(
+            self.async_handler, max_body=self.config.max_request_body, startup=self.startup, shutdown=self.aclose
+        )
 
     def mount(self, app: _Mountable, path: str = "/odata") -> None:
         """Serve the service under ``path`` of a FastAPI (or Starlette) app.

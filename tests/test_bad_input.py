@@ -161,9 +161,7 @@ async def test_composite_key_mismatch_is_400(sqlite_northwind: httpx.AsyncClient
         case("Categories(1)/Products/abc", "ProductID"),
     ],
 )
-async def test_key_as_segment_error_is_400(
-    sqlite_northwind: httpx.AsyncClient, path: str, target: str | None
-) -> None:
+async def test_key_as_segment_error_is_400(sqlite_northwind: httpx.AsyncClient, path: str, target: str | None) -> None:
     await request_error(sqlite_northwind, path, 400, target)
 
 
@@ -228,9 +226,7 @@ async def test_segment_after_terminal_segment_is_400(
         case("Products(1)/ProductName/x", "x"),
     ],
 )
-async def test_dollar_segment_out_of_place_is_400(
-    sqlite_northwind: httpx.AsyncClient, path: str, target: str
-) -> None:
+async def test_dollar_segment_out_of_place_is_400(sqlite_northwind: httpx.AsyncClient, path: str, target: str) -> None:
     await request_error(sqlite_northwind, path, 400, target)
 
 
@@ -457,9 +453,7 @@ async def test_unsupported_resource_is_501(sqlite_northwind: httpx.AsyncClient, 
         pytest.param("OData-Version", "4.1", id="Version 4.1"),
     ],
 )
-async def test_unsupported_version_header_is_400(
-    sqlite_northwind: httpx.AsyncClient, header: str, value: str
-) -> None:
+async def test_unsupported_version_header_is_400(sqlite_northwind: httpx.AsyncClient, header: str, value: str) -> None:
     await request_error(sqlite_northwind, "Products", 400, header, headers={header: value})
 
 

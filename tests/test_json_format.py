@@ -19,15 +19,27 @@ V40 = {"OData-MaxVersion": "4.0"}
         ({}, "", "application/json;metadata=minimal;streaming=true"),
         ({"Accept": "application/json"}, "", "application/json;metadata=minimal;streaming=true"),
         ({"Accept": "*/*"}, "", "application/json;metadata=minimal;streaming=true"),
-        ({"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}, "", "application/json;metadata=minimal;streaming=true"),
+        (
+            {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"},
+            "",
+            "application/json;metadata=minimal;streaming=true",
+        ),
         ({"Accept": "application/json;odata.metadata=full"}, "", "application/json;metadata=full;streaming=true"),
         ({"Accept": "application/json;metadata=none"}, "", "application/json;metadata=none;streaming=true"),
         ({}, "?$format=json", "application/json;metadata=minimal;streaming=true"),
         ({}, "?$format=application/json;odata.metadata=full", "application/json;metadata=full;streaming=true"),
         ({"Accept": "application/xml"}, "?$format=json", "application/json;metadata=minimal;streaming=true"),
-        ({}, "?$format=application/json;IEEE754Compatible=true", "application/json;metadata=minimal;streaming=true;IEEE754Compatible=true"),
+        (
+            {},
+            "?$format=application/json;IEEE754Compatible=true",
+            "application/json;metadata=minimal;streaming=true;IEEE754Compatible=true",
+        ),
         (V40, "", "application/json;odata.metadata=minimal;odata.streaming=true"),
-        ({**V40, "Accept": "application/json;odata.metadata=none"}, "", "application/json;odata.metadata=none;odata.streaming=true"),
+        (
+            {**V40, "Accept": "application/json;odata.metadata=none"},
+            "",
+            "application/json;odata.metadata=none;odata.streaming=true",
+        ),
     ],
 )
 async def test_content_type_follows_accept_and_format(
@@ -38,7 +50,9 @@ async def test_content_type_follows_accept_and_format(
     assert response.headers["content-type"] == content_type
 
 
-@pytest.mark.parametrize(("max_version", "version"), [(None, "4.01"), ("4.0", "4.0"), ("4.01", "4.01"), ("5.0", "4.01")])
+@pytest.mark.parametrize(
+    ("max_version", "version"), [(None, "4.01"), ("4.0", "4.0"), ("4.01", "4.01"), ("5.0", "4.01")]
+)
 async def test_odata_version_is_the_highest_not_above_max_version(
     sqlite_northwind: httpx.AsyncClient, max_version: str | None, version: str
 ) -> None:
@@ -48,7 +62,9 @@ async def test_odata_version_is_the_highest_not_above_max_version(
     assert "OData-MaxVersion" in response.headers["vary"]
 
 
-async def test_minimal_metadata_in_4_01_uses_unprefixed_control_information(sqlite_northwind: httpx.AsyncClient) -> None:
+async def test_minimal_metadata_in_4_01_uses_unprefixed_control_information(
+    sqlite_northwind: httpx.AsyncClient,
+) -> None:
     body = (await sqlite_northwind.get("Products(1)")).json()
     assert list(body)[0] == "@context"
     assert body["@context"] == f"{ROOT}$metadata#Products/$entity"

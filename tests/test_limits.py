@@ -40,7 +40,12 @@ async def test_limit_exceeded(strict: httpx.AsyncClient, query: str, status: int
 
 @pytest.mark.parametrize(
     "query",
-    ["$top=50", "$filter=ProductID eq 1 or ProductID eq 2", "$expand=Category($expand=Products)", "$expand=Category,Supplier"],
+    [
+        "$top=50",
+        "$filter=ProductID eq 1 or ProductID eq 2",
+        "$expand=Category($expand=Products)",
+        "$expand=Category,Supplier",
+    ],
 )
 async def test_within_limits(strict: httpx.AsyncClient, query: str) -> None:
     assert (await strict.get(f"Products?{query}")).status_code == 200

@@ -80,7 +80,9 @@ async def test_metadata_xml_is_valid_edmx(metadata_xml: etree._Element) -> None:
     ("headers", "query"),
     [({}, "?$format=json"), ({"Accept": "application/json"}, ""), ({}, "?$format=application/json")],
 )
-async def test_metadata_json_is_valid_csdl(sqlite_northwind: httpx.AsyncClient, headers: dict[str, str], query: str) -> None:
+async def test_metadata_json_is_valid_csdl(
+    sqlite_northwind: httpx.AsyncClient, headers: dict[str, str], query: str
+) -> None:
     response = await sqlite_northwind.get(f"$metadata{query}", headers=headers)
     assert response.headers["content-type"].startswith("application/json")
     document = orjson.loads(response.content)

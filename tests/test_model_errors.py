@@ -50,18 +50,27 @@ class NotMapped:
         (lambda s: s.add(FloatKey), "FloatKey: key property 'id' has type Edm.Double, which cannot be a key"),
         (lambda s: s.add(NotMapped), "NotMapped is not a SQLAlchemy mapped class"),
         (lambda s: s.add(Person, name="Bad Name"), "entity set name of Person is not an OData identifier"),
-        (lambda s: s.add(Person, names={"name": "2name"}), "Person.name (OData name '2name') is not an OData identifier"),
+        (
+            lambda s: s.add(Person, names={"name": "2name"}),
+            "Person.name (OData name '2name') is not an OData identifier",
+        ),
         (lambda s: s.add(Person, names={"name": "id"}), "Person: two attributes are both exposed as 'id'"),
         (lambda s: s.add(Person, exclude=["nope"]), "Person: exclude= names no mapped attribute: nope"),
         (lambda s: s.add(Person, exclude=["id"]), "Person.id is part of the key and cannot be excluded"),
         (lambda s: s.add(Person, names={"nope": "Nope"}), "Person: names= names no mapped attribute: nope"),
-        (lambda s: s.add(Person, search=["id"]), "Person: search= names id, but $search looks only in string properties"),
+        (
+            lambda s: s.add(Person, search=["id"]),
+            "Person: search= names id, but $search looks only in string properties",
+        ),
         (
             lambda s: s.add(Person, name="People").add(Person, name="Staff", type_name="Employee"),
             "Person is exposed twice with different type_name, exclude or names",
         ),
         (lambda s: s.add(Person).add(Person), "two entity sets are both named 'Persons'"),
-        (lambda s: s.add(Person, type_name="Container"), "two schema members (entity types and the container) are both named 'Container'"),
+        (
+            lambda s: s.add(Person, type_name="Container"),
+            "two schema members (entity types and the container) are both named 'Container'",
+        ),
     ],
 )
 def test_unexpressible_models_fail_at_start_up(declare: object, message: str) -> None:

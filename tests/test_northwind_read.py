@@ -122,7 +122,11 @@ async def test_counts(northwind: httpx.AsyncClient, path: str, count: int) -> No
         ("Products(1)/ProductName", "Chai", "Products(1)/ProductName"),
         ("Products(1)/Discontinued", False, "Products(1)/Discontinued"),
         ("Customers('ALFKI')/City", "Berlin", "Customers('ALFKI')/City"),
-        ("Order_Details(OrderID=10248,ProductID=11)/Quantity", 12, "Order_Details(OrderID=10248,ProductID=11)/Quantity"),
+        (
+            "Order_Details(OrderID=10248,ProductID=11)/Quantity",
+            12,
+            "Order_Details(OrderID=10248,ProductID=11)/Quantity",
+        ),
         ("Products(1)/Category/CategoryName", "Beverages", "Categories(1)/CategoryName"),
         ("Orders(10248)/OrderDate", "1996-07-04T00:00:00Z", "Orders(10248)/OrderDate"),
     ],
@@ -168,9 +172,7 @@ async def test_binary_raw_value_is_the_stored_bytes(northwind: httpx.AsyncClient
         "Employees(2)/Employee1/$ref",
     ],
 )
-async def test_null_values_and_missing_related_entities_are_no_content(
-    northwind: httpx.AsyncClient, path: str
-) -> None:
+async def test_null_values_and_missing_related_entities_are_no_content(northwind: httpx.AsyncClient, path: str) -> None:
     response = await northwind.get(path)
     assert (response.status_code, response.content) == (204, b"")
 
@@ -217,7 +219,9 @@ async def test_collections_are_ordered_by_key(northwind: httpx.AsyncClient, path
         ("Products(@id)", 400, None),
     ],
 )
-async def test_keys_from_parameter_aliases(northwind: httpx.AsyncClient, path: str, status: int, name: str | None) -> None:
+async def test_keys_from_parameter_aliases(
+    northwind: httpx.AsyncClient, path: str, status: int, name: str | None
+) -> None:
     response = await northwind.get(path)
     assert response.status_code == status, response.text
     if name is not None:

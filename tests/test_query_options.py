@@ -28,7 +28,9 @@ Row = dict[str, Any]
 def table(name: str) -> tuple[Row, ...]:
     """A Northwind table from the CSV files, with numbers, dates and nulls converted."""
     with (NORTHWIND_CSV / f"{name}.csv").open(newline="", encoding="utf-8") as file:
-        return tuple({column: _value(column, text) for column, text in record.items()} for record in csv.DictReader(file))
+        return tuple(
+            {column: _value(column, text) for column, text in record.items()} for record in csv.DictReader(file)
+        )
 
 
 def _value(column: str, text: str) -> Any:
@@ -65,17 +67,29 @@ def category_name(product: Row) -> str:
 
 FILTERS: list[tuple[str, str, Callable[[], list[Any]]]] = [
     ("Products", "UnitPrice gt 50", lambda: products(lambda p: p["UnitPrice"] > 50)),
-    ("Products", "CategoryID eq 1 and UnitsInStock lt 20", lambda: products(lambda p: p["CategoryID"] == 1 and p["UnitsInStock"] < 20)),
+    (
+        "Products",
+        "CategoryID eq 1 and UnitsInStock lt 20",
+        lambda: products(lambda p: p["CategoryID"] == 1 and p["UnitsInStock"] < 20),
+    ),
     ("Products", "CategoryID eq 1 or CategoryID eq 2", lambda: products(lambda p: p["CategoryID"] in (1, 2))),
     ("Products", "not (UnitPrice le 100)", lambda: products(lambda p: p["UnitPrice"] > 100)),
     ("Products", "Discontinued", lambda: products(lambda p: p["Discontinued"])),
-    ("Products", "not Discontinued and UnitsInStock eq 0", lambda: products(lambda p: not p["Discontinued"] and p["UnitsInStock"] == 0)),
+    (
+        "Products",
+        "not Discontinued and UnitsInStock eq 0",
+        lambda: products(lambda p: not p["Discontinued"] and p["UnitsInStock"] == 0),
+    ),
     ("Products", "ProductID in (1,2,3,77)", lambda: [1, 2, 3, 77]),
     ("Products", "startswith(ProductName,'Ch')", lambda: products(lambda p: p["ProductName"].startswith("Ch"))),
     ("Products", "startswith(ProductName,'ch')", lambda: []),
     ("Products", "endswith(ProductName,'ade')", lambda: products(lambda p: p["ProductName"].endswith("ade"))),
     ("Products", "contains(ProductName,'Lager')", lambda: products(lambda p: "Lager" in p["ProductName"])),
-    ("Products", "contains(tolower(ProductName),'lager')", lambda: products(lambda p: "lager" in p["ProductName"].lower())),
+    (
+        "Products",
+        "contains(tolower(ProductName),'lager')",
+        lambda: products(lambda p: "lager" in p["ProductName"].lower()),
+    ),
     ("Products", "toupper(ProductName) eq 'CHAI'", lambda: [1]),
     ("Products", "length(ProductName) eq 4", lambda: products(lambda p: len(p["ProductName"]) == 4)),
     ("Products", "indexof(ProductName,'ai') eq 2", lambda: products(lambda p: p["ProductName"].find("ai") == 2)),
@@ -84,9 +98,16 @@ FILTERS: list[tuple[str, str, Callable[[], list[Any]]]] = [
     ("Products", "trim(concat(' ', ProductName)) eq 'Chai'", lambda: [1]),
     ("Products", "concat(concat(ProductName,'/'),QuantityPerUnit) eq 'Chai/10 boxes x 20 bags'", lambda: [1]),
     ("Products", "Category/CategoryName eq 'Beverages'", lambda: products(lambda p: category_name(p) == "Beverages")),
-    ("Products", "Supplier/Country eq 'Japan' and Category/CategoryName ne 'Seafood'", lambda: products(
-        lambda p: next(s["Country"] for s in table("Suppliers") if s["SupplierID"] == p["SupplierID"]) == "Japan"
-        and category_name(p) != "Seafood")),
+    (
+        "Products",
+        "Supplier/Country eq 'Japan' and Category/CategoryName ne 'Seafood'",
+        lambda: products(
+            lambda p: (
+                next(s["Country"] for s in table("Suppliers") if s["SupplierID"] == p["SupplierID"]) == "Japan"
+                and category_name(p) != "Seafood"
+            )
+        ),
+    ),
     ("Products", "UnitPrice add 10 gt 100", lambda: products(lambda p: p["UnitPrice"] + 10 > 100)),
     ("Products", "UnitPrice mul 2 sub 1 gt 100", lambda: products(lambda p: p["UnitPrice"] * 2 - 1 > 100)),
     ("Products", "UnitsInStock mod 7 eq 0", lambda: products(lambda p: p["UnitsInStock"] % 7 == 0)),
@@ -96,45 +117,161 @@ FILTERS: list[tuple[str, str, Callable[[], list[Any]]]] = [
     ("Products", "round(UnitPrice) eq 18", lambda: products(lambda p: round(p["UnitPrice"]) == 18)),
     ("Products", "floor(UnitPrice) eq 21", lambda: products(lambda p: int(p["UnitPrice"]) == 21)),
     ("Products", "ceiling(UnitPrice) eq 22", lambda: products(lambda p: math.ceil(p["UnitPrice"]) == 22)),
-    ("Products", "Order_Details/any(d: d/Quantity ge 120)", lambda: sorted({d["ProductID"] for d in table("Order_Details") if d["Quantity"] >= 120})),
+    (
+        "Products",
+        "Order_Details/any(d: d/Quantity ge 120)",
+        lambda: sorted({d["ProductID"] for d in table("Order_Details") if d["Quantity"] >= 120}),
+    ),
     ("Products", "Order_Details/any()", lambda: sorted({d["ProductID"] for d in table("Order_Details")})),
-    ("Products", "Order_Details/$count gt 50", lambda: sorted(
-        pid for pid in {d["ProductID"] for d in table("Order_Details")}
-        if sum(d["ProductID"] == pid for d in table("Order_Details")) > 50)),
+    (
+        "Products",
+        "Order_Details/$count gt 50",
+        lambda: sorted(
+            pid
+            for pid in {d["ProductID"] for d in table("Order_Details")}
+            if sum(d["ProductID"] == pid for d in table("Order_Details")) > 50
+        ),
+    ),
     ("Products", "UnitPrice gt @p", lambda: products(lambda p: p["UnitPrice"] > 100)),
     ("Products", "UnitPrice eq @missing", lambda: []),
-    ("Customers", "Orders/$count gt 20", lambda: sorted(c["CustomerID"] for c in table("Customers") if len(orders_of(c["CustomerID"])) > 20)),
-    ("Customers", "Orders/$count eq 0", lambda: sorted(c["CustomerID"] for c in table("Customers") if not orders_of(c["CustomerID"]))),
-    ("Customers", "Orders/any(o: o/Freight gt 500)", lambda: sorted(c["CustomerID"] for c in table("Customers") if any(o["Freight"] > 500 for o in orders_of(c["CustomerID"])))),
-    ("Customers", "Orders/all(o: o/ShipVia eq 1)", lambda: sorted(c["CustomerID"] for c in table("Customers") if all(o["ShipVia"] == 1 for o in orders_of(c["CustomerID"])))),
-    ("Customers", "Orders/any(o: o/Order_Details/any(d: d/ProductID eq 1 and d/Quantity ge 40))", lambda: sorted(
-        {o["CustomerID"] for o in table("Orders") for d in table("Order_Details")
-         if d["OrderID"] == o["OrderID"] and d["ProductID"] == 1 and d["Quantity"] >= 40})),
+    (
+        "Customers",
+        "Orders/$count gt 20",
+        lambda: sorted(c["CustomerID"] for c in table("Customers") if len(orders_of(c["CustomerID"])) > 20),
+    ),
+    (
+        "Customers",
+        "Orders/$count eq 0",
+        lambda: sorted(c["CustomerID"] for c in table("Customers") if not orders_of(c["CustomerID"])),
+    ),
+    (
+        "Customers",
+        "Orders/any(o: o/Freight gt 500)",
+        lambda: sorted(
+            c["CustomerID"] for c in table("Customers") if any(o["Freight"] > 500 for o in orders_of(c["CustomerID"]))
+        ),
+    ),
+    (
+        "Customers",
+        "Orders/all(o: o/ShipVia eq 1)",
+        lambda: sorted(
+            c["CustomerID"] for c in table("Customers") if all(o["ShipVia"] == 1 for o in orders_of(c["CustomerID"]))
+        ),
+    ),
+    (
+        "Customers",
+        "Orders/any(o: o/Order_Details/any(d: d/ProductID eq 1 and d/Quantity ge 40))",
+        lambda: sorted(
+            {
+                o["CustomerID"]
+                for o in table("Orders")
+                for d in table("Order_Details")
+                if d["OrderID"] == o["OrderID"] and d["ProductID"] == 1 and d["Quantity"] >= 40
+            }
+        ),
+    ),
     ("Customers", "Region eq null", lambda: sorted(c["CustomerID"] for c in table("Customers") if c["Region"] is None)),
-    ("Customers", "Region ne null", lambda: sorted(c["CustomerID"] for c in table("Customers") if c["Region"] is not None)),
+    (
+        "Customers",
+        "Region ne null",
+        lambda: sorted(c["CustomerID"] for c in table("Customers") if c["Region"] is not None),
+    ),
     ("Customers", "Region ne 'SP'", lambda: sorted(c["CustomerID"] for c in table("Customers") if c["Region"] != "SP")),
-    ("Customers", "Region eq Fax", lambda: sorted(c["CustomerID"] for c in table("Customers") if c["Region"] == c["Fax"])),
-    ("Customers", "matchesPattern(CompanyName,'^A.*s$')", lambda: sorted(c["CustomerID"] for c in table("Customers") if re.match("^A.*s$", c["CompanyName"]))),
+    (
+        "Customers",
+        "Region eq Fax",
+        lambda: sorted(c["CustomerID"] for c in table("Customers") if c["Region"] == c["Fax"]),
+    ),
+    (
+        "Customers",
+        "matchesPattern(CompanyName,'^A.*s$')",
+        lambda: sorted(c["CustomerID"] for c in table("Customers") if re.match("^A.*s$", c["CompanyName"])),
+    ),
     ("Employees", "Employee1 eq null", lambda: [2]),
-    ("Employees", "Employee1/LastName eq 'Fuller'", lambda: sorted(e["EmployeeID"] for e in table("Employees") if e["ReportsTo"] == 2)),
+    (
+        "Employees",
+        "Employee1/LastName eq 'Fuller'",
+        lambda: sorted(e["EmployeeID"] for e in table("Employees") if e["ReportsTo"] == 2),
+    ),
     ("Employees", "Employees1/$count gt 0", lambda: [2, 5]),
-    ("Orders", "year(OrderDate) eq 1997", lambda: sorted(o["OrderID"] for o in table("Orders") if o["OrderDate"].year == 1997)),
-    ("Orders", "year(OrderDate) eq 1996 and month(OrderDate) eq 7", lambda: sorted(o["OrderID"] for o in table("Orders") if (o["OrderDate"].year, o["OrderDate"].month) == (1996, 7))),
-    ("Orders", "day(OrderDate) eq 4 and hour(OrderDate) eq 0 and minute(OrderDate) eq 0 and second(OrderDate) eq 0", lambda: sorted(o["OrderID"] for o in table("Orders") if o["OrderDate"].day == 4)),
-    ("Orders", "OrderDate lt 1996-07-10T00:00:00Z", lambda: sorted(o["OrderID"] for o in table("Orders") if o["OrderDate"] < dt.datetime(1996, 7, 10))),
-    ("Orders", "OrderDate lt 1996-07-10T02:00:00+02:00", lambda: sorted(o["OrderID"] for o in table("Orders") if o["OrderDate"] < dt.datetime(1996, 7, 10))),
+    (
+        "Orders",
+        "year(OrderDate) eq 1997",
+        lambda: sorted(o["OrderID"] for o in table("Orders") if o["OrderDate"].year == 1997),
+    ),
+    (
+        "Orders",
+        "year(OrderDate) eq 1996 and month(OrderDate) eq 7",
+        lambda: sorted(
+            o["OrderID"] for o in table("Orders") if (o["OrderDate"].year, o["OrderDate"].month) == (1996, 7)
+        ),
+    ),
+    (
+        "Orders",
+        "day(OrderDate) eq 4 and hour(OrderDate) eq 0 and minute(OrderDate) eq 0 and second(OrderDate) eq 0",
+        lambda: sorted(o["OrderID"] for o in table("Orders") if o["OrderDate"].day == 4),
+    ),
+    (
+        "Orders",
+        "OrderDate lt 1996-07-10T00:00:00Z",
+        lambda: sorted(o["OrderID"] for o in table("Orders") if o["OrderDate"] < dt.datetime(1996, 7, 10)),
+    ),
+    (
+        "Orders",
+        "OrderDate lt 1996-07-10T02:00:00+02:00",
+        lambda: sorted(o["OrderID"] for o in table("Orders") if o["OrderDate"] < dt.datetime(1996, 7, 10)),
+    ),
     ("Orders", "date(OrderDate) eq 1996-07-04", lambda: [10248]),
-    ("Orders", "time(OrderDate) eq 00:00:00 and totalseconds(duration'PT1M30S') eq 90", lambda: sorted(o["OrderID"] for o in table("Orders"))),
+    (
+        "Orders",
+        "time(OrderDate) eq 00:00:00 and totalseconds(duration'PT1M30S') eq 90",
+        lambda: sorted(o["OrderID"] for o in table("Orders")),
+    ),
     ("Products", "UnitPrice gt null or null lt UnitPrice", lambda: []),
-    ("Orders", "ShippedDate eq null", lambda: sorted(o["OrderID"] for o in table("Orders") if o["ShippedDate"] is None)),
-    ("Orders", "ShippedDate gt RequiredDate", lambda: sorted(o["OrderID"] for o in table("Orders") if o["ShippedDate"] and o["ShippedDate"] > o["RequiredDate"])),
-    ("Orders", "not (ShippedDate gt RequiredDate)", lambda: sorted(o["OrderID"] for o in table("Orders") if not (o["ShippedDate"] and o["ShippedDate"] > o["RequiredDate"]))),
-    ("Orders", "OrderDate ge mindatetime() and OrderDate lt now()", lambda: sorted(o["OrderID"] for o in table("Orders"))),
-    ("Order_Details", "Discount eq 0.15 and Quantity gt 100", lambda: sorted(
-        (d["OrderID"], d["ProductID"]) for d in table("Order_Details") if abs(d["Discount"] - 0.15) < 1e-6 and d["Quantity"] > 100)),
+    (
+        "Orders",
+        "ShippedDate eq null",
+        lambda: sorted(o["OrderID"] for o in table("Orders") if o["ShippedDate"] is None),
+    ),
+    (
+        "Orders",
+        "ShippedDate gt RequiredDate",
+        lambda: sorted(
+            o["OrderID"] for o in table("Orders") if o["ShippedDate"] and o["ShippedDate"] > o["RequiredDate"]
+        ),
+    ),
+    (
+        "Orders",
+        "not (ShippedDate gt RequiredDate)",
+        lambda: sorted(
+            o["OrderID"] for o in table("Orders") if not (o["ShippedDate"] and o["ShippedDate"] > o["RequiredDate"])
+        ),
+    ),
+    (
+        "Orders",
+        "OrderDate ge mindatetime() and OrderDate lt now()",
+        lambda: sorted(o["OrderID"] for o in table("Orders")),
+    ),
+    (
+        "Order_Details",
+        "Discount eq 0.15 and Quantity gt 100",
+        lambda: sorted(
+            (d["OrderID"], d["ProductID"])
+            for d in table("Order_Details")
+            if abs(d["Discount"] - 0.15) < 1e-6 and d["Quantity"] > 100
+        ),
+    ),
     ("Categories", "isof(CategoryName, Edm.String)", lambda: list(range(1, 9))),
-    ("Products", "case(UnitPrice gt 100:'high',UnitPrice gt 50:'mid',true:'low') eq 'mid'", lambda: products(lambda p: 50 < p["UnitPrice"] <= 100)),
-    ("Products", "case(Discontinued:UnitsInStock,true:0) gt 20", lambda: products(lambda p: p["Discontinued"] and p["UnitsInStock"] > 20)),
+    (
+        "Products",
+        "case(UnitPrice gt 100:'high',UnitPrice gt 50:'mid',true:'low') eq 'mid'",
+        lambda: products(lambda p: 50 < p["UnitPrice"] <= 100),
+    ),
+    (
+        "Products",
+        "case(Discontinued:UnitsInStock,true:0) gt 20",
+        lambda: products(lambda p: p["Discontinued"] and p["UnitsInStock"] > 20),
+    ),
     ("Categories", "cast(CategoryID, Edm.String) eq '3'", lambda: [3]),
 ]
 
@@ -142,12 +279,20 @@ FILTERS: list[tuple[str, str, Callable[[], list[Any]]]] = [
 def _found(entity_set: str, entities: list[dict[str, Any]]) -> list[Any]:
     if entity_set == "Order_Details":
         return sorted((e["OrderID"], e["ProductID"]) for e in entities)
-    key = {"Products": "ProductID", "Customers": "CustomerID", "Employees": "EmployeeID", "Orders": "OrderID", "Categories": "CategoryID"}[entity_set]
+    key = {
+        "Products": "ProductID",
+        "Customers": "CustomerID",
+        "Employees": "EmployeeID",
+        "Orders": "OrderID",
+        "Categories": "CategoryID",
+    }[entity_set]
     return sorted(e[key] for e in entities)
 
 
 @pytest.mark.parametrize(("entity_set", "expression", "expected"), FILTERS, ids=[f"{s}: {e}" for s, e, _ in FILTERS])
-async def test_filter(northwind: httpx.AsyncClient, entity_set: str, expression: str, expected: Callable[[], list[Any]]) -> None:
+async def test_filter(
+    northwind: httpx.AsyncClient, entity_set: str, expression: str, expected: Callable[[], list[Any]]
+) -> None:
     entities = await read_all(northwind, f"{entity_set}?$filter={expression}&@p=100")
     assert _found(entity_set, entities) == expected()
 
@@ -167,18 +312,53 @@ def _price_order(p: Row) -> tuple[Any, ...]:
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
-        ("$orderby=UnitPrice desc,ProductName&$top=5", lambda: ids(sorted(table("Products"), key=_price_order)[:5], "ProductID")),
-        ("$orderby=ProductName&$skip=70", lambda: ids(sorted(table("Products"), key=lambda p: p["ProductName"])[70:], "ProductID")),
+        (
+            "$orderby=UnitPrice desc,ProductName&$top=5",
+            lambda: ids(sorted(table("Products"), key=_price_order)[:5], "ProductID"),
+        ),
+        (
+            "$orderby=ProductName&$skip=70",
+            lambda: ids(sorted(table("Products"), key=lambda p: p["ProductName"])[70:], "ProductID"),
+        ),
         ("$top=5&$skip=10", lambda: list(range(11, 16))),
         ("$skip=75", lambda: [76, 77]),
         ("$top=0", lambda: []),
-        ("$orderby=Category/CategoryName desc,ProductID&$top=3", lambda: ids(
-            sorted(table("Products"), key=lambda p: (tuple(-ord(c) for c in category_name(p)), p["ProductID"]))[:3], "ProductID")),
-        ("$orderby=Order_Details/$count desc,ProductID&$top=3", lambda: ids(sorted(
-            table("Products"), key=lambda p: (-sum(d["ProductID"] == p["ProductID"] for d in table("Order_Details")), p["ProductID"]))[:3], "ProductID")),
-        ("$orderby=length(ProductName),ProductID&$top=4", lambda: ids(sorted(table("Products"), key=lambda p: (len(p["ProductName"]), p["ProductID"]))[:4], "ProductID")),
-        ("$filter=CategoryID eq 2&$orderby=UnitsInStock asc&$top=3", lambda: ids(sorted(
-            (p for p in table("Products") if p["CategoryID"] == 2), key=lambda p: (p["UnitsInStock"], p["ProductID"]))[:3], "ProductID")),
+        (
+            "$orderby=Category/CategoryName desc,ProductID&$top=3",
+            lambda: ids(
+                sorted(table("Products"), key=lambda p: (tuple(-ord(c) for c in category_name(p)), p["ProductID"]))[:3],
+                "ProductID",
+            ),
+        ),
+        (
+            "$orderby=Order_Details/$count desc,ProductID&$top=3",
+            lambda: ids(
+                sorted(
+                    table("Products"),
+                    key=lambda p: (
+                        -sum(d["ProductID"] == p["ProductID"] for d in table("Order_Details")),
+                        p["ProductID"],
+                    ),
+                )[:3],
+                "ProductID",
+            ),
+        ),
+        (
+            "$orderby=length(ProductName),ProductID&$top=4",
+            lambda: ids(
+                sorted(table("Products"), key=lambda p: (len(p["ProductName"]), p["ProductID"]))[:4], "ProductID"
+            ),
+        ),
+        (
+            "$filter=CategoryID eq 2&$orderby=UnitsInStock asc&$top=3",
+            lambda: ids(
+                sorted(
+                    (p for p in table("Products") if p["CategoryID"] == 2),
+                    key=lambda p: (p["UnitsInStock"], p["ProductID"]),
+                )[:3],
+                "ProductID",
+            ),
+        ),
     ],
 )
 async def test_orderby_top_skip(northwind: httpx.AsyncClient, query: str, expected: Callable[[], list[int]]) -> None:
@@ -222,13 +402,29 @@ async def test_inline_count_is_a_string_when_ieee754_compatible(northwind: httpx
     ("query", "page_size", "expected"),
     [
         ("", 10, lambda: list(range(1, 78))),
-        ("$orderby=UnitPrice desc,ProductName", 7, lambda: ids(sorted(table("Products"), key=_price_order), "ProductID")),
-        ("$filter=CategoryID eq 1&$orderby=ProductName desc", 5, lambda: ids(sorted(
-            (p for p in table("Products") if p["CategoryID"] == 1), key=lambda p: p["ProductName"], reverse=True), "ProductID")),
+        (
+            "$orderby=UnitPrice desc,ProductName",
+            7,
+            lambda: ids(sorted(table("Products"), key=_price_order), "ProductID"),
+        ),
+        (
+            "$filter=CategoryID eq 1&$orderby=ProductName desc",
+            5,
+            lambda: ids(
+                sorted(
+                    (p for p in table("Products") if p["CategoryID"] == 1), key=lambda p: p["ProductName"], reverse=True
+                ),
+                "ProductID",
+            ),
+        ),
         ("$top=25", 10, lambda: list(range(1, 26))),
         ("$top=20", 10, lambda: list(range(1, 21))),
         ("$skip=70&$top=5", 2, lambda: list(range(71, 76))),
-        ("$orderby=SupplierID desc", 11, lambda: ids(sorted(table("Products"), key=lambda p: (-p["SupplierID"], p["ProductID"])), "ProductID")),
+        (
+            "$orderby=SupplierID desc",
+            11,
+            lambda: ids(sorted(table("Products"), key=lambda p: (-p["SupplierID"], p["ProductID"])), "ProductID"),
+        ),
     ],
 )
 async def test_server_driven_paging_reads_every_entity_once_in_order(
@@ -243,7 +439,9 @@ async def test_server_driven_paging_reads_every_entity_once_in_order(
 
 
 async def test_next_link_in_4_0_payloads(northwind: httpx.AsyncClient) -> None:
-    body = (await northwind.get("Products", headers={"Prefer": "odata.maxpagesize=50", "OData-MaxVersion": "4.0"})).json()
+    body = (
+        await northwind.get("Products", headers={"Prefer": "odata.maxpagesize=50", "OData-MaxVersion": "4.0"})
+    ).json()
     assert body["@odata.nextLink"].startswith("http://testserver/odata/Products?$skiptoken=")
 
 
@@ -288,7 +486,9 @@ async def test_bad_query_options_are_400(northwind: httpx.AsyncClient, query: st
     assert_error(await northwind.get(f"Products?{query}"), 400, target)
 
 
-@pytest.mark.parametrize("path", ["Products(1)?$filter=ProductID eq 1", "Products(1)/ProductName?$top=1", "$metadata?$orderby=x"])
+@pytest.mark.parametrize(
+    "path", ["Products(1)?$filter=ProductID eq 1", "Products(1)/ProductName?$top=1", "$metadata?$orderby=x"]
+)
 async def test_collection_options_on_single_resources_are_400(northwind: httpx.AsyncClient, path: str) -> None:
     response = await northwind.get(path)
     assert response.status_code == 400
@@ -310,18 +510,48 @@ SEARCHES: list[tuple[str, str, Callable[[], list[Any]]]] = [
     ("Products", "chai", lambda: products(lambda p: _text_matches(p, "chai", _PRODUCT_TEXT))),
     ("Products", "LAGER", lambda: products(lambda p: _text_matches(p, "lager", _PRODUCT_TEXT))),
     ("Products", '"boxes x"', lambda: products(lambda p: _text_matches(p, "boxes x", _PRODUCT_TEXT))),
-    ("Products", "sauce OR syrup", lambda: products(lambda p: _text_matches(p, "sauce", _PRODUCT_TEXT) or _text_matches(p, "syrup", _PRODUCT_TEXT))),
-    ("Products", "hot sauce", lambda: products(lambda p: _text_matches(p, "hot", _PRODUCT_TEXT) and _text_matches(p, "sauce", _PRODUCT_TEXT))),
-    ("Products", "bottles AND NOT oz", lambda: products(lambda p: _text_matches(p, "bottles", _PRODUCT_TEXT) and not _text_matches(p, "oz", _PRODUCT_TEXT))),
-    ("Products", "(tofu OR sauce) AND NOT hot", lambda: products(
-        lambda p: (_text_matches(p, "tofu", _PRODUCT_TEXT) or _text_matches(p, "sauce", _PRODUCT_TEXT)) and not _text_matches(p, "hot", _PRODUCT_TEXT))),
+    (
+        "Products",
+        "sauce OR syrup",
+        lambda: products(
+            lambda p: _text_matches(p, "sauce", _PRODUCT_TEXT) or _text_matches(p, "syrup", _PRODUCT_TEXT)
+        ),
+    ),
+    (
+        "Products",
+        "hot sauce",
+        lambda: products(lambda p: _text_matches(p, "hot", _PRODUCT_TEXT) and _text_matches(p, "sauce", _PRODUCT_TEXT)),
+    ),
+    (
+        "Products",
+        "bottles AND NOT oz",
+        lambda: products(
+            lambda p: _text_matches(p, "bottles", _PRODUCT_TEXT) and not _text_matches(p, "oz", _PRODUCT_TEXT)
+        ),
+    ),
+    (
+        "Products",
+        "(tofu OR sauce) AND NOT hot",
+        lambda: products(
+            lambda p: (
+                (_text_matches(p, "tofu", _PRODUCT_TEXT) or _text_matches(p, "sauce", _PRODUCT_TEXT))
+                and not _text_matches(p, "hot", _PRODUCT_TEXT)
+            )
+        ),
+    ),
     ("Products", "50%", lambda: products(lambda p: _text_matches(p, "50%", _PRODUCT_TEXT))),
-    ("Customers", "berlin", lambda: sorted(c["CustomerID"] for c in table("Customers") if _text_matches(c, "berlin", _CUSTOMER_TEXT))),
+    (
+        "Customers",
+        "berlin",
+        lambda: sorted(c["CustomerID"] for c in table("Customers") if _text_matches(c, "berlin", _CUSTOMER_TEXT)),
+    ),
 ]
 
 
 @pytest.mark.parametrize(("entity_set", "search", "expected"), SEARCHES, ids=[f"{s}: {e}" for s, e, _ in SEARCHES])
-async def test_search(northwind: httpx.AsyncClient, entity_set: str, search: str, expected: Callable[[], list[Any]]) -> None:
+async def test_search(
+    northwind: httpx.AsyncClient, entity_set: str, search: str, expected: Callable[[], list[Any]]
+) -> None:
     entities = await read_all(northwind, f"{entity_set}?$search={search.replace('%', '%25')}")
     assert _found(entity_set, entities) == expected()
     count = await northwind.get(f"{entity_set}/$count?$search={search.replace('%', '%25')}")
@@ -329,7 +559,9 @@ async def test_search(northwind: httpx.AsyncClient, entity_set: str, search: str
 
 
 async def test_search_inside_expand(northwind: httpx.AsyncClient) -> None:
-    categories = await read_all(northwind, "Categories?$select=CategoryID&$expand=Products($search=lager;$select=ProductID)")
+    categories = await read_all(
+        northwind, "Categories?$select=CategoryID&$expand=Products($search=lager;$select=ProductID)"
+    )
     found = sorted(p["ProductID"] for c in categories for p in c["Products"])
     assert found == products(lambda p: _text_matches(p, "lager", _PRODUCT_TEXT))
 
@@ -338,27 +570,51 @@ async def test_compute_in_select_filter_and_orderby(northwind: httpx.AsyncClient
     query = "$compute=UnitPrice mul UnitsInStock as Value&$filter=Value gt 1000&$orderby=Value desc,ProductID&$select=ProductName,Value"
     body = (await northwind.get(f"Products?{query}")).json()
     expected = sorted(
-        ((p["UnitPrice"] * p["UnitsInStock"], p["ProductID"], p["ProductName"]) for p in table("Products") if p["UnitPrice"] * p["UnitsInStock"] > 1000),
+        (
+            (p["UnitPrice"] * p["UnitsInStock"], p["ProductID"], p["ProductName"])
+            for p in table("Products")
+            if p["UnitPrice"] * p["UnitsInStock"] > 1000
+        ),
         key=lambda item: (-item[0], item[1]),
     )
     assert body["@context"] == "http://testserver/odata/$metadata#Products(ProductName,Value)"
-    assert [(Decimal(str(e["Value"])), e["ProductName"]) for e in body["value"]] == [(v, name) for v, _, name in expected]
+    assert [(Decimal(str(e["Value"])), e["ProductName"]) for e in body["value"]] == [
+        (v, name) for v, _, name in expected
+    ]
 
 
 async def test_compute_is_shown_without_select_and_may_build_on_itself(northwind: httpx.AsyncClient) -> None:
-    body = (await northwind.get("Products(1)?$compute=UnitPrice add 1 as Up,Up mul 2 as Twice,length(ProductName) as Length")).json()
+    body = (
+        await northwind.get(
+            "Products(1)?$compute=UnitPrice add 1 as Up,Up mul 2 as Twice,length(ProductName) as Length"
+        )
+    ).json()
     assert (body["Up"], body["Twice"], body["Length"]) == (19, 38, 4)
 
 
 async def test_compute_inside_expand(northwind: httpx.AsyncClient) -> None:
-    body = (await northwind.get("Categories(1)?$select=CategoryID&$expand=Products($compute=UnitsInStock add UnitsOnOrder as Stock;$select=Stock;$filter=Stock gt 100)")).json()
-    expected = sorted(p["ProductID"] for p in table("Products") if p["CategoryID"] == 1 and p["UnitsInStock"] + p["UnitsOnOrder"] > 100)
+    body = (
+        await northwind.get(
+            "Categories(1)?$select=CategoryID&$expand=Products($compute=UnitsInStock add UnitsOnOrder as Stock;$select=Stock;$filter=Stock gt 100)"
+        )
+    ).json()
+    expected = sorted(
+        p["ProductID"]
+        for p in table("Products")
+        if p["CategoryID"] == 1 and p["UnitsInStock"] + p["UnitsOnOrder"] > 100
+    )
     assert sorted(int(e["@id"].rsplit("(", 1)[1][:-1]) for e in body["Products"]) == expected
 
 
 @pytest.mark.parametrize(
     "query",
-    ["$compute=UnitPrice as ProductName", "$compute=Nope as X", "$compute=null as X", "$compute=UnitPrice as X,UnitPrice as X", "$compute=UnitPrice"],
+    [
+        "$compute=UnitPrice as ProductName",
+        "$compute=Nope as X",
+        "$compute=null as X",
+        "$compute=UnitPrice as X,UnitPrice as X",
+        "$compute=UnitPrice",
+    ],
 )
 async def test_bad_compute_is_400(northwind: httpx.AsyncClient, query: str) -> None:
     response = await northwind.get(f"Products?{query}")

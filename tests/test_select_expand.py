@@ -21,8 +21,16 @@ ROOT = "http://testserver/odata/"
 @pytest.mark.parametrize(
     ("path", "context", "names"),
     [
-        ("Products?$select=ProductName,UnitPrice&$top=2", "Products(ProductName,UnitPrice)", ["@id", "ProductName", "UnitPrice"]),
-        ("Products?$select=ProductID,ProductName&$top=2", "Products(ProductID,ProductName)", ["ProductID", "ProductName"]),
+        (
+            "Products?$select=ProductName,UnitPrice&$top=2",
+            "Products(ProductName,UnitPrice)",
+            ["@id", "ProductName", "UnitPrice"],
+        ),
+        (
+            "Products?$select=ProductID,ProductName&$top=2",
+            "Products(ProductID,ProductName)",
+            ["ProductID", "ProductName"],
+        ),
         ("Products?$select=*&$top=2", "Products", None),
         ("Products?$select=ProductName,*&$top=2", "Products", None),
         ("Products?$select=Category,ProductName&$top=2", "Products(ProductName)", ["@id", "ProductName"]),
@@ -84,7 +92,9 @@ async def test_expand_nested_levels_of_navigation(northwind: httpx.AsyncClient) 
 
 @pytest.mark.parametrize(("levels", "depth"), [("1", 1), ("2", 2), ("max", 2)])
 async def test_expand_levels(northwind: httpx.AsyncClient, levels: str, depth: int) -> None:
-    body = (await northwind.get(f"Employees(2)?$select=EmployeeID&$expand=Employees1($levels={levels};$select=EmployeeID)")).json()
+    body = (
+        await northwind.get(f"Employees(2)?$select=EmployeeID&$expand=Employees1($levels={levels};$select=EmployeeID)")
+    ).json()
 
     def reports(employee: dict[str, Any], level: int) -> set[int]:
         found = set()
@@ -100,7 +110,9 @@ async def test_expand_levels(northwind: httpx.AsyncClient, levels: str, depth: i
 async def test_expand_references_and_counts(northwind: httpx.AsyncClient) -> None:
     refs = (await northwind.get("Categories(1)?$select=CategoryID&$expand=Products/$ref($top=2)")).json()
     assert refs["Products"] == [{"@id": f"{ROOT}Products(1)"}, {"@id": f"{ROOT}Products(2)"}]
-    counts = (await northwind.get("Categories?$select=CategoryID&$expand=Products/$count($filter=UnitPrice gt 30)")).json()
+    counts = (
+        await northwind.get("Categories?$select=CategoryID&$expand=Products/$count($filter=UnitPrice gt 30)")
+    ).json()
     for category in counts["value"]:
         expected = sum(p["CategoryID"] == category["CategoryID"] and p["UnitPrice"] > 30 for p in table("Products"))
         assert category["Products@count"] == expected
@@ -121,7 +133,12 @@ async def test_expand_star(northwind: httpx.AsyncClient) -> None:
 
 @pytest.mark.parametrize(
     "nested",
-    ["$select=OrderID", "$select=OrderID;$orderby=Freight desc", "$select=OrderID;$filter=Freight gt 10;$top=12", "$select=OrderID;$skip=2"],
+    [
+        "$select=OrderID",
+        "$select=OrderID;$orderby=Freight desc",
+        "$select=OrderID;$filter=Freight gt 10;$top=12",
+        "$select=OrderID;$skip=2",
+    ],
 )
 async def test_expanded_collections_are_paged_with_next_links(northwind: httpx.AsyncClient, nested: str) -> None:
     prefer = {"Prefer": "odata.maxpagesize=7"}
@@ -133,7 +150,11 @@ async def test_expanded_collections_are_paged_with_next_links(northwind: httpx.A
         if "Orders@nextLink" in customer:
             orders += [o["OrderID"] for o in await read_all(northwind, customer["Orders@nextLink"], headers=prefer)]
         expected = [
-            o for o in sorted(orders_of(customer["CustomerID"]), key=lambda o: (-o["Freight"], o["OrderID"]) if "desc" in nested else o["OrderID"])
+            o
+            for o in sorted(
+                orders_of(customer["CustomerID"]),
+                key=lambda o: (-o["Freight"], o["OrderID"]) if "desc" in nested else o["OrderID"],
+            )
             if "Freight gt 10" not in nested or o["Freight"] > 10
         ]
         expected = expected[2:] if "$skip=2" in nested else expected[:12] if "$top=12" in nested else expected
@@ -150,7 +171,10 @@ async def test_expanded_collections_are_paged_with_next_links(northwind: httpx.A
         ("$expand=Order_Details($filter=Nope eq 1)", "$filter"),
         ("$expand=Order_Details($top=x)", "$expand"),
         ("$expand=Order_Details($levels=0)", "$expand"),
-        ("$expand=Category($expand=Products($expand=Category($expand=Products($expand=Category($expand=Products)))))", "$expand"),
+        (
+            "$expand=Category($expand=Products($expand=Category($expand=Products($expand=Category($expand=Products)))))",
+            "$expand",
+        ),
         ("$select=Nope", "$select"),
         ("$select=ProductName($top=1)", "$select"),
     ],

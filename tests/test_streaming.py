@@ -15,7 +15,12 @@ from tests.conftest import NORTHWIND_CSV
 
 @pytest.fixture(scope="module")
 async def small_batches(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[FastAPI]:
-    app = create_app(f"sqlite:///{tmp_path_factory.mktemp('stream') / 'nw.db'}", str(NORTHWIND_CSV), stream_batch_rows=100, max_page_size=5000)
+    app = create_app(
+        f"sqlite:///{tmp_path_factory.mktemp('stream') / 'nw.db'}",
+        str(NORTHWIND_CSV),
+        stream_batch_rows=100,
+        max_page_size=5000,
+    )
     async with app.router.lifespan_context(app):
         yield app
 

@@ -38,7 +38,16 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     log = workdir / "uvicorn.log"
     with log.open("wb") as output:
         process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "examples.northwind.app:app", "--port", str(port), "--app-dir", str(PROJECT)],
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "examples.northwind.app:app",
+                "--port",
+                str(port),
+                "--app-dir",
+                str(PROJECT),
+            ],
             cwd=workdir,
             env=env,
             stdout=output,

@@ -165,8 +165,7 @@ def _mapper(mapped_class: type) -> Mapper[object]:
         mapper = sa.inspect(mapped_class)
     except NoInspectionAvailable:
         raise ModelError(
-            f"{mapped_class.__qualname__} is not a SQLAlchemy mapped class; "
-            "declare it on a DeclarativeBase subclass"
+            f"{mapped_class.__qualname__} is not a SQLAlchemy mapped class; declare it on a DeclarativeBase subclass"
         ) from None
     if not isinstance(mapper, Mapper):
         raise ModelError(f"{mapped_class!r} is not a SQLAlchemy mapped class")

@@ -43,8 +43,7 @@ def _entity_type(entity_type: EntityType) -> JsonObject:
     members: JsonObject = {"$Kind": "EntityType", "$Key": list(entity_type.key)}
     members.update((prop.name, _property(prop)) for prop in entity_type.properties.values())
     members.update(
-        (navigation.name, _navigation_property(navigation))
-        for navigation in entity_type.navigation_properties.values()
+        (navigation.name, _navigation_property(navigation)) for navigation in entity_type.navigation_properties.values()
     )
     return members
 
@@ -75,8 +74,7 @@ def _navigation_property(navigation: NavigationProperty) -> JsonObject:
         members["$Partner"] = navigation.partner
     if navigation.referential_constraints:
         members["$ReferentialConstraint"] = {
-            constraint.property: constraint.referenced_property
-            for constraint in navigation.referential_constraints
+            constraint.property: constraint.referenced_property for constraint in navigation.referential_constraints
         }
     return members
 

@@ -91,8 +91,7 @@ def negotiate(
     if best is None:
         requested = format_option if format_option is not None else accept
         raise NotAcceptableError(
-            f"This resource is available as {', '.join(r.value for r in offered)}; "
-            f"{source} asks for {requested!r}",
+            f"This resource is available as {', '.join(r.value for r in offered)}; {source} asks for {requested!r}",
             target=source,
         )
     return best[2]

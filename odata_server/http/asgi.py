@@ -52,13 +52,18 @@ def _headers(scope: Scope) -> dict[str, str]:
     return headers
 
 
-async def _body(receive: Receive) -> bytes:
+async def _body(receive: Receive, limit: int) -> bytes:
+    """The request body; reading stops once it is longer than ``limit`` bytes, and the
+    pipeline refuses the request with 413 (a client must not make the server hold more)."""
     chunks = []
-    while True:
+    size = 0
+    while size <= limit:
         message = await receive()
         if message["type"] == "http.disconnect":
             break
-        chunks.append(message.get("body", b""))
+        chunk = message.get("body", b"")
+        chunks.append(chunk)
+        size += len(chunk)
         if not message.get("more_body"):
             break
     return b"".join(chunks)
@@ -75,11 +80,13 @@ class ODataApp:
     """An ASGI application serving one OData handler; mount it under the service root.
 
     ``startup`` and ``shutdown`` run on the lifespan events when the app is served on
-    its own (a mounted app gets none; its host's lifespan runs them).
+    its own (a mounted app gets none; its host's lifespan runs them). At most
+    ``max_body`` bytes of a request body (and one more) are read.
     """
 
-    def __init__(self, handler: Handler, *, startup: Hook = _nothing, shutdown: Hook = _nothing) -> None:
+    def __init__(self, handler: Handler, *, max_body: int, startup: Hook = _nothing, shutdown: Hook = _nothing) -> None:
         self.handler = handler
+        self.max_body = max_body
         self.startup = startup
         self.shutdown = shutdown
 
@@ -95,7 +102,7 @@ class ODataApp:
             path=resource_path(scope),
             query=scope.get("query_string", b"").decode("latin-1"),
             headers=_headers(scope),
-            body=await _body(receive),
+            body=await _body(receive, self.max_body),
         )
         response = await self.handler(request)
         await send_response(response, send, include_body=scope["method"] != "HEAD")
@@ -115,7 +122,9 @@ class ODataApp:
 async def send_response(response: ODataResponse, send: Send, *, include_body: bool = True) -> None:
     """Send ``response`` over ASGI, streaming its body; always closes the body iterator."""
     try:
-        headers = [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in response.headers.items()]
+        headers = [
+            (name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in response.headers.items()
+        ]
         if isinstance(response.body, bytes) and include_body:
             headers.append((b"content-length", str(len(response.body)).encode("ascii")))
         await send({"type": "http.response.start", "status": response.status, "headers": headers})

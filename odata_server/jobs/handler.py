@@ -22,7 +22,7 @@ from odata_server.jobs.output import JobOutput
 from odata_server.jobs.queue import JobQueue
 from odata_server.jobs.store import SqlJobStore
 from odata_server.messages import ODataRequest, ODataResponse
-from odata_server.pipeline.handler import ODataHandler, error_response
+from odata_server.pipeline.handler import CheckingHandler, error_response
 from odata_server.pipeline.prefer import preferences, without_preference
 
 MONITOR = "$async/"
@@ -33,7 +33,7 @@ class RespondAsyncHandler:
     """Answers asynchronous requests and their status monitors; passes everything else on."""
 
     def __init__(
-        self, inner: ODataHandler, store: SqlJobStore, output: JobOutput, queue: JobQueue, config: ServiceConfig
+        self, inner: CheckingHandler, store: SqlJobStore, output: JobOutput, queue: JobQueue, config: ServiceConfig
     ) -> None:
         self.inner = inner
         self.store = store

@@ -69,9 +69,7 @@ class JobRunner:
             response = _failure(error, job_id)
             location = await self.output.write(job_id, response)
         state = JobState.SUCCEEDED if response.status < 500 else JobState.FAILED
-        finished = await self.store.finish(
-            job_id, state=state, result_status=response.status, result_location=location
-        )
+        finished = await self.store.finish(job_id, state=state, result_status=response.status, result_location=location)
         if not finished:  # cancelled while the last bytes were written
             await self.output.delete(location)
             return

@@ -9,8 +9,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
+from typing import Protocol
 
-from odata_server.errors import InternalServerError, ODataError, UriTooLongError
+from odata_server.config import ServiceConfig
+from odata_server.errors import InternalServerError, ODataError, PayloadTooLargeError, UriTooLongError
 from odata_server.format.error import error_document
 from odata_server.messages import ODataRequest, ODataResponse
 from odata_server.pipeline.context import RequestContext, ServiceParts
@@ -30,6 +32,14 @@ logger = logging.getLogger("odata_server")
 
 #: The seam between the pipeline and whatever delivers requests to it.
 Handler = Callable[[ODataRequest], Awaitable[ODataResponse]]
+
+
+class CheckingHandler(Protocol):
+    """A handler that can also tell, without running a request, whether it would refuse it."""
+
+    async def __call__(self, request: ODataRequest) -> ODataResponse: ...
+
+    def check(self, request: ODataRequest) -> ODataResponse | None: ...
 
 
 def error_response(error: ODataError) -> ODataResponse:
@@ -81,10 +91,7 @@ class ODataHandler:
         return None
 
     def _prepare(self, request: ODataRequest, version: str) -> tuple[Operation, RequestContext]:
-        if len(request.path) + len(request.query) > self.service.config.max_url_length:
-            raise UriTooLongError(
-                f"The URL is longer than the {self.service.config.max_url_length} characters this service accepts"
-            )
+        check_size(request, self.service.config)
         options = parse_query(request.query)
         path = bind_path(request.path, self.service.model, options.aliases)
         operation = dispatch(path.kind, request.method)
@@ -96,10 +103,20 @@ class ODataHandler:
         return operation, ctx
 
 
+def check_size(request: ODataRequest, config: ServiceConfig) -> None:
+    """Refuse a URL or a body longer than the service accepts (414, 413)."""
+    if len(request.path) + len(request.query) > config.max_url_length:
+        raise UriTooLongError(f"The URL is longer than the {config.max_url_length} characters this service accepts")
+    if len(request.body) > config.max_request_body:
+        raise PayloadTooLargeError(
+            f"The request body is longer than the {config.max_request_body} bytes this service accepts"
+        )
+
+
 def _versioned(response: ODataResponse, version: str) -> ODataResponse:
     # Protocol §8.3.8: the representation depends on OData-MaxVersion.
     headers = {**response.headers, "OData-Version": version, "Vary": "OData-MaxVersion"}
     return replace(response, headers=headers)
 
 
-__all__ = ["Handler", "ODataHandler", "error_response"]
+__all__ = ["CheckingHandler", "Handler", "ODataHandler", "check_size", "error_response"]

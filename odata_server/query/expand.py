@@ -57,9 +57,7 @@ class ExpansionQuery:
             statement = statement.where(self.compiler.condition(options.filter))
         if options.search is not None:
             entity_set = self.expand.entity_set
-            columns = [
-                getattr(self.child, self.child_storage.columns[name]) for name in entity_set.search_properties
-            ]
+            columns = [getattr(self.child, self.child_storage.columns[name]) for name in entity_set.search_properties]
             statement = statement.where(search_condition(options.search, columns))
         return statement
 
@@ -75,7 +73,11 @@ class ExpansionQuery:
         ]
 
     def children(
-        self, fields: Sequence[Field], keys: Sequence[tuple[object, ...]], sort_keys: Sequence[SortKey], limit: int | None
+        self,
+        fields: Sequence[Field],
+        keys: Sequence[tuple[object, ...]],
+        sort_keys: Sequence[SortKey],
+        limit: int | None,
     ) -> Select:
         """The related entities of the parents with ``keys``: ``fields``, the sort values, the parent key.
 

@@ -53,8 +53,7 @@ def token_column(key: SortKey, dialect: str) -> SqlExpression:
 
 def order_by(keys: Sequence[SortKey]) -> list[sa.UnaryExpression[Any]]:
     return [
-        key.expression.desc().nulls_last() if key.descending else key.expression.asc().nulls_first()
-        for key in keys
+        key.expression.desc().nulls_last() if key.descending else key.expression.asc().nulls_first() for key in keys
     ]
 
 

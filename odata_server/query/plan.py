@@ -120,7 +120,9 @@ class CollectionPlan:
     last_page: bool
 
 
-def _compiler(query: EntityQuery, model: Model, storage: Storage, entity_type: EntityType, dialect: str) -> ExpressionCompiler:
+def _compiler(
+    query: EntityQuery, model: Model, storage: Storage, entity_type: EntityType, dialect: str
+) -> ExpressionCompiler:
     return ExpressionCompiler(model, storage, RangeVariable(query.target, entity_type, query.target_storage), dialect)
 
 

@@ -93,9 +93,7 @@ _FUNCTIONS: dict[str, Builder] = {
         default=lambda a, t, d: a[0].startswith(a[1]),
     ),
     "endswith": _by_dialect(
-        sqlite=lambda a, t, d: sa.or_(
-            sa.func.length(a[1]) == 0, sa.func.substr(a[0], -sa.func.length(a[1])) == a[1]
-        ),
+        sqlite=lambda a, t, d: sa.or_(sa.func.length(a[1]) == 0, sa.func.substr(a[0], -sa.func.length(a[1])) == a[1]),
         postgresql=lambda a, t, d: sa.func.right(a[0], sa.func.length(a[1])) == a[1],
         default=lambda a, t, d: a[0].endswith(a[1]),
     ),
@@ -118,8 +116,9 @@ _FUNCTIONS: dict[str, Builder] = {
     "minute": _date_part("minute", "%M"),
     "second": _date_part("second", "%S"),
     "fractionalseconds": _by_dialect(
-        sqlite=lambda a, t, d: sa.cast(sa.func.strftime("%f", a[0]), sa.Numeric)
-        - sa.cast(sa.func.strftime("%S", a[0]), sa.Numeric),
+        sqlite=lambda a, t, d: (
+            sa.cast(sa.func.strftime("%f", a[0]), sa.Numeric) - sa.cast(sa.func.strftime("%S", a[0]), sa.Numeric)
+        ),
         default=lambda a, t, d: sa.extract("second", a[0]) - sa.func.floor(sa.extract("second", a[0])),
     ),
     "date": _by_dialect(
@@ -129,7 +128,9 @@ _FUNCTIONS: dict[str, Builder] = {
     "time": _by_dialect(
         # SQLAlchemy keeps a Time on SQLite as HH:MM:SS.ffffff; time() gives HH:MM:SS.
         sqlite=lambda a, t, d: sa.type_coerce(
-            sa.func.strftime("%H:%M:%S", a[0]).op("||")(sa.func.substr(sa.func.strftime("%f", a[0]), 3)).op("||")("000"),
+            sa.func.strftime("%H:%M:%S", a[0])
+            .op("||")(sa.func.substr(sa.func.strftime("%f", a[0]), 3))
+            .op("||")("000"),
             sa.Time(),
         ),
         default=lambda a, t, d: sa.cast(a[0], sa.Time),
@@ -138,9 +139,11 @@ _FUNCTIONS: dict[str, Builder] = {
     "totaloffsetminutes": lambda a, t, d: sa.literal(0, sa.Integer),
     "totalseconds": _by_dialect(
         # SQLAlchemy keeps an Interval on SQLite as a datetime counted from 1970-01-01.
-        sqlite=lambda a, t, d: sa.cast(sa.func.strftime("%s", a[0]), sa.Numeric)
-        + sa.cast(sa.func.strftime("%f", a[0]), sa.Numeric)
-        - sa.cast(sa.func.strftime("%S", a[0]), sa.Numeric),
+        sqlite=lambda a, t, d: (
+            sa.cast(sa.func.strftime("%s", a[0]), sa.Numeric)
+            + sa.cast(sa.func.strftime("%f", a[0]), sa.Numeric)
+            - sa.cast(sa.func.strftime("%S", a[0]), sa.Numeric)
+        ),
         default=lambda a, t, d: sa.extract("epoch", a[0]),
     ),
     # The database's clock (UTC on both: SQLite's CURRENT_TIMESTAMP, PostgreSQL in UTC
@@ -150,9 +153,7 @@ _FUNCTIONS: dict[str, Builder] = {
     "maxdatetime": _constant(dt.datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=_UTC)),
     "round": lambda a, t, d: sa.func.round(a[0], type_=a[0].type),
     "floor": _by_dialect(sqlite=lambda a, t, d: _sqlite_floor(a[0]), default=lambda a, t, d: sa.func.floor(a[0])),
-    "ceiling": _by_dialect(
-        sqlite=lambda a, t, d: _sqlite_ceiling(a[0]), default=lambda a, t, d: sa.func.ceiling(a[0])
-    ),
+    "ceiling": _by_dialect(sqlite=lambda a, t, d: _sqlite_ceiling(a[0]), default=lambda a, t, d: sa.func.ceiling(a[0])),
 }
 
 

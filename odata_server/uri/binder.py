@@ -165,9 +165,7 @@ class _PathBinder:
         if raw is None:
             return ODataPath(ResourceKind.PROPERTY, tuple(self.segments), entity_set)
         if raw.text != "$value":
-            raise BadRequestError(
-                f"Only $value may follow a primitive property, not {raw.text!r}", target=raw.text
-            )
+            raise BadRequestError(f"Only $value may follow a primitive property, not {raw.text!r}", target=raw.text)
         self.segments.append(ValueSegment())
         return self._end(ODataPath(ResourceKind.PROPERTY_VALUE, tuple(self.segments), entity_set))
 
@@ -225,7 +223,6 @@ class _PathBinder:
             values.append((prop, _key_as_segment_value(prop.type, raw, prop.name)))
         return KeySegment(tuple(values))
 
-
     def _key_value(self, edm_type: PrimitiveType, literal: Literal, name: str) -> object:
         """A key literal's value; a parameter alias (``@id``) takes its value from the query string."""
         if literal.kind == "alias":
@@ -244,7 +241,9 @@ def _key_value(edm_type: PrimitiveType, literal: Literal, name: str) -> object:
     try:
         value = typed_value(literal, edm_type)
     except LiteralTypeError as error:
-        raise BadRequestError(f"Invalid value for key property {name}: {error}", target=name, code="InvalidKey") from None
+        raise BadRequestError(
+            f"Invalid value for key property {name}: {error}", target=name, code="InvalidKey"
+        ) from None
     if value is None:
         raise BadRequestError(f"Key property {name} cannot be null", target=name, code="InvalidKey")
     return value

@@ -130,9 +130,7 @@ class _Binder:
         self.aliases = aliases
         self.limits = limits
 
-    def expressions(
-        self, entity_set: EntitySet, option: str, computed: tuple[Computed, ...] = ()
-    ) -> ExpressionBinder:
+    def expressions(self, entity_set: EntitySet, option: str, computed: tuple[Computed, ...] = ()) -> ExpressionBinder:
         return ExpressionBinder(
             self.model,
             entity_set.entity_type,

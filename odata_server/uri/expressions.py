@@ -103,9 +103,7 @@ class ExpressionBinder:
             return self._alias(expression)
         if isinstance(expression, syntax.ListExpr):
             raise self._error("A parenthesized list can only follow the in operator")
-        raise FeatureNotImplementedError(
-            f"JSON values in {self.option} are not supported yet", target=self.option
-        )
+        raise FeatureNotImplementedError(f"JSON values in {self.option} are not supported yet", target=self.option)
 
     def _error(self, message: str) -> BadRequestError:
         return BadRequestError(message, target=self.option, code="InvalidExpression")
@@ -190,9 +188,7 @@ class ExpressionBinder:
         a, b = left.type.primitive, right.type.primitive
         if a is None or b is None or a is b or (a in NUMERIC_ORDER and b in NUMERIC_ORDER):
             return
-        raise self._error(
-            f"Cannot compare {left.type.describe()} with {right.type.describe()} using {operator}"
-        )
+        raise self._error(f"Cannot compare {left.type.describe()} with {right.type.describe()} using {operator}")
 
     def _arithmetic_type(self, left: Node, right: Node, operator: str) -> ExprType:
         a, b = left.type.primitive, right.type.primitive
@@ -203,9 +199,7 @@ class ExpressionBinder:
                 return primitive(P.DOUBLE if P.DOUBLE in (a, b) else P.DECIMAL)
             return primitive(wider(a or b, b or a))  # type: ignore[arg-type]
         if {a, b} & {P.DATE_TIME_OFFSET, P.DATE, P.DURATION} and operator in ("add", "sub"):
-            raise FeatureNotImplementedError(
-                "Date and duration arithmetic is not supported yet", target=self.option
-            )
+            raise FeatureNotImplementedError("Date and duration arithmetic is not supported yet", target=self.option)
         raise self._error(
             f"The {operator} operator needs numeric operands, not {left.type.describe()} and {right.type.describe()}"
         )

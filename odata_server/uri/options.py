@@ -99,7 +99,9 @@ def refuse_misplaced(options: QueryOptions, *, allowed: frozenset[str]) -> None:
     """A system query option that does not apply to the addressed resource is a 400."""
     for option in options.system:
         if option != "format" and option not in allowed:
-            raise BadRequestError(f"${option} does not apply to the resource this request addresses", target=f"${option}")
+            raise BadRequestError(
+                f"${option} does not apply to the resource this request addresses", target=f"${option}"
+            )
 
 
 def refuse_unsupported(options: QueryOptions) -> None:

@@ -428,7 +428,6 @@ class _ToSyntax(Transformer[Token, object]):
         raise AssertionError(f"no syntax node for grammar rule {data}")  # pragma: no cover
 
 
-
 _REF = object()
 
 #: Nested options whose value is a token to convert rather than a syntax node.
@@ -451,8 +450,6 @@ _LITERAL_KINDS = frozenset(
         "geo",
     }
 )
-
-
 
 
 def _nested_options(pairs: list[tuple[str, object]]) -> NestedOptions:

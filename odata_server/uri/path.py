@@ -53,13 +53,7 @@ class RefSegment:
 
 
 PathSegment = (
-    EntitySetSegment
-    | KeySegment
-    | NavigationSegment
-    | PropertySegment
-    | CountSegment
-    | ValueSegment
-    | RefSegment
+    EntitySetSegment | KeySegment | NavigationSegment | PropertySegment | CountSegment | ValueSegment | RefSegment
 )
 
 

@@ -144,9 +144,7 @@ def annotated_model() -> Model:
     )
     entity_sets = {**model.entity_sets, "Orders": replace(orders, annotations=annotations)}
     description = Annotation("Core.Description", 'Orders & "tags" <all>\n\u00e9t\u00e9')
-    return replace(
-        model, entity_sets=entity_sets, container_annotations=(*model.container_annotations, description)
-    )
+    return replace(model, entity_sets=entity_sets, container_annotations=(*model.container_annotations, description))
 
 
 # --- hand-written classes mirroring Northwind Category and Product ----------------------
@@ -316,14 +314,10 @@ def xml_description(document: bytes) -> Description:
         described[f"EntityType {namespace}.{entity_type.get('Name')}"] = {
             "key": [ref.get("Name") for ref in entity_type.iterfind(f"{EDM}Key/{EDM}PropertyRef")],
             "properties": {p.get("Name"): _xml_property(p) for p in entity_type.iterfind(f"{EDM}Property")},
-            "navigation": {
-                n.get("Name"): _xml_navigation(n) for n in entity_type.iterfind(f"{EDM}NavigationProperty")
-            },
+            "navigation": {n.get("Name"): _xml_navigation(n) for n in entity_type.iterfind(f"{EDM}NavigationProperty")},
         }
     (container,) = schema.iterfind(f"{EDM}EntityContainer")
-    described[f"EntityContainer {namespace}.{container.get('Name')}"] = {
-        "annotations": _xml_annotations(container)
-    }
+    described[f"EntityContainer {namespace}.{container.get('Name')}"] = {"annotations": _xml_annotations(container)}
     for entity_set in container.iterfind(f"{EDM}EntitySet"):
         described[f"EntitySet {entity_set.get('Name')}"] = {
             "type": entity_set.get("EntityType"),

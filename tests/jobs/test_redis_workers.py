@@ -46,7 +46,9 @@ def environment(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def workers(environment: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[subprocess.Popen[bytes]]]:
+def workers(
+    environment: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[list[subprocess.Popen[bytes]]]:
     upgrade = subprocess.run(
         [str(COMMAND), "db", "upgrade"], cwd=PROJECT, env=environment, capture_output=True, text=True, check=False
     )

@@ -67,7 +67,9 @@ def held(service: Any, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return waiting
 
 
-@pytest.mark.parametrize("path", ["Orders?$top=40&$orderby=Freight desc", "Products(1)?$expand=Category", "Customers/$count"])
+@pytest.mark.parametrize(
+    "path", ["Orders?$top=40&$orderby=Freight desc", "Products(1)?$expand=Category", "Customers/$count"]
+)
 async def test_the_whole_cycle(client: httpx.AsyncClient, service: Any, held: list[str], path: str) -> None:
     synchronous = await client.get(path)
     accepted = await client.get(path, headers={"Prefer": "respond-async"})
@@ -167,12 +169,16 @@ async def test_only_the_same_credentials_see_a_job(client: httpx.AsyncClient) ->
     assert (await finished(client, monitor, headers={"Authorization": "Bearer a"})).status_code == 200
 
 
-async def test_expired_results_are_swept(client: httpx.AsyncClient, service: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_expired_results_are_swept(
+    client: httpx.AsyncClient, service: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     accepted = await client.get("Products(1)", headers={"Prefer": "respond-async"})
     monitor = accepted.headers["location"]
     job_id = monitor.rsplit("/", 1)[1]
     job = await job_finished(service, job_id)
-    monkeypatch.setattr(service, "config", service.config.__class__(**{**_fields(service.config), "async_result_expiry": 1}))
+    monkeypatch.setattr(
+        service, "config", service.config.__class__(**{**_fields(service.config), "async_result_expiry": 1})
+    )
     await asyncio.sleep(1.2)
     await service.sweep()
     assert (await client.get(monitor)).status_code == 404
@@ -222,7 +228,8 @@ async def test_the_callback_is_called_when_the_job_finishes(
 
 
 @pytest.mark.parametrize(
-    "url", ["http://10.1.2.3/hook", "http://169.254.169.254/latest/meta-data", "ftp://example.com/x", "http://[::1]:8/x"]
+    "url",
+    ["http://10.1.2.3/hook", "http://169.254.169.254/latest/meta-data", "ftp://example.com/x", "http://[::1]:8/x"],
 )
 async def test_internal_callback_targets_are_refused(client: httpx.AsyncClient, url: str) -> None:
     response = await client.get("Products(1)", headers={"Prefer": f'respond-async, callback; url="{url}"'})

@@ -47,7 +47,9 @@ async def slow_body(chunks: int) -> AsyncIterator[bytes]:
         yield b"x" * (512 * 1024)
 
 
-async def test_cancel_while_running_stops_at_the_next_write_and_leaves_nothing(store: SqlJobStore, tmp_path: Path) -> None:
+async def test_cancel_while_running_stops_at_the_next_write_and_leaves_nothing(
+    store: SqlJobStore, tmp_path: Path
+) -> None:
     async def handler(request: ODataRequest) -> ODataResponse:
         return ODataResponse(200, {"Content-Type": "application/octet-stream"}, slow_body(200))
 

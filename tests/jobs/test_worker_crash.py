@@ -48,7 +48,9 @@ def environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, st
     }
     for name, value in values.items():
         monkeypatch.setenv(name, value)
-    upgrade = subprocess.run([str(COMMAND), "db", "upgrade", "--url", database], cwd=PROJECT, capture_output=True, text=True, check=False)
+    upgrade = subprocess.run(
+        [str(COMMAND), "db", "upgrade", "--url", database], cwd=PROJECT, capture_output=True, text=True, check=False
+    )
     assert upgrade.returncode == 0, upgrade.stderr
     return {**os.environ}
 
@@ -87,7 +89,9 @@ async def test_a_killed_worker_s_job_is_run_again(
 
     processes.append(start_worker(environment, tmp_path / "first.log"))
     async with slow_app.app.router.lifespan_context(slow_app.app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(slow_app.app), base_url="http://testserver/odata/") as client:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(slow_app.app), base_url="http://testserver/odata/"
+        ) as client:
             accepted = await client.get("SlowItems", headers={"Prefer": "respond-async"})
             monitor = accepted.headers["location"]
             job_id = monitor.rsplit("/", 1)[1]

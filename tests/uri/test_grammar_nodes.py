@@ -122,7 +122,7 @@ def test_expression_nodes(text: str, expected: object) -> None:
         "Name in (Other,Third)",
         "Name eq ('a','b')",
         "s has NS.E'A B'",
-        "[\"\\q\"]",
+        '["\\q"]',
         "Items/$count($filter=true;$filter=false)",
     ],
 )

@@ -43,7 +43,9 @@ def entity_writer(
 class Expander:
     """Adds the expanded navigation properties of ``options`` to entity objects."""
 
-    def __init__(self, ctx: RequestContext, writer: EntityWriter, options: BoundOptions, negotiated: Negotiated) -> None:
+    def __init__(
+        self, ctx: RequestContext, writer: EntityWriter, options: BoundOptions, negotiated: Negotiated
+    ) -> None:
         self.parent_writer = writer
         self.navigations = [_ExpandedNavigation(ctx, writer.entity_set, item, negotiated) for item in options.expand]
 
@@ -69,9 +71,7 @@ class _ExpandedNavigation:
         self.ieee754 = negotiated.ieee754_compatible
         self.service_root = ctx.request.service_root
         self.aliases = ctx.options.aliases
-        self.query = ExpansionQuery(
-            ctx.service.model, ctx.service.storage, parent_set.entity_type, expand, ctx.dialect
-        )
+        self.query = ExpansionQuery(ctx.service.model, ctx.service.storage, parent_set.entity_type, expand, ctx.dialect)
         self.sort_keys = self.query.sort_keys
         self.fields: tuple[Field, ...]
         if expand.ref:
@@ -131,7 +131,10 @@ class _ExpandedNavigation:
         start = len(self.fields)
         values = tuple(last[start : start + len(self.sort_keys)])
         token = SkipToken(values, self.page_size).encode(self.sort_keys)
-        query = [f"{name}={quote(value, safe=_QUERY_SAFE)}" for name, value in printer.options(self.expand.source, paging=False)]
+        query = [
+            f"{name}={quote(value, safe=_QUERY_SAFE)}"
+            for name, value in printer.options(self.expand.source, paging=False)
+        ]
         query += [f"{name}={quote(value, safe=_QUERY_SAFE)}" for name, value in self.aliases.items()]
         query.append(f"$skiptoken={token}")
         parent = canonical_key(self.parent_set, parent_key)

@@ -76,7 +76,9 @@ async def read_collection(ctx: RequestContext) -> ODataResponse:
     """``GET Products``, ``GET Categories(1)/Products?$filter=...&$expand=...``."""
     entities = _Entities.of(ctx)
     fragment = collection_fragment(entities.entity_set) + select_expand_clause(entities.options)
-    return await _collection(ctx, entities.negotiated, entities.options, entities.fields, entities.writer.entity, entities.expander, fragment)
+    return await _collection(
+        ctx, entities.negotiated, entities.options, entities.fields, entities.writer.entity, entities.expander, fragment
+    )
 
 
 async def read_references(ctx: RequestContext) -> ODataResponse:

@@ -1,0 +1,1 @@
+"""``$batch``: many requests in one, each sent through the pipeline."""

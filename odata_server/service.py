@@ -102,6 +102,10 @@ class ODataService:
         exclude: Iterable[str] = (),
         names: Mapping[str, str] | None = None,
         search: Iterable[str] | None = None,
+        etag: Iterable[str] = (),
+        version: str | None = None,
+        if_match_required: bool = False,
+        upsert: bool = False,
     ) -> ODataService:
         """Expose ``mapped_class`` as an entity set.
 
@@ -114,6 +118,13 @@ class ODataService:
             names: attribute → OData name, for attributes whose OData name differs.
             search: the (OData) names of the string properties ``$search`` looks in;
                 by default all of them.
+            etag: the (OData) names of the properties whose values make each
+                entity's ETag (a hash of them), for optimistic concurrency.
+            version: instead of ``etag``, an integer property the server increments
+                on every change; its value is the ETag.
+            if_match_required: changes must send ``If-Match`` (428 without it).
+            upsert: PUT and PATCH to a key that does not exist create the entity
+                (otherwise they answer 404).
         """
         if self._handler is not None:
             raise RuntimeError("The service is already built; declare every entity set before serving it")
@@ -125,6 +136,10 @@ class ODataService:
                 frozenset(exclude),
                 dict(names or {}),
                 None if search is None else tuple(search),
+                tuple(etag),
+                version,
+                if_match_required,
+                upsert,
             )
         )
         return self

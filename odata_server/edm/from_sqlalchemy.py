@@ -19,20 +19,21 @@ from sqlalchemy.orm import ColumnProperty, Mapper, RelationshipDirection, Relati
 from sqlalchemy.sql import sqltypes
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
-from odata_server.edm.annotations import Annotation, Record
+from odata_server.edm.annotations import Annotation, PropertyPath, Record
 from odata_server.edm.capabilities import CONTAINER_CAPABILITIES, ENTITY_SET_CAPABILITIES
 from odata_server.edm.model import (
     EntitySet,
     EntityType,
     Model,
     NavigationProperty,
+    OptimisticConcurrency,
     Property,
     ReferentialConstraint,
     frozen_mapping,
 )
 from odata_server.edm.sqltypes import Byte, SByte
 from odata_server.edm.storage import EntityStorage
-from odata_server.edm.types import PrimitiveType
+from odata_server.edm.types import INTEGER_RANGES, PrimitiveType
 from odata_server.errors import ModelError
 
 # CSDL §15.2 SimpleIdentifier: a letter or underscore, then up to 127 letters, digits, underscores.
@@ -60,6 +61,11 @@ class EntitySetDeclaration:
         names: attribute name → Edm property or navigation property name, where they differ.
         search: the Edm names of the string properties ``$search`` looks in; ``None``
             for all string properties.
+        etag: the Edm names of the properties whose values make the ETag.
+        version: the Edm name of an integer property the server increments on every
+            change, which makes the ETag by itself.
+        if_match_required: changes must carry ``If-Match``.
+        upsert: PUT and PATCH to a key that does not exist create the entity.
     """
 
     mapped_class: type
@@ -68,6 +74,10 @@ class EntitySetDeclaration:
     exclude: frozenset[str] = frozenset()
     names: Mapping[str, str] = field(default_factory=dict)
     search: tuple[str, ...] | None = None
+    etag: tuple[str, ...] = ()
+    version: str | None = None
+    if_match_required: bool = False
+    upsert: bool = False
 
     @property
     def entity_type_name(self) -> str:
@@ -142,12 +152,19 @@ def build_model(
             for nav in entity_type.navigation_properties.values()
         }
         search_properties = _search_properties(declaration, entity_type)
+        concurrency = _concurrency(declaration, entity_type)
+        annotations = _searchable(ENTITY_SET_CAPABILITIES, bool(search_properties))
+        if concurrency is not None:
+            paths = tuple(PropertyPath(name) for name in concurrency.properties)
+            annotations += (Annotation("Core.OptimisticConcurrency", paths),)
         entity_sets[declaration.entity_set_name] = EntitySet(
             name=declaration.entity_set_name,
             entity_type=entity_type,
             navigation_property_bindings=frozen_mapping(bindings),  # type: ignore[arg-type]
-            annotations=_searchable(ENTITY_SET_CAPABILITIES, bool(search_properties)),
+            annotations=annotations,
             search_properties=search_properties,
+            concurrency=concurrency,
+            upsert=declaration.upsert,
         )
 
     model = Model(
@@ -375,6 +392,28 @@ def _search_properties(declaration: EntitySetDeclaration, entity_type: EntityTyp
             f"but $search looks only in string properties ({', '.join(strings)})"
         )
     return tuple(declaration.search)
+
+
+def _concurrency(declaration: EntitySetDeclaration, entity_type: EntityType) -> OptimisticConcurrency | None:
+    """The ETag of the set's entities, from ``etag=`` (a hash of values) or ``version=``."""
+    where = declaration.mapped_class.__qualname__
+    if declaration.etag and declaration.version:
+        raise ModelError(f"{where}: give either etag= (properties to hash) or version= (a version property), not both")
+    if declaration.version is not None:
+        prop = entity_type.properties.get(declaration.version)
+        if prop is None or prop.type not in INTEGER_RANGES:
+            raise ModelError(f"{where}: version= must name an integer property, not {declaration.version!r}")
+        if declaration.version in entity_type.key:
+            raise ModelError(f"{where}: version= cannot name a key property")
+        return OptimisticConcurrency((declaration.version,), declaration.version, declaration.if_match_required)
+    if declaration.etag:
+        unknown = [name for name in declaration.etag if name not in entity_type.properties]
+        if unknown:
+            raise ModelError(f"{where}: etag= names no property: {', '.join(unknown)}")
+        return OptimisticConcurrency(tuple(declaration.etag), None, declaration.if_match_required)
+    if declaration.if_match_required:
+        raise ModelError(f"{where}: if_match_required=True needs etag= or version= to make ETags from")
+    return None
 
 
 def _check_same_type(first: EntitySetDeclaration, again: EntitySetDeclaration) -> None:

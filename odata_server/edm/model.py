@@ -76,12 +76,30 @@ class EntityType:
 
 
 @dataclass(frozen=True, slots=True)
+class OptimisticConcurrency:
+    """How the ETag of an entity is made (Core.OptimisticConcurrency).
+
+    Attributes:
+        properties: the properties whose values make the ETag; a change to any of
+            them changes it.
+        version: when set, the one integer property (among ``properties``) that the
+            server increments on every change; clients cannot write it.
+        required: changes must carry ``If-Match`` (``428 Precondition Required`` without).
+    """
+
+    properties: tuple[str, ...]
+    version: str | None = None
+    required: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class EntitySet:
     """An entity set (CSDL §13.2): a named collection of entities of one type.
 
     ``navigation_property_bindings`` maps a navigation property name to the name of
     the entity set holding its targets; ``search_properties`` names the string
-    properties ``$search`` looks in.
+    properties ``$search`` looks in; ``concurrency`` gives its entities ETags;
+    ``upsert`` lets PUT and PATCH to a key that does not exist create the entity.
     """
 
     name: str
@@ -89,6 +107,8 @@ class EntitySet:
     navigation_property_bindings: Mapping[str, str] = field(default_factory=frozen_mapping)
     annotations: tuple[Annotation, ...] = ()
     search_properties: tuple[str, ...] = ()
+    concurrency: OptimisticConcurrency | None = None
+    upsert: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +135,7 @@ __all__ = [
     "EntityType",
     "Model",
     "NavigationProperty",
+    "OptimisticConcurrency",
     "Property",
     "ReferentialConstraint",
     "frozen_mapping",

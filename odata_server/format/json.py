@@ -13,6 +13,7 @@ from typing import Any
 
 from odata_server.edm.model import EntitySet, Property
 from odata_server.edm.types import PrimitiveType
+from odata_server.format.etag import entity_tag
 from odata_server.format.negotiation import MetadataLevel, Negotiated
 from odata_server.format.values import Converter, dumps, json_converter, key_literal
 
@@ -45,7 +46,10 @@ class EntityWriter:
         negotiated: metadata level and IEEE754Compatible.
         service_root: the absolute service root, for ids and links.
         shown: how many of ``properties`` are written (``$select``); the others are
-            the key properties that were not selected.
+            the key and concurrency properties that were not selected.
+
+    When ``properties`` hold the set's concurrency properties, each entity carries
+    its ``@etag``.
     """
 
     def __init__(
@@ -70,6 +74,11 @@ class EntityWriter:
         )
         positions = {name: index for index, name in enumerate(all_names)}
         self.key_positions = tuple(positions[name] for name in entity_set.entity_type.key)
+        concurrency = entity_set.concurrency
+        self.etag_positions: tuple[int, ...] | None = None
+        if concurrency is not None and all(name in positions for name in concurrency.properties):
+            self.etag_positions = tuple(positions[name] for name in concurrency.properties)
+        self.etag_name = negotiated.control("etag")
         # JSON Format §4.5.8: without every key property, minimal metadata carries the id.
         self.with_id = negotiated.metadata is MetadataLevel.MINIMAL and any(
             position >= len(self.names) for position in self.key_positions
@@ -103,16 +112,27 @@ class EntityWriter:
         values = self.values(row) if self.converters else row
         if self.full:
             return self._full_entity(row, values)
-        if self.with_id:
-            entity = {self.id_name: self.service_root + self.key_path(row)}
+        if self.with_id or self.etag_positions is not None:
+            entity = {self.id_name: self.service_root + self.key_path(row)} if self.with_id else {}
+            if self.etag_positions is not None:
+                entity[self.etag_name] = self.etag(row)
             entity.update(zip(self.names, values))
             return entity
         return dict(zip(self.names, values))
+
+    def etag(self, row: Row) -> str | None:
+        """The entity's ETag, when its set has one."""
+        if self.etag_positions is None:
+            return None
+        assert self.entity_set.concurrency is not None
+        return entity_tag(self.entity_set.concurrency, [row[position] for position in self.etag_positions])
 
     def _full_entity(self, row: Row, values: Sequence[Any]) -> dict[str, Any]:
         """JSON Format §3.1.2: all control information, in the order §4.4 requires."""
         url = self.service_root + self.key_path(row)
         entity: dict[str, Any] = {self.type_control: self.type_name, self.id_name: url, self.edit_link_name: url}
+        if self.etag_positions is not None:
+            entity[self.etag_name] = self.etag(row)
         for name, property_type, value in zip(self.names, self.property_types, values):
             if property_type is not None and value is not None:
                 entity[property_type[0]] = property_type[1]

@@ -35,6 +35,17 @@ async def atomic(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
         yield connection
 
 
+@asynccontextmanager
+async def reading(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """The connection a read runs on: the change set's (to see its writes), or one of its own."""
+    shared = _change_set.get()
+    if shared is not None:
+        yield shared
+        return
+    async with engine.connect() as connection:
+        yield connection
+
+
 def shared_connection() -> AsyncConnection | None:
     """The transaction of the change set this request belongs to, if any: reads inside a
     change set see what its earlier requests wrote."""
@@ -56,4 +67,4 @@ async def change_set(engine: AsyncEngine) -> AsyncIterator[None]:
             _change_set.reset(token)
 
 
-__all__ = ["atomic", "change_set", "shared_connection"]
+__all__ = ["atomic", "change_set", "reading", "shared_connection"]

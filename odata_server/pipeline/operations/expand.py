@@ -26,9 +26,14 @@ from odata_server.uri.bound_options import BoundOptions, Computed, Expand, Field
 
 
 def fetched_fields(entity_set: EntitySet, options: BoundOptions) -> tuple[tuple[Field, ...], int]:
-    """The fields to read for each entity: the shown ones, then any key property not shown."""
+    """The fields to read for each entity: the shown ones, then the key and concurrency
+    properties not shown (for the id and the ETag)."""
     shown = options.shown(entity_set)
-    missing = tuple(prop for prop in entity_set.entity_type.key_properties if prop not in shown)
+    entity_type = entity_set.entity_type
+    needed = list(entity_type.key_properties)
+    if entity_set.concurrency is not None:
+        needed += [entity_type.properties[name] for name in entity_set.concurrency.properties]
+    missing = tuple(dict.fromkeys(prop for prop in needed if prop not in shown))
     return shown + missing, len(shown)
 
 

@@ -8,7 +8,7 @@ body iterator, so memory does not grow with the size of the result.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
@@ -34,16 +34,19 @@ from odata_server.format.values import dumps, json_converter, raw_text
 from odata_server.messages import ODataResponse
 from odata_server.pipeline.context import RequestContext
 from odata_server.pipeline.operations.expand import Expander, entity_writer, fetched_fields, page_size
+from odata_server.pipeline.preconditions import check_read, not_modified
 from odata_server.pipeline.prefer import max_page_size
+from odata_server.pipeline.transaction import reading, shared_connection
 from odata_server.query.paging import SkipToken
 from odata_server.query.plan import entities_exist, plan_collection, plan_count, select_entities
 from odata_server.uri.bound_options import BoundOptions, Field
-from odata_server.uri.path import NavigationSegment
+from odata_server.uri.path import NavigationSegment, PathSegment
 
 Document = Callable[[AsyncConnection, AsyncIterable[Sequence[Row]]], AsyncIterator[bytes]]
 ToObject = Callable[[Row], dict[str, Any]]
 
 NO_CONTENT = 204
+NOT_MODIFIED = 304
 
 
 def _json_response(negotiated: Negotiated, body: bytes | AsyncIterator[bytes]) -> ODataResponse:
@@ -200,17 +203,44 @@ def _next_link(ctx: RequestContext, token: str) -> str:
 
 
 async def read_entity(ctx: RequestContext) -> ODataResponse:
-    """``GET Products(1)``, ``GET Products(1)/Category?$expand=Products``."""
+    """``GET Products(1)``, ``GET Products(1)/Category?$expand=Products``.
+
+    With the entity's ETag in ``If-None-Match`` it answers ``304 Not Modified``.
+    """
+    async with reading(ctx.service.engine) as connection:
+        return await entity_response(ctx, connection, ctx.path.entity_segments, conditional=True)
+
+
+async def entity_response(
+    ctx: RequestContext,
+    connection: AsyncConnection,
+    segments: Sequence[PathSegment],
+    *,
+    status: int = 200,
+    headers: Mapping[str, str] | None = None,
+    conditional: bool = False,
+) -> ODataResponse:
+    """The entity ``segments`` address, shaped by the request's ``$select`` and ``$expand``,
+    with its ``ETag``; also the body of a create or an update that returns the entity.
+
+    ``conditional`` applies a GET's ``If-Match`` and ``If-None-Match``.
+    """
     entities = _Entities.of(ctx)
-    async with ctx.service.engine.connect() as connection:
-        row = await _one_row(ctx, connection, entities.fields)
-        if row is None:
-            return ODataResponse(NO_CONTENT)
-        entity = entities.writer.entity(row)
-        await entities.expander.attach(connection, [entity], [row])
+    row = await _one_row(ctx, connection, entities.fields, segments)
+    if row is None:
+        return ODataResponse(NO_CONTENT)
+    etag = entities.writer.etag(row)
+    etag_header = {"ETag": etag} if etag is not None else {}
+    if conditional:
+        check_read(ctx.request, etag)
+        if not_modified(ctx.request, etag):
+            return ODataResponse(NOT_MODIFIED, etag_header)
+    entity = entities.writer.entity(row)
+    await entities.expander.attach(connection, [entity], [row])
     fragment = entity_fragment(entities.entity_set, select_expand_clause(entities.options))
     document_context = context(entities.negotiated, ctx.request.service_root, fragment)
-    return _json_response(entities.negotiated, entity_document(document_context, entity))
+    response_headers = {"Content-Type": json_content_type(entities.negotiated), **etag_header, **(headers or {})}
+    return ODataResponse(status, response_headers, entity_document(document_context, entity))
 
 
 async def read_reference(ctx: RequestContext) -> ODataResponse:
@@ -220,7 +250,7 @@ async def read_reference(ctx: RequestContext) -> ODataResponse:
     assert entity_set is not None
     keys = entity_set.entity_type.key_properties
     writer = EntityWriter(entity_set, keys, negotiated, ctx.request.service_root, shown=0)
-    async with ctx.service.engine.connect() as connection:
+    async with reading(ctx.service.engine) as connection:
         row = await _one_row(ctx, connection, keys)
     if row is None:
         return ODataResponse(NO_CONTENT)
@@ -234,7 +264,7 @@ async def read_property(ctx: RequestContext) -> ODataResponse:
     entity_set, prop = ctx.path.entity_set, ctx.path.target_property
     assert entity_set is not None and prop is not None
     keys = entity_set.entity_type.key_properties
-    async with ctx.service.engine.connect() as connection:
+    async with reading(ctx.service.engine) as connection:
         row = await _one_row(ctx, connection, (*keys, prop))
     if row is None or row[-1] is None:
         return ODataResponse(NO_CONTENT)
@@ -253,7 +283,7 @@ async def read_property_value(ctx: RequestContext) -> ODataResponse:
     assert prop is not None
     binary = prop.type is PrimitiveType.BINARY
     ctx.negotiate(Representation.BINARY if binary else Representation.TEXT)
-    async with ctx.service.engine.connect() as connection:
+    async with reading(ctx.service.engine) as connection:
         row = await _one_row(ctx, connection, (prop,))
     if row is None or row[0] is None:
         return ODataResponse(NO_CONTENT)
@@ -276,23 +306,30 @@ async def read_count(ctx: RequestContext) -> ODataResponse:
         options=ctx.bound_options(),
         dialect=ctx.dialect,
     )
-    async with ctx.service.engine.connect() as connection:
+    async with reading(ctx.service.engine) as connection:
         count = await connection.scalar(statement)
         if not count:
             await _require_parent(ctx, connection)
     return ODataResponse(200, {"Content-Type": Representation.TEXT.value}, str(count or 0).encode("ascii"))
 
 
-async def _one_row(ctx: RequestContext, connection: AsyncConnection, fields: Sequence[Field]) -> Row | None:
-    """The one entity the path addresses, or None for an empty single-valued navigation.
+async def _one_row(
+    ctx: RequestContext,
+    connection: AsyncConnection,
+    fields: Sequence[Field],
+    segments: Sequence[PathSegment] | None = None,
+) -> Row | None:
+    """The one entity ``segments`` (by default the path's) address, or None for an empty
+    single-valued navigation.
 
     Raises:
         NotFoundError: no entity has the key in the path (or the entity it navigates from).
     """
     entity_set = ctx.path.entity_set
     assert entity_set is not None
+    segments = ctx.path.entity_segments if segments is None else segments
     statement = select_entities(
-        ctx.path.entity_segments,
+        segments,
         ctx.service.storage,
         fields,
         model=ctx.service.model,
@@ -302,7 +339,6 @@ async def _one_row(ctx: RequestContext, connection: AsyncConnection, fields: Seq
     row = (await connection.execute(statement)).first()
     if row is not None:
         return row
-    segments = ctx.path.entity_segments
     last = segments[-1]
     if isinstance(last, NavigationSegment) and not last.navigation.collection:
         if await connection.scalar(entities_exist(segments[:-1], ctx.service.storage)):
@@ -334,7 +370,13 @@ async def _rows_body(
     queries surface here, before the response starts.
     """
     batch_rows = ctx.service.config.stream_batch_rows
-    connection = await ctx.service.engine.connect()
+    shared = shared_connection()  # inside a change set: read its writes, and leave it open
+    connection = shared or await ctx.service.engine.connect()
+
+    async def close() -> None:
+        if shared is None:
+            await connection.close()
+
     try:
         await before(connection)
         result = await connection.stream(statement)
@@ -342,13 +384,14 @@ async def _rows_body(
         first = await anext(batches, [])
         if not first:
             await _require_parent(ctx, connection)
-        if len(first) < batch_rows:
+        if len(first) < batch_rows or shared is not None:
+            rows = _single_batch(first) if len(first) < batch_rows else _prepend(first, batches)
+            body = b"".join([chunk async for chunk in document(connection, rows)])
             await result.close()
-            body = b"".join([chunk async for chunk in document(connection, _single_batch(first))])
-            await connection.close()
+            await close()
             return body
     except BaseException:
-        await connection.close()
+        await close()
         raise
 
     async def streamed() -> AsyncIterator[bytes]:
@@ -357,7 +400,7 @@ async def _rows_body(
                 yield chunk
         finally:
             await result.close()
-            await connection.close()
+            await close()
 
     return streamed()
 

@@ -1,0 +1,42 @@
+"""Entity tags (RFC 9110 §8.8.3) of entities, and the ``If-Match`` / ``If-None-Match`` lists.
+
+An entity's ETag is made from the values of its concurrency properties
+(:class:`~odata_server.edm.model.OptimisticConcurrency`): the version number itself,
+or a digest of the values. ETags are weak (``W/"..."``): they say the entity has not
+changed, not that its representation is byte for byte the same.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+
+from odata_server.edm.model import OptimisticConcurrency
+from odata_server.format.values import base64url, dumps
+
+
+def entity_tag(concurrency: OptimisticConcurrency, values: Sequence[object]) -> str:
+    """The ETag of an entity whose concurrency properties have ``values``, in order."""
+    if concurrency.version is not None:
+        return f'W/"{values[0]}"'
+    digest = hashlib.sha256(dumps(list(values))).digest()[:16]
+    return f'W/"{base64url(digest).rstrip("=")}"'
+
+
+def parse_tags(header: str) -> tuple[str, ...] | None:
+    """The opaque tags of an ``If-Match``/``If-None-Match`` value; None for ``*`` (any entity)."""
+    if header.strip() == "*":
+        return None
+    return tuple(_opaque(tag) for tag in header.split(",") if tag.strip())
+
+
+def matches(tags: tuple[str, ...] | None, etag: str) -> bool:
+    """Weak comparison (RFC 9110 §8.8.3.2): equal opaque tags, whether weak or strong."""
+    return tags is None or _opaque(etag) in tags
+
+
+def _opaque(tag: str) -> str:
+    return tag.strip().removeprefix("W/")
+
+
+__all__ = ["entity_tag", "matches", "parse_tags"]

@@ -1,0 +1,219 @@
+"""INSERT, UPDATE and DELETE of entities, and the links between them, as SQLAlchemy Core.
+
+Entities are addressed by their key (Edm property name → value) and written column
+by column through the mapped class's table. A relationship is written where the
+database keeps it: the foreign key of the dependent row for one-to-many and
+many-to-one, a row of the association table for many-to-many.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.orm import Mapper, RelationshipDirection, RelationshipProperty
+
+from odata_server.edm.model import EntityType
+from odata_server.edm.storage import EntityStorage
+
+Key = Mapping[str, object]
+"""An entity's key: Edm key property name → value."""
+
+Values = Mapping[str, object]
+"""Edm property name → value."""
+
+
+def column(storage: EntityStorage, name: str) -> sa.Column[Any]:
+    """The table column behind the Edm property ``name``."""
+    mapper: Mapper[Any] = sa.inspect(storage.mapped_class)
+    return mapper.column_attrs[storage.columns[name]].columns[0]  # type: ignore[return-value]
+
+
+def table(storage: EntityStorage) -> sa.Table:
+    mapper: Mapper[Any] = sa.inspect(storage.mapped_class)
+    return mapper.local_table  # type: ignore[return-value]
+
+
+def _stored(col: sa.Column[Any], value: object) -> object:
+    """A decoded value as the column stores it: naive UTC for a DateTime without time zone."""
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        if not getattr(col.type, "timezone", False):
+            return value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return value
+
+
+def assignments(storage: EntityStorage, values: Values) -> dict[sa.Column[Any], object]:
+    return {column(storage, name): _stored(column(storage, name), value) for name, value in values.items()}
+
+
+def key_condition(storage: EntityStorage, key: Key) -> sa.ColumnElement[bool]:
+    return sa.and_(*(column(storage, name) == value for name, value in key.items()))
+
+
+async def insert(
+    connection: AsyncConnection,
+    storage: EntityStorage,
+    entity_type: EntityType,
+    values: Values,
+    foreign_keys: Mapping[sa.Column[Any], object],
+) -> Key:
+    """Insert one entity with ``values`` and ``foreign_keys``; its key, as given or generated."""
+    result = await connection.execute(
+        sa.insert(table(storage)).values({**assignments(storage, values), **foreign_keys})
+    )
+    mapper: Mapper[Any] = sa.inspect(storage.mapped_class)
+    by_column = dict(zip(mapper.primary_key, result.inserted_primary_key or ()))
+    return {name: by_column[column(storage, name)] for name in entity_type.key}
+
+
+async def select_values(
+    connection: AsyncConnection, storage: EntityStorage, key: Key, names: tuple[str, ...], *, lock: bool = False
+) -> tuple[object, ...] | None:
+    """The values of ``names`` of the entity with ``key``, or None if there is none.
+
+    ``lock`` holds the row until the transaction ends (``FOR UPDATE`` where the
+    database has it), so no concurrent write slips between this read and the write.
+    """
+    statement = sa.select(*(column(storage, name) for name in names) or [sa.literal(1)])
+    statement = statement.select_from(table(storage)).where(key_condition(storage, key))
+    if lock and connection.dialect.name != "sqlite":  # SQLite write transactions hold the database lock
+        statement = statement.with_for_update()
+    row = (await connection.execute(statement)).first()
+    return None if row is None else tuple(row)
+
+
+async def update(
+    connection: AsyncConnection, storage: EntityStorage, key: Key, values: Values, version: str | None
+) -> None:
+    """Set ``values`` on the entity with ``key``; increment its ``version`` property, if any."""
+    changes: dict[sa.Column[Any], Any] = assignments(storage, values)
+    if version is not None:
+        version_column = column(storage, version)
+        changes[version_column] = version_column + 1
+    if changes:
+        await connection.execute(sa.update(table(storage)).where(key_condition(storage, key)).values(changes))
+
+
+async def delete(connection: AsyncConnection, storage: EntityStorage, key: Key) -> None:
+    await connection.execute(sa.delete(table(storage)).where(key_condition(storage, key)))
+
+
+class Relationship:
+    """The relationship behind a navigation property, to link and unlink two entities."""
+
+    def __init__(self, source: EntityStorage, navigation: str, target: EntityStorage) -> None:
+        mapper: Mapper[Any] = sa.inspect(source.mapped_class)
+        self.property: RelationshipProperty[Any] = mapper.relationships[source.relationships[navigation]]
+        self.source = source
+        self.target = target
+        self.direction = self.property.direction
+
+    @property
+    def source_holds_key(self) -> bool:
+        """The foreign key is in the source's row (many-to-one): link the target first."""
+        return self.direction is RelationshipDirection.MANYTOONE
+
+    async def foreign_key(self, connection: AsyncConnection, principal_key: Key) -> dict[sa.Column[Any], object]:
+        """The foreign key values that make the dependent row point at the principal with ``principal_key``.
+
+        For many-to-one the source is the dependent; for one-to-many the target is.
+        """
+        if self.source_holds_key:
+            pairs = [(local, remote) for local, remote in self.property.local_remote_pairs or ()]
+            principal = self.target
+        else:
+            pairs = [(remote, local) for local, remote in self.property.local_remote_pairs or ()]
+            principal = self.source
+        statement = sa.select(*(referenced for _, referenced in pairs)).where(key_condition(principal, principal_key))
+        row = (await connection.execute(statement)).first()
+        if row is None:
+            raise LookupError("the principal entity does not exist")
+        return {dependent: value for (dependent, _), value in zip(pairs, row)}
+
+    async def link(self, connection: AsyncConnection, source_key: Key, target_key: Key) -> None:
+        """Relate the source entity to the target entity (replacing a single-valued link)."""
+        if self.direction is RelationshipDirection.MANYTOMANY:
+            await self._insert_association(connection, source_key, target_key)
+            return
+        if self.source_holds_key:
+            changes = await self.foreign_key(connection, target_key)
+            dependent, dependent_key = self.source, source_key
+        else:
+            changes = await self.foreign_key(connection, source_key)
+            dependent, dependent_key = self.target, target_key
+        statement = sa.update(table(dependent)).where(key_condition(dependent, dependent_key)).values(changes)
+        await connection.execute(statement)
+
+    async def unlink(self, connection: AsyncConnection, source_key: Key, target_key: Key | None) -> bool:
+        """Remove the link between the source and the target (any target for a single-valued one).
+
+        Returns whether a link was removed.
+        """
+        if self.direction is RelationshipDirection.MANYTOMANY:
+            assert target_key is not None
+            secondary = self.property.secondary
+            assert secondary is not None
+            condition = sa.and_(*self._association_values(source_key, target_key, as_condition=True))
+            result = await connection.execute(sa.delete(secondary).where(condition))
+            return bool(result.rowcount)
+        if self.source_holds_key:
+            nulls = {local: None for local, _ in self.property.local_remote_pairs or ()}
+            where = key_condition(self.source, source_key)
+            if target_key is not None:
+                where = sa.and_(
+                    where,
+                    *(local == value for local, value in (await self.foreign_key(connection, target_key)).items()),
+                )
+            result = await connection.execute(sa.update(table(self.source)).where(where).values(nulls))
+        else:
+            assert target_key is not None
+            pointing = await self.foreign_key(connection, source_key)
+            where = sa.and_(key_condition(self.target, target_key), *(col == value for col, value in pointing.items()))
+            result = await connection.execute(
+                sa.update(table(self.target)).where(where).values({col: None for col in pointing})
+            )
+        return bool(result.rowcount)
+
+    def dependent_key_nullable(self) -> bool:
+        """Whether the dependent's foreign key columns may be NULL (so a link can be removed)."""
+        if self.direction is RelationshipDirection.MANYTOMANY:
+            return True
+        columns = [
+            local if self.source_holds_key else remote for local, remote in self.property.local_remote_pairs or ()
+        ]
+        return all(col.nullable for col in columns)
+
+    async def _insert_association(self, connection: AsyncConnection, source_key: Key, target_key: Key) -> None:
+        secondary = self.property.secondary
+        assert secondary is not None
+        values = dict(self._association_values(source_key, target_key, as_condition=False))
+        await connection.execute(sa.insert(secondary).values(values))  # type: ignore[arg-type]
+
+    def _association_values(self, source_key: Key, target_key: Key, *, as_condition: bool) -> list[Any]:
+        """The association row's columns: from the source's and the target's columns (read by subquery)."""
+        items = []
+        for pairs, storage, key in (
+            (self.property.synchronize_pairs, self.source, source_key),
+            (self.property.secondary_synchronize_pairs or [], self.target, target_key),
+        ):
+            for principal, association in pairs:
+                value = sa.select(principal).where(key_condition(storage, key)).scalar_subquery()
+                items.append(association == value if as_condition else (association, value))
+        return items
+
+
+__all__ = [
+    "Key",
+    "Relationship",
+    "Values",
+    "column",
+    "delete",
+    "insert",
+    "key_condition",
+    "select_values",
+    "table",
+    "update",
+]

@@ -52,7 +52,8 @@ def _float(text: str) -> float:
 
 
 _DURATION = re.compile(
-    r"(?P<sign>-)?P(?:(?P<days>\d+)D)?(?:T(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+(?:\.\d+)?)S)?)?\Z"
+    r"(?P<sign>-)?P(?:(?P<days>\d+)D)?(?:T(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+(?:\.\d+)?)S)?)?\Z",
+    re.ASCII,  # \d is 0-9 only: float() would read other scripts' digits too
 )
 
 
@@ -77,13 +78,17 @@ def _binary(text: str) -> bytes:
         raise LiteralTypeError(f"{text} is not base64url-encoded binary data") from None
 
 
-def _date_time_offset(text: str) -> dt.datetime:
-    # Python keeps microseconds; OData allows up to 12 fractional digits.
+def parse_date_time_offset(text: str) -> dt.datetime:
+    """``2024-01-31T12:00:00.5Z`` → an aware datetime, for text already in the literal form.
+
+    Python keeps microseconds; OData allows up to 12 fractional digits, the rest is cut off.
+    """
     text = re.sub(r"(\.\d{6})\d+", r"\1", text)
     return dt.datetime.fromisoformat(text.upper().replace("Z", "+00:00"))
 
 
-def _time_of_day(text: str) -> dt.time:
+def parse_time_of_day(text: str) -> dt.time:
+    """``13:45:00.5`` → time, for text already in the literal form; digits beyond microseconds are cut off."""
     return dt.time.fromisoformat(re.sub(r"(\.\d{6})\d+", r"\1", text))
 
 
@@ -93,8 +98,8 @@ _CONVERSIONS: dict[PrimitiveType, tuple[frozenset[str], Callable[[str], object]]
     PrimitiveType.BOOLEAN: (frozenset({"boolean"}), lambda text: text.lower() == "true"),
     PrimitiveType.GUID: (frozenset({"guid"}), uuid.UUID),
     PrimitiveType.DATE: (frozenset({"date"}), dt.date.fromisoformat),
-    PrimitiveType.DATE_TIME_OFFSET: (frozenset({"date_time_offset"}), _date_time_offset),
-    PrimitiveType.TIME_OF_DAY: (frozenset({"time_of_day"}), _time_of_day),
+    PrimitiveType.DATE_TIME_OFFSET: (frozenset({"date_time_offset"}), parse_date_time_offset),
+    PrimitiveType.TIME_OF_DAY: (frozenset({"time_of_day"}), parse_time_of_day),
     PrimitiveType.DECIMAL: (frozenset({"integer", "decimal"}), _decimal),
     PrimitiveType.DOUBLE: (frozenset({"integer", "decimal"}), _float),
     PrimitiveType.SINGLE: (frozenset({"integer", "decimal"}), _float),
@@ -130,4 +135,4 @@ def typed_value(literal: Literal, edm_type: PrimitiveType) -> object:
         raise LiteralTypeError(f"{literal.text} is not a valid {edm_type.value} value") from None
 
 
-__all__ = ["LiteralTypeError", "parse_duration", "typed_value"]
+__all__ = ["LiteralTypeError", "parse_date_time_offset", "parse_duration", "parse_time_of_day", "typed_value"]

@@ -1,22 +1,29 @@
-"""A whole HTTP response as bytes: the ``application/http`` payload of an asynchronous request.
+"""Whole HTTP messages as bytes: the ``application/http`` payloads of OData.
 
 When an asynchronous request (OData Protocol §11.6) completes, the status monitor
 returns the final response as an HTTP message: a status line, the headers, a blank
 line and the body (Olingo's ``AsyncResponseSerializer`` writes the same). A job's
 output is stored in this form, so :func:`parse_http_head` reads the head back.
 
+Each request of a multipart ``$batch`` (Protocol §11.7.7) is an HTTP request message
+too, read by :func:`parse_http_request`, and each of its responses is written by
+:func:`http_head` followed by the body.
+
 Header names and values are ISO-8859-1 text, as in HTTP/1.1; lines end with CRLF.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
 from http import HTTPStatus
 
 from odata_server.messages import ODataResponse
 
 _END_OF_HEAD = b"\r\n\r\n"
 _VERSION = "HTTP/1.1"
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")
 
 
 def _reason(status: int) -> str:
@@ -66,7 +73,7 @@ def _parse_status_line(line: str) -> int:
 
 def _parse_header_line(line: str) -> tuple[str, str]:
     name, colon, value = line.partition(":")
-    if not colon or not name or name != name.strip():
+    if not colon or _TOKEN.match(name) is None:
         raise ValueError(f"invalid HTTP header line {line!r}")
     return name, value.strip(" \t")
 
@@ -89,4 +96,80 @@ def parse_http_head(data: bytes) -> tuple[int, dict[str, str], int]:
     return status, headers, end + len(_END_OF_HEAD)
 
 
-__all__ = ["http_head", "http_message", "parse_http_head"]
+# Messages written by hand often end lines with LF alone; both are read.
+_LENIENT_LINE_BREAK = re.compile(rb"\r?\n")
+_LENIENT_END_OF_HEAD = re.compile(rb"\r?\n\r?\n")
+_HTTP_VERSION = re.compile(r"\s+HTTP/\d(?:\.\d)?\Z")
+
+
+@dataclass(frozen=True, slots=True)
+class HttpRequestMessage:
+    """A request message: its method, request target as written, headers and body.
+
+    Header names are in lower case; repeated headers are joined with ``", "``.
+    """
+
+    method: str
+    target: str
+    headers: dict[str, str]
+    body: bytes
+
+
+def parse_http_request(data: bytes) -> HttpRequestMessage:
+    """Read a whole request message: request line, headers, blank line, body.
+
+    Lenient where clients differ: the HTTP version may be left out (as in examples of
+    the OData specification) and the target may hold spaces (an unencoded
+    ``$filter``); see :func:`read_headers` for the rest. ``Content-Length``, if
+    given, ends the body, so line breaks after it are ignored. Raises
+    :class:`ValueError` if the message is malformed.
+    """
+    line_break = _LENIENT_LINE_BREAK.search(data)
+    request_line, rest = (data, b"") if line_break is None else (data[: line_break.start()], data[line_break.end() :])
+    method, target = _parse_request_line(request_line.decode("latin-1"))
+    headers, rest = read_headers(rest)
+    return HttpRequestMessage(method, target, headers, _body(headers, rest))
+
+
+def read_headers(data: bytes) -> tuple[dict[str, str], bytes]:
+    """The header fields at the start of ``data`` and what follows the blank line after them.
+
+    This is the shape of an HTTP message after its start line and of a MIME body part
+    (RFC 2046 §5.1.1). Names are in lower case; repeated headers are joined with
+    ``", "``. Lines may end with CRLF or LF alone; without a blank line, everything is
+    headers. Raises :class:`ValueError` for a malformed header line.
+    """
+    if data.startswith((b"\r\n", b"\n")):
+        return {}, data[data.index(b"\n") + 1 :]
+    end = _LENIENT_END_OF_HEAD.search(data)
+    head, rest = (data, b"") if end is None else (data[: end.start()], data[end.end() :])
+    headers: dict[str, str] = {}
+    for line in _LENIENT_LINE_BREAK.split(head):
+        if not line:  # the final line break of a message that is all headers
+            continue
+        name, value = _parse_header_line(line.decode("latin-1"))
+        name = name.lower()
+        headers[name] = f"{headers[name]}, {value}" if name in headers else value
+    return headers, rest
+
+
+def _parse_request_line(line: str) -> tuple[str, str]:
+    method, _, rest = line.partition(" ")
+    target = _HTTP_VERSION.sub("", rest).strip()
+    if _TOKEN.match(method) is None or not target:
+        raise ValueError(f"invalid HTTP request line {line!r}")
+    return method, target
+
+
+def _body(headers: Mapping[str, str], rest: bytes) -> bytes:
+    if "transfer-encoding" in headers:
+        raise ValueError("Transfer-Encoding is not supported in an embedded HTTP message")
+    length = headers.get("content-length")
+    if length is None:
+        return rest
+    if not (length.isascii() and length.isdigit()) or int(length) > len(rest):
+        raise ValueError(f"Content-Length {length} does not match the {len(rest)} bytes of the body")
+    return rest[: int(length)]
+
+
+__all__ = ["HttpRequestMessage", "http_head", "http_message", "parse_http_head", "parse_http_request"]

@@ -102,7 +102,7 @@ class ODataService:
         exclude: Iterable[str] = (),
         names: Mapping[str, str] | None = None,
         search: Iterable[str] | None = None,
-        etag: Iterable[str] = (),
+        etag: Iterable[str] | bool = (),
         version: str | None = None,
         if_match_required: bool = False,
         upsert: bool = False,
@@ -119,7 +119,8 @@ class ODataService:
             search: the (OData) names of the string properties ``$search`` looks in;
                 by default all of them.
             etag: the (OData) names of the properties whose values make each
-                entity's ETag (a hash of them), for optimistic concurrency.
+                entity's ETag (a hash of them), for optimistic concurrency; ``True``
+                for all properties but the key.
             version: instead of ``etag``, an integer property the server increments
                 on every change; its value is the ETag.
             if_match_required: changes must send ``If-Match`` (428 without it).
@@ -136,7 +137,7 @@ class ODataService:
                 frozenset(exclude),
                 dict(names or {}),
                 None if search is None else tuple(search),
-                tuple(etag),
+                etag if isinstance(etag, bool) else tuple(etag),
                 version,
                 if_match_required,
                 upsert,

@@ -86,6 +86,31 @@ async def reset_northwind(database_url: str) -> None:
         await engine.dispose()
 
 
+@asynccontextmanager
+async def private_database(kind: str, name: str, folder: Path) -> AsyncIterator[str]:
+    """The URL of a new, empty database for tests that write, dropped afterwards.
+
+    ``kind`` is "sqlite" (a file in ``folder``) or "postgresql" (a database named
+    ``odata_<name>`` on the local server, so other tests' data stays as it is).
+    """
+    if kind == "sqlite":
+        yield f"sqlite:///{folder / f'{name}.db'}"
+        return
+    admin = async_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    database = f"odata_{name}"
+    try:
+        if not await _reachable(admin):
+            require_service(f"PostgreSQL is not reachable at {POSTGRES_URL}")
+        async with admin.connect() as connection:
+            await connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+            await connection.exec_driver_sql(f'CREATE DATABASE "{database}"')
+        yield POSTGRES_URL.rsplit("/", 1)[0] + f"/{database}"
+        async with admin.connect() as connection:
+            await connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+    finally:
+        await admin.dispose()
+
+
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def northwind_database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
     """A database URL for the Northwind example: a new SQLite file, or the local PostgreSQL."""

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import httpx
 import pytest
 
 from odata_server.edm.annotations import Annotation, Record
 from odata_server.edm.capabilities import CONTAINER_CAPABILITIES, ENTITY_SET_CAPABILITIES
+from tests.conftest import northwind_client
 
-# Capability term → a request that uses it: (method, path, extra headers).
-PROBES: dict[str, tuple[str, str, dict[str, str]]] = {
-    "Capabilities.InsertRestrictions": ("POST", "Products", {}),
-    "Capabilities.UpdateRestrictions": ("PATCH", "Products(1)", {}),
-    "Capabilities.DeleteRestrictions": ("DELETE", "Products(1)", {}),
+JSON = {"Content-Type": "application/json"}
+
+# Capability term → a request that uses it: (method, path, extra headers[, body]).
+PROBES: dict[str, tuple[str, str, dict[str, str]] | tuple[str, str, dict[str, str], bytes]] = {
+    "Capabilities.InsertRestrictions": ("POST", "Products", JSON, b'{"ProductName": "Probe", "Discontinued": false}'),
+    "Capabilities.UpdateRestrictions": ("PATCH", "Orders(10248)", JSON, b'{"Freight": 1, "Order_Details@delta": []}'),
+    "Capabilities.DeleteRestrictions": ("DELETE", "Order_Details(OrderID=10248,ProductID=11)", {}),
     "Capabilities.FilterRestrictions": ("GET", "Products?$filter=ProductID eq 1", {}),
     "Capabilities.SortRestrictions": ("GET", "Products?$orderby=ProductName", {}),
     "Capabilities.SearchRestrictions": ("GET", "Products?$search=Chai", {}),
@@ -22,9 +27,16 @@ PROBES: dict[str, tuple[str, str, dict[str, str]]] = {
     "Capabilities.TopSupported": ("GET", "Products?$top=1", {}),
     "Capabilities.SkipSupported": ("GET", "Products?$skip=1", {}),
     "Capabilities.KeyAsSegmentSupported": ("GET", "Products/1", {}),
-    "Capabilities.BatchSupported": ("POST", "$batch", {"Content-Type": "application/json"}),
+    "Capabilities.BatchSupported": ("POST", "$batch", JSON, b'{"requests":[{"id":"1","method":"get","url":"./"}]}'),
     "Capabilities.AsynchronousRequestsSupported": ("GET", "Products(1)", {"Prefer": "respond-async"}),
 }
+
+
+@pytest.fixture(scope="module")
+async def client(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[httpx.AsyncClient]:
+    """A Northwind of its own: the probes write."""
+    async with northwind_client(f"sqlite:///{tmp_path_factory.mktemp('capabilities') / 'nw.db'}") as client:
+        yield client
 
 
 def _supported(annotation: Annotation) -> bool:
@@ -34,11 +46,9 @@ def _supported(annotation: Annotation) -> bool:
 
 
 @pytest.mark.parametrize("annotation", [*ENTITY_SET_CAPABILITIES, *CONTAINER_CAPABILITIES], ids=lambda a: a.term)
-async def test_advertised_capability_matches_the_answer(
-    sqlite_northwind: httpx.AsyncClient, annotation: Annotation
-) -> None:
-    method, path, headers = PROBES[annotation.term]
-    response = await sqlite_northwind.request(method, path, headers=headers)
+async def test_advertised_capability_matches_the_answer(client: httpx.AsyncClient, annotation: Annotation) -> None:
+    method, path, headers, *body = PROBES[annotation.term]
+    response = await client.request(method, path, headers=headers, content=body[0] if body else None)
     if annotation.term == "Capabilities.AsynchronousRequestsSupported":
         assert (response.status_code == 202) is _supported(annotation)
     elif _supported(annotation):

@@ -68,7 +68,13 @@ async def test_minimal_metadata_in_4_01_uses_unprefixed_control_information(
     body = (await sqlite_northwind.get("Products(1)")).json()
     assert list(body)[0] == "@context"
     assert body["@context"] == f"{ROOT}$metadata#Products/$entity"
-    assert not [name for name in body if name.startswith("@") and name != "@context"]
+    # Minimal metadata keeps only the context and the ETag (Products have one).
+    assert [name for name in body if name.startswith("@")] == ["@context", "@etag"]
+
+
+async def test_minimal_metadata_in_4_0_names_the_etag_with_odata_prefix(sqlite_northwind: httpx.AsyncClient) -> None:
+    response = await sqlite_northwind.get("Products(1)", headers=V40)
+    assert response.json()["@odata.etag"] == response.headers["etag"]
 
 
 async def test_minimal_metadata_in_4_0_uses_odata_prefix(sqlite_northwind: httpx.AsyncClient) -> None:

@@ -19,7 +19,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from examples.northwind.data import ensure_northwind
-from examples.northwind.models import Base, OrderDetail
+from examples.northwind.models import Base, Customer, Order, OrderDetail, Product
 from odata_server import ODataService, ServiceConfig, async_engine
 
 
@@ -39,6 +39,11 @@ def create_app(database_url: str | None = None, csv_dir: str | None = None, **se
         config=ServiceConfig.from_env(**settings),
     )
     service.add(OrderDetail, name="Order_Details", type_name="Order_Detail")
+    # Optimistic concurrency: an ETag from all their values; a change must match it (If-Match).
+    service.add(Product, etag=True)
+    service.add(Order, etag=True)
+    # Customers have keys chosen by the client: PUT to a new key creates one (upsert).
+    service.add(Customer, upsert=True)
     service.add_all(Base)
 
     @asynccontextmanager

@@ -12,9 +12,9 @@ from odata_server.edm.annotations import Annotation, Record
 
 #: Annotations on every entity set.
 ENTITY_SET_CAPABILITIES: tuple[Annotation, ...] = (
-    Annotation("Capabilities.InsertRestrictions", Record.of({"Insertable": False})),
-    Annotation("Capabilities.UpdateRestrictions", Record.of({"Updatable": False})),
-    Annotation("Capabilities.DeleteRestrictions", Record.of({"Deletable": False})),
+    Annotation("Capabilities.InsertRestrictions", Record.of({"Insertable": True})),
+    Annotation("Capabilities.UpdateRestrictions", Record.of({"Updatable": True, "DeltaUpdateSupported": True})),
+    Annotation("Capabilities.DeleteRestrictions", Record.of({"Deletable": True})),
     Annotation("Capabilities.FilterRestrictions", Record.of({"Filterable": True})),
     Annotation("Capabilities.SortRestrictions", Record.of({"Sortable": True})),
     Annotation("Capabilities.SearchRestrictions", Record.of({"Searchable": True})),

@@ -61,7 +61,8 @@ class EntitySetDeclaration:
         names: attribute name → Edm property or navigation property name, where they differ.
         search: the Edm names of the string properties ``$search`` looks in; ``None``
             for all string properties.
-        etag: the Edm names of the properties whose values make the ETag.
+        etag: the Edm names of the properties whose values make the ETag; ``True``
+            for all properties but the key.
         version: the Edm name of an integer property the server increments on every
             change, which makes the ETag by itself.
         if_match_required: changes must carry ``If-Match``.
@@ -74,7 +75,7 @@ class EntitySetDeclaration:
     exclude: frozenset[str] = frozenset()
     names: Mapping[str, str] = field(default_factory=dict)
     search: tuple[str, ...] | None = None
-    etag: tuple[str, ...] = ()
+    etag: tuple[str, ...] | bool = ()
     version: str | None = None
     if_match_required: bool = False
     upsert: bool = False
@@ -406,6 +407,9 @@ def _concurrency(declaration: EntitySetDeclaration, entity_type: EntityType) -> 
         if declaration.version in entity_type.key:
             raise ModelError(f"{where}: version= cannot name a key property")
         return OptimisticConcurrency((declaration.version,), declaration.version, declaration.if_match_required)
+    if declaration.etag is True:
+        names = tuple(name for name in entity_type.properties if name not in entity_type.key)
+        return OptimisticConcurrency(names, None, declaration.if_match_required)
     if declaration.etag:
         unknown = [name for name in declaration.etag if name not in entity_type.properties]
         if unknown:

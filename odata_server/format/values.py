@@ -73,6 +73,11 @@ def _single(value: object) -> object:
     return value
 
 
+def _time_text(value: object) -> str:
+    assert isinstance(value, dt.time)
+    return value.isoformat()
+
+
 def _json_default(value: object) -> object:
     """orjson's fallback for the types it does not write itself."""
     if isinstance(value, Decimal):
@@ -95,6 +100,9 @@ def json_converter(edm_type: PrimitiveType, *, ieee754_compatible: bool) -> Conv
         return _float_text  # type: ignore[return-value]
     if edm_type is PrimitiveType.SINGLE:
         return _single
+    if edm_type is PrimitiveType.TIME_OF_DAY:
+        # orjson drops the leading zero of 10000-99999 microseconds ("00:00:00.10000" for 0.01 s).
+        return _time_text
     if ieee754_compatible and edm_type in (PrimitiveType.INT64, PrimitiveType.DECIMAL):
         return str
     return None

@@ -1,8 +1,8 @@
 """Which operation answers a request: by what the path addresses and the HTTP method.
 
-Reads are here; writes (POST, PUT, PATCH, DELETE) and ``$batch`` are valid OData
-that this server does not offer yet, so they answer 501. A method that OData does
-not define for a resource answers 405 with ``Allow``.
+``$batch`` is answered by the batch handler around the pipeline; here it is a 501
+(a batch inside a batch). A method that OData does not define for a resource
+answers 405 with ``Allow``.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from odata_server.errors import FeatureNotImplementedError, MethodNotAllowedError
 from odata_server.messages import ODataResponse
 from odata_server.pipeline.context import RequestContext
-from odata_server.pipeline.operations import documents, read
+from odata_server.pipeline.operations import documents, read, write
 from odata_server.uri.path import ResourceKind
 
 Operation = Callable[[RequestContext], Awaitable[ODataResponse]]
@@ -27,6 +27,13 @@ _READS: dict[ResourceKind, Operation] = {
     ResourceKind.COUNT: read.read_count,
     ResourceKind.REFERENCE: read.read_reference,
     ResourceKind.REFERENCE_COLLECTION: read.read_references,
+}
+
+_CHANGES: dict[tuple[ResourceKind, str], Operation] = {
+    (ResourceKind.COLLECTION, "POST"): write.create_entity,
+    (ResourceKind.ENTITY, "PUT"): write.update_entity,
+    (ResourceKind.ENTITY, "PATCH"): write.update_entity,
+    (ResourceKind.ENTITY, "DELETE"): write.delete_entity,
 }
 
 # OData Protocol §11.4: the modifying methods each kind of resource accepts.
@@ -54,9 +61,11 @@ def dispatch(kind: ResourceKind, method: str) -> Operation:
     reads = {"GET", "HEAD"} if kind in _READS else set()
     if method in reads:
         return _READS[kind]
+    if (kind, method) in _CHANGES:
+        return _CHANGES[kind, method]
     if method in _WRITES[kind]:
-        what = "$batch" if kind is ResourceKind.BATCH else f"{method} of {_article(kind)} {kind.value}"
-        raise FeatureNotImplementedError(f"{what} is not supported yet")
+        what = "$batch inside a batch" if kind is ResourceKind.BATCH else f"{method} of {_article(kind)} {kind.value}"
+        raise FeatureNotImplementedError(f"{what} is not supported")
     allowed = sorted(reads | _WRITES[kind])
     raise MethodNotAllowedError(
         f"{method} is not allowed on {_article(kind)} {kind.value}; allowed: {', '.join(allowed)}",

@@ -73,6 +73,15 @@ def max_page_size(request: ODataRequest) -> tuple[int | None, str | None]:
     return size, f"{preference.name}={size}"
 
 
+def return_preference(request: ODataRequest) -> tuple[str | None, str | None]:
+    """``Prefer: return=minimal|representation`` (Protocol §8.2.8.7): the value, and the
+    ``Preference-Applied`` text to answer with; (None, None) without one."""
+    preference = preferences(request).get("return")
+    if preference is None or preference.value not in ("minimal", "representation"):
+        return None, None
+    return preference.value, f"{preference.name}={preference.value}"
+
+
 def without_preference(request: ODataRequest, name: str) -> ODataRequest:
     """The request with one preference (and its ``odata.`` spelling) taken out of ``Prefer``."""
     kept = [
@@ -86,4 +95,4 @@ def without_preference(request: ODataRequest, name: str) -> ODataRequest:
     return replace(request, headers=headers)
 
 
-__all__ = ["Preference", "max_page_size", "preferences", "without_preference"]
+__all__ = ["Preference", "max_page_size", "preferences", "return_preference", "without_preference"]

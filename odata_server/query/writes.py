@@ -77,7 +77,8 @@ async def select_values(
     ``lock`` holds the row until the transaction ends (``FOR UPDATE`` where the
     database has it), so no concurrent write slips between this read and the write.
     """
-    statement = sa.select(*(column(storage, name) for name in names) or [sa.literal(1)])
+    columns = [column(storage, name) for name in names] or [sa.literal(1)]
+    statement = sa.select(*columns)
     statement = statement.select_from(table(storage)).where(key_condition(storage, key))
     if lock and connection.dialect.name != "sqlite":  # SQLite write transactions hold the database lock
         statement = statement.with_for_update()
@@ -86,10 +87,15 @@ async def select_values(
 
 
 async def update(
-    connection: AsyncConnection, storage: EntityStorage, key: Key, values: Values, version: str | None
+    connection: AsyncConnection,
+    storage: EntityStorage,
+    key: Key,
+    values: Values,
+    foreign_keys: Mapping[sa.Column[Any], object],
+    version: str | None,
 ) -> None:
-    """Set ``values`` on the entity with ``key``; increment its ``version`` property, if any."""
-    changes: dict[sa.Column[Any], Any] = assignments(storage, values)
+    """Set ``values`` and ``foreign_keys`` on the entity with ``key``; increment its ``version`` property, if any."""
+    changes: dict[sa.Column[Any], Any] = {**assignments(storage, values), **foreign_keys}
     if version is not None:
         version_column = column(storage, version)
         changes[version_column] = version_column + 1

@@ -10,7 +10,7 @@ import uuid
 from decimal import Decimal
 
 import pytest
-from hypothesis import assume, given
+from hypothesis import given
 from hypothesis import strategies as st
 
 from odata_server.edm.model import Property
@@ -437,15 +437,16 @@ def test_raw_round_trip(edm_type: T, data: st.DataObject) -> None:
 @given(data=st.data())
 def test_json_round_trip(edm_type: T, ieee754_compatible: bool, data: st.DataObject) -> None:
     value = data.draw(VALUES[edm_type])
-    assume(not (edm_type is T.TIME_OF_DAY and 10_000 <= value.microsecond <= 99_999))  # see the test below
     convert = json_converter(edm_type, ieee754_compatible=ieee754_compatible)
     document = dumps(convert(value) if convert else value).decode()
     assert_same(decode_json_value(from_json(document), prop(edm_type), target="Price"), value)
 
 
-@pytest.mark.xfail(strict=True, reason="orjson 3.13 writes a time's microseconds 10000-99999 without the leading 0")
 def test_json_time_of_day_with_centiseconds() -> None:
-    assert dumps(dt.time(0, 0, 0, 10_000)) == b'"00:00:00.010000"'  # orjson: "00:00:00.10000", 0.1 s
+    # orjson 3.13 alone writes "00:00:00.10000" (0.1 s): the converter writes times itself.
+    convert = json_converter(T.TIME_OF_DAY, ieee754_compatible=False)
+    assert convert is not None
+    assert dumps(convert(dt.time(0, 0, 0, 10_000))) == b'"00:00:00.010000"'
 
 
 JSON_VALUES = st.recursive(

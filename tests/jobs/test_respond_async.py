@@ -155,10 +155,19 @@ async def test_unknown_monitor_is_404(client: httpx.AsyncClient) -> None:
 
 
 async def test_a_request_the_service_cannot_do_is_refused_at_once(client: httpx.AsyncClient) -> None:
-    # Writes are not built yet (issue 4): an asynchronous POST is refused before a job exists.
-    response = await client.post("Products", json={"ProductName": "X"}, headers={"Prefer": "respond-async"})
-    assert response.status_code == 501
+    response = await client.delete("Products/$count", headers={"Prefer": "respond-async"})
+    assert response.status_code == 405
     assert "location" not in response.headers
+
+
+async def test_an_asynchronous_create_answers_201_at_the_monitor(client: httpx.AsyncClient) -> None:
+    accepted = await client.post("Categories", json={"CategoryName": "Async"}, headers={"Prefer": "respond-async"})
+    assert accepted.status_code == 202
+    result = await finished(client, accepted.headers["location"])
+    assert result.status_code == 200 and result.headers["asyncresult"] == "201"
+    created = result.json()
+    assert created["CategoryName"] == "Async"
+    assert (await client.get(f"Categories({created['CategoryID']})")).json()["CategoryName"] == "Async"
 
 
 async def test_only_the_same_credentials_see_a_job(client: httpx.AsyncClient) -> None:

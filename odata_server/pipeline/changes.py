@@ -1,0 +1,389 @@
+"""Applying entity payloads to the database: create, update, deep insert, deep update, links.
+
+Everything runs on the one connection of the request's transaction (its own, or its
+change set's), so a request that fails half-way leaves nothing behind. Related
+entities are written in the order their foreign keys need: a many-to-one target
+before the entity pointing at it, one-to-many children after their parent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.orm import RelationshipDirection
+
+from odata_server.edm.model import EntitySet, Property
+from odata_server.edm.storage import EntityStorage
+from odata_server.errors import BadRequestError, ConflictError, NotFoundError, ODataError
+from odata_server.format.etag import entity_tag
+from odata_server.pipeline.context import ServiceParts
+from odata_server.pipeline.payload import EntityPayload, key_of
+from odata_server.pipeline.transaction import atomic
+from odata_server.query import writes
+from odata_server.query.plan import select_entities
+from odata_server.query.writes import Key, Relationship
+from odata_server.uri.path import EntitySetSegment, KeySegment, ODataPath
+
+ForeignKeys = dict[sa.Column[Any], object]
+
+
+class Changes:
+    """The writes of one request, on its transaction's connection."""
+
+    def __init__(self, service: ServiceParts, connection: AsyncConnection) -> None:
+        self.service = service
+        self.connection = connection
+        self.deleting = False
+        """Whether the request deletes entities: a foreign key error then means "still referenced"."""
+
+    def storage(self, entity_set: EntitySet) -> EntityStorage:
+        return self.service.storage[entity_set.entity_type.qualified_name]
+
+    def relationship(self, entity_set: EntitySet, navigation: str) -> Relationship:
+        target_type = entity_set.entity_type.navigation_properties[navigation].target_type
+        return Relationship(self.storage(entity_set), navigation, self.service.storage[target_type])
+
+    # -- current state
+
+    async def current(self, entity_set: EntitySet, key: Key, names: tuple[str, ...] = ()) -> dict[str, object] | None:
+        """The concurrency properties and ``names`` of the entity with ``key``, locked for the change; None if absent."""
+        wanted = tuple(dict.fromkeys([*_concurrency_names(entity_set), *names]))
+        row = await writes.select_values(self.connection, self.storage(entity_set), key, wanted, lock=True)
+        return None if row is None else dict(zip(wanted, row))
+
+    @staticmethod
+    def etag(entity_set: EntitySet, current: dict[str, object] | None) -> str | None:
+        concurrency = entity_set.concurrency
+        if concurrency is None or current is None:
+            return None
+        return entity_tag(concurrency, [current[name] for name in concurrency.properties])
+
+    # -- create
+
+    async def create(
+        self,
+        payload: EntityPayload,
+        foreign_keys: ForeignKeys | None = None,
+        where: str = "",
+        *,
+        fixed_key: Key | None = None,
+    ) -> Key:
+        """Insert ``payload`` with its nested entities and links; the new entity's key.
+
+        ``foreign_keys`` point the new entity at its parent (a deep insert, or a POST
+        through a navigation property); ``fixed_key`` is the key an upsert's URL gives.
+        """
+        entity_set = payload.entity_set
+        _refuse_server_values(payload, where)
+        if fixed_key is not None:
+            payload.values.update(fixed_key)
+        own = dict(foreign_keys or {})
+        later: list[tuple[Relationship, EntityPayload | Key, str]] = []
+        for name, related, target in self._related(payload, where):
+            relationship = self.relationship(entity_set, name)
+            if relationship.source_holds_key:
+                related_key = await self._resolve(related, target)
+                own.update(await self._foreign_key(relationship, related_key, target))
+            else:
+                later.append((relationship, related, target))
+        values = dict(payload.values)
+        self._add_version(entity_set, values)
+        _require_values(self.storage(entity_set), entity_set, values, own, where)
+        key = await writes.insert(self.connection, self.storage(entity_set), entity_set.entity_type, values, own)
+        for relationship, related, target in later:
+            await self._attach(relationship, key, related, target)
+        return key
+
+    def _add_version(self, entity_set: EntitySet, values: dict[str, object]) -> None:
+        concurrency = entity_set.concurrency
+        if concurrency is not None and concurrency.version is not None:
+            col = writes.column(self.storage(entity_set), concurrency.version)
+            if col.default is None and col.server_default is None:
+                values[concurrency.version] = 1
+
+    async def _resolve(self, related: EntityPayload | Key, target: str) -> Key:
+        """The key of a related entity: created now, updated and named, or only named."""
+        if not isinstance(related, EntityPayload):
+            return related
+        key = key_of(related)
+        if key is not None and await self.current(related.entity_set, key) is not None:
+            if not related.only_reference:
+                await self.update(related, key, replace=False, where=target)
+            return key
+        if related.only_reference:
+            raise NotFoundError(
+                f"No entity has the id given at {target}", target=target.rstrip("/"), code="EntityNotFound"
+            )
+        return await self.create(related, where=target)
+
+    async def _foreign_key(self, relationship: Relationship, principal_key: Key, target: str) -> ForeignKeys:
+        try:
+            return await relationship.foreign_key(self.connection, principal_key)
+        except LookupError:
+            raise NotFoundError(
+                f"The entity linked at {target.rstrip('/')} does not exist",
+                target=target.rstrip("/"),
+                code="EntityNotFound",
+            ) from None
+
+    async def _attach(self, relationship: Relationship, parent: Key, related: EntityPayload | Key, target: str) -> None:
+        """Relate a child (one-to-many, many-to-many) to the parent entity with key ``parent``."""
+        if relationship.direction is RelationshipDirection.ONETOMANY and isinstance(related, EntityPayload):
+            key = key_of(related)
+            exists = key is not None and await self.current(related.entity_set, key) is not None
+            if not exists:
+                if related.only_reference:
+                    raise NotFoundError(
+                        f"No entity has the id given at {target}", target=target.rstrip("/"), code="EntityNotFound"
+                    )
+                await self.create(related, await self._foreign_key(relationship, parent, target), target)
+                return
+        child = await self._resolve(related, target)
+        await relationship.link(self.connection, parent, child)
+
+    def _related(self, payload: EntityPayload, where: str) -> list[tuple[str, EntityPayload | Key, str]]:
+        """Each related entity of the payload: nested ones and ``@bind`` ids, with its error target."""
+        related: list[tuple[str, EntityPayload | Key, str]] = []
+        for name, entities in payload.nested.items():
+            navigation = payload.entity_set.entity_type.navigation_properties[name]
+            for index, entity in enumerate(entities):
+                related.append(
+                    (name, entity, f"{where}{name}/{index}/" if navigation.collection else f"{where}{name}/")
+                )
+        for name, keys in payload.binds.items():
+            related.extend((name, key, f"{member}/") for key, member in keys)
+        return related
+
+    # -- update
+
+    async def update(self, payload: EntityPayload, key: Key, *, replace: bool, where: str = "") -> None:
+        """Apply ``payload`` to the entity with ``key``: merge (PATCH) or ``replace`` (PUT).
+
+        Nested single-valued entities are created or updated and linked; a nested
+        collection replaces the related entities (those left out are unlinked, or
+        deleted when they cannot exist unlinked); ``Nav@delta`` adds, updates and
+        removes only the entities it lists (OData 4.01 deep update).
+        """
+        entity_set = payload.entity_set
+        entity_type = entity_set.entity_type
+        storage = self.storage(entity_set)
+        checked = tuple(name for name in payload.values if _server_managed(entity_set, entity_type.properties[name]))
+        current = await self.current(entity_set, key, checked)
+        if current is None:
+            raise NotFoundError(
+                f"No entity of {entity_set.name} has the key given at {where or 'the URL'}", code="EntityNotFound"
+            )
+        values = dict(payload.values)
+        for name in checked:
+            expected = key[name] if name in key else current[name]
+            if _differs(values.pop(name), expected):
+                raise BadRequestError(
+                    f"{name} is set by the server and cannot be changed",
+                    target=f"{where}{name}",
+                    code="ReadOnlyProperty",
+                )
+        if replace:
+            values = _replaced(storage, entity_set, values, where)
+        own: ForeignKeys = {}
+        later: list[tuple[Relationship, EntityPayload | Key, str]] = []
+        for name, related, target in self._related(payload, where):
+            relationship = self.relationship(entity_set, name)
+            if relationship.source_holds_key:
+                own.update(await self._foreign_key(relationship, await self._resolve(related, target), target))
+            else:
+                later.append((relationship, related, target))
+        for name in payload.nulls:
+            relationship = self.relationship(entity_set, name)
+            if not relationship.dependent_key_nullable():
+                raise BadRequestError(
+                    f"{name} is required and cannot be set to null", target=f"{where}{name}", code="NullNotAllowed"
+                )
+            await relationship.unlink(self.connection, key, None)
+        version = entity_set.concurrency.version if entity_set.concurrency else None
+        await writes.update(self.connection, storage, key, values, own, version)
+        await self._replace_collections(payload, key, later, where)
+
+    async def _replace_collections(
+        self, payload: EntityPayload, key: Key, later: list[tuple[Relationship, EntityPayload | Key, str]], where: str
+    ) -> None:
+        kept: dict[str, list[Key]] = {}
+        for relationship, related, target in later:
+            name = target[len(where) :].split("/")[0].split("@")[0]
+            if isinstance(related, EntityPayload) and relationship.direction is RelationshipDirection.ONETOMANY:
+                child = key_of(related)
+                if child is not None and await self.current(related.entity_set, child) is not None:
+                    if not related.only_reference:
+                        await self.update(related, child, replace=False, where=target)
+                    await relationship.link(self.connection, key, child)
+                else:
+                    if related.only_reference:
+                        raise NotFoundError(
+                            f"No entity has the id given at {target}", target=target.rstrip("/"), code="EntityNotFound"
+                        )
+                    child = await self.create(related, await self._foreign_key(relationship, key, target), target)
+            else:
+                child = await self._resolve(related, target)
+                await relationship.link(self.connection, key, child)
+            kept.setdefault(name, []).append(child)
+        for name, removed in payload.removed.items():
+            for child in removed:
+                await self._remove(payload.entity_set, name, key, child, f"{where}{name}@delta")
+        for name in payload.nested:
+            navigation = payload.entity_set.entity_type.navigation_properties[name]
+            if navigation.collection and name not in payload.delta:
+                await self._remove_others(payload.entity_set, name, key, kept.get(name, []), f"{where}{name}")
+
+    async def _remove(self, entity_set: EntitySet, name: str, key: Key, child: Key, target: str) -> None:
+        """Take ``child`` out of the collection: unlink it, or delete it if it cannot exist unlinked."""
+        relationship = self.relationship(entity_set, name)
+        if relationship.dependent_key_nullable():
+            await relationship.unlink(self.connection, key, child)
+        else:
+            target_set = self.service.model.navigation_target_set(
+                entity_set, entity_set.entity_type.navigation_properties[name]
+            )
+            await self.delete(target_set, child)
+
+    async def _remove_others(self, entity_set: EntitySet, name: str, key: Key, kept: list[Key], target: str) -> None:
+        navigation = entity_set.entity_type.navigation_properties[name]
+        target_set = self.service.model.navigation_target_set(entity_set, navigation)
+        for child in await self.related_keys(entity_set, name, key, target_set):
+            if child not in kept:
+                await self._remove(entity_set, name, key, child, target)
+
+    async def related_keys(self, entity_set: EntitySet, name: str, key: Key, target_set: EntitySet) -> list[Key]:
+        """The keys of the entities related to the entity ``key`` through ``name``."""
+        storage = self.storage(entity_set)
+        target_storage = self.storage(target_set)
+        relationship = getattr(storage.mapped_class, storage.relationships[name])
+        key_columns = [
+            getattr(target_storage.mapped_class, target_storage.columns[k]) for k in target_set.entity_type.key
+        ]
+        statement = (
+            sa.select(*key_columns)
+            .select_from(storage.mapped_class)
+            .join(relationship)
+            .where(*(getattr(storage.mapped_class, storage.columns[k]) == v for k, v in key.items()))
+        )
+        rows = (await self.connection.execute(statement)).all()
+        return [dict(zip(target_set.entity_type.key, row)) for row in rows]
+
+    # -- delete
+
+    async def delete(self, entity_set: EntitySet, key: Key) -> None:
+        """Delete the entity; a foreign key still pointing at it fails the request with 409."""
+        self.deleting = True
+        await writes.delete(self.connection, self.storage(entity_set), key)
+
+
+def _concurrency_names(entity_set: EntitySet) -> tuple[str, ...]:
+    return entity_set.concurrency.properties if entity_set.concurrency else ()
+
+
+def _server_managed(entity_set: EntitySet, prop: Property) -> bool:
+    """Key, computed and version properties: a client may send them only with their current value."""
+    concurrency = entity_set.concurrency
+    version = concurrency.version if concurrency else None
+    return prop.computed or prop.name in entity_set.entity_type.key or prop.name == version
+
+
+def _differs(sent: object, current: object) -> bool:
+    """Whether a value sent differs from the stored one (a naive stored datetime is UTC)."""
+    if isinstance(sent, dt.datetime) and isinstance(current, dt.datetime) and current.tzinfo is None:
+        current = current.replace(tzinfo=dt.timezone.utc)
+    return sent != current
+
+
+def _refuse_server_values(payload: EntityPayload, where: str) -> None:
+    entity_set = payload.entity_set
+    version = entity_set.concurrency.version if entity_set.concurrency else None
+    for name in payload.values:
+        prop = entity_set.entity_type.properties[name]
+        if prop.computed or name == version:
+            raise BadRequestError(
+                f"{name} is set by the server and cannot be written", target=f"{where}{name}", code="ReadOnlyProperty"
+            )
+
+
+def _has_default(col: sa.Column[Any]) -> bool:
+    return col.default is not None or col.server_default is not None
+
+
+def _require_values(
+    storage: EntityStorage, entity_set: EntitySet, values: dict[str, object], foreign_keys: ForeignKeys, where: str
+) -> None:
+    """A 400 for a required property the client left out (rather than the database's NOT NULL error)."""
+    for name, prop in entity_set.entity_type.properties.items():
+        if name in values or prop.nullable or prop.computed:
+            continue
+        col = writes.column(storage, name)
+        if col not in foreign_keys and not _has_default(col):
+            raise BadRequestError(f"{name} is required", target=f"{where}{name}", code="MissingProperty")
+
+
+def _replaced(
+    storage: EntityStorage, entity_set: EntitySet, values: dict[str, object], where: str
+) -> dict[str, object]:
+    """PUT: every updatable property left out goes back to its default, or null (Protocol §11.4.3)."""
+    replaced = dict(values)
+    for name, prop in entity_set.entity_type.properties.items():
+        if name in values or _server_managed(entity_set, prop):
+            continue
+        col = writes.column(storage, name)
+        default = col.default.arg if col.default is not None and col.default.is_scalar else None  # type: ignore[attr-defined]
+        if default is None and not prop.nullable:
+            raise BadRequestError(
+                f"{name} is required: PUT replaces the whole entity", target=f"{where}{name}", code="MissingProperty"
+            )
+        replaced[name] = default
+    return replaced
+
+
+@asynccontextmanager
+async def writing(service: ServiceParts) -> AsyncIterator[Changes]:
+    """The changes of one request, in its transaction; database integrity errors become OData errors."""
+    changes: Changes | None = None
+    try:
+        async with atomic(service.engine) as connection:
+            changes = Changes(service, connection)
+            yield changes
+    except (sa.exc.IntegrityError, sa.exc.DataError) as error:
+        raise integrity_error(error, deleting=changes is not None and changes.deleting) from None
+
+
+async def addressed_key(service: ServiceParts, connection: AsyncConnection, path: ODataPath) -> Key | None:
+    """The key of the one entity ``path`` addresses, or None if there is none."""
+    entity_set = path.entity_set
+    assert entity_set is not None
+    key_properties = entity_set.entity_type.key_properties
+    statement = select_entities(path.entity_segments, service.storage, key_properties)
+    row = (await connection.execute(statement)).first()
+    return None if row is None else dict(zip(entity_set.entity_type.key, row))
+
+
+def key_segments(entity_set: EntitySet, key: Key) -> tuple[EntitySetSegment, KeySegment]:
+    """The canonical path of an entity: ``Products(1)``."""
+    values = tuple((prop, key[prop.name]) for prop in entity_set.entity_type.key_properties)
+    return EntitySetSegment(entity_set), KeySegment(values)
+
+
+def integrity_error(error: sa.exc.DBAPIError, *, deleting: bool = False) -> ODataError:
+    """A database integrity or data error as the OData error the client caused."""
+    text = str(error.orig).lower()
+    if "unique" in text or "duplicate" in text:
+        return ConflictError("An entity with the same key or unique value exists already", code="DuplicateEntity")
+    if "foreign key" in text:
+        if deleting:
+            return ConflictError("The entity is still referenced by other entities", code="EntityReferenced")
+        return BadRequestError("A related entity does not exist", code="ForeignKeyViolation")
+    if "not null" in text or "null value" in text:
+        return BadRequestError("A required value is missing", code="NullNotAllowed")
+    return BadRequestError(f"The database refused the values: {str(error.orig).splitlines()[0]}", code="InvalidValue")
+
+
+__all__ = ["Changes", "addressed_key", "integrity_error", "key_segments", "writing"]

@@ -1,0 +1,159 @@
+"""Changes to entities: POST to a collection, PUT and PATCH of an entity (upsert too), DELETE.
+
+Each runs in one transaction (:func:`~odata_server.pipeline.changes.writing`): the
+entity, its nested entities and its links are all written or none is. The response
+is read back inside the same transaction, so it shows what the database made of the
+request (defaults, generated keys, the new ETag).
+"""
+
+from __future__ import annotations
+
+from odata_server.edm.model import EntitySet
+from odata_server.errors import BadRequestError, NotFoundError
+from odata_server.format.json import canonical_key
+from odata_server.messages import ODataResponse
+from odata_server.pipeline.changes import Changes, addressed_key, key_segments, writing
+from odata_server.pipeline.context import RequestContext
+from odata_server.pipeline.operations.read import entity_response
+from odata_server.pipeline.payload import EntityPayload, PayloadReader, json_body
+from odata_server.pipeline.preconditions import check_change
+from odata_server.pipeline.prefer import return_preference
+from odata_server.query.writes import Key
+from odata_server.uri.path import KeySegment, NavigationSegment, ODataPath, ResourceKind
+
+CREATED = 201
+NO_CONTENT = 204
+
+
+def read_payload(ctx: RequestContext, entity_set: EntitySet) -> EntityPayload:
+    reader = PayloadReader(ctx.service.model, ctx.request.service_root)
+    return reader.entity(json_body(ctx.request), entity_set)
+
+
+async def create_entity(ctx: RequestContext) -> ODataResponse:
+    """``POST Products``; ``POST Categories(1)/Products`` also links the new entity to its parent."""
+    entity_set = ctx.path.entity_set
+    assert entity_set is not None
+    payload = read_payload(ctx, entity_set)
+    async with writing(ctx.service) as changes:
+        if ctx.request.header("if-match") is not None:
+            raise BadRequestError(
+                "If-Match cannot apply to an entity that is being created", code="PreconditionNotApplicable"
+            )
+        last = ctx.path.segments[-1]
+        if isinstance(last, NavigationSegment):
+            key = await _create_related(ctx, changes, payload, last)
+        else:
+            key = await changes.create(payload)
+        return await _created(ctx, changes, entity_set, key)
+
+
+async def _create_related(
+    ctx: RequestContext, changes: Changes, payload: EntityPayload, navigation: NavigationSegment
+) -> Key:
+    """The new entity of ``POST Categories(1)/Products``, related to the entity it is posted under."""
+    parent_path = ODataPath(ResourceKind.ENTITY, ctx.path.segments[:-1], _parent_set(ctx))
+    parent_key = await addressed_key(ctx.service, changes.connection, parent_path)
+    if parent_key is None:
+        raise NotFoundError(f"No entity found at {ctx.request.path.rsplit('/', 1)[0]!r}", code="EntityNotFound")
+    parent_set = parent_path.entity_set
+    assert parent_set is not None
+    relationship = changes.relationship(parent_set, navigation.navigation.name)
+    if relationship.source_holds_key:  # pragma: no cover - a collection is never many-to-one
+        raise BadRequestError("Entities cannot be posted to a single-valued navigation property")
+    if relationship.direction.name == "ONETOMANY":
+        return await changes.create(payload, await relationship.foreign_key(changes.connection, parent_key))
+    key = await changes.create(payload)
+    await relationship.link(changes.connection, parent_key, key)
+    return key
+
+
+def _parent_set(ctx: RequestContext) -> EntitySet:
+    segments = ctx.path.segments[:-1]
+    for segment in reversed(segments):
+        if isinstance(segment, NavigationSegment):
+            return segment.entity_set
+    first = segments[0]
+    return first.entity_set  # type: ignore[union-attr]
+
+
+async def _created(ctx: RequestContext, changes: Changes, entity_set: EntitySet, key: Key) -> ODataResponse:
+    location = ctx.request.service_root + canonical_key(entity_set, [key[name] for name in entity_set.entity_type.key])
+    preferred, applied = return_preference(ctx.request)
+    headers = {"Location": location}
+    if preferred == "minimal":
+        etag = changes.etag(entity_set, await changes.current(entity_set, key))
+        headers |= {"OData-EntityId": location, "Preference-Applied": applied or ""}
+        if etag is not None:
+            headers["ETag"] = etag
+        return ODataResponse(NO_CONTENT, headers)
+    if applied is not None:
+        headers["Preference-Applied"] = applied
+    return await entity_response(
+        ctx, changes.connection, key_segments(entity_set, key), status=CREATED, headers=headers
+    )
+
+
+async def update_entity(ctx: RequestContext) -> ODataResponse:
+    """``PATCH Products(1)`` merges, ``PUT Products(1)`` replaces; to a key that does not
+    exist they create the entity where the set allows upserts (``If-Match: *`` forbids
+    that, ``If-None-Match: *`` allows nothing else)."""
+    entity_set = ctx.path.entity_set
+    assert entity_set is not None
+    payload = read_payload(ctx, entity_set)
+    async with writing(ctx.service) as changes:
+        key = await addressed_key(ctx.service, changes.connection, ctx.path)
+        current = None if key is None else await changes.current(entity_set, key)
+        check_change(ctx.request, entity_set, changes.etag(entity_set, current), exists=current is not None)
+        if key is None:
+            url_key = _url_key(ctx)
+            if not entity_set.upsert or url_key is None:
+                raise NotFoundError(
+                    f"No entity found at {ctx.request.path!r}", target=ctx.request.path, code="EntityNotFound"
+                )
+            for name, value in url_key.items():
+                if name in payload.values and payload.values[name] != value:
+                    raise BadRequestError(
+                        f"{name} in the body contradicts the key in the URL", target=name, code="KeyMismatch"
+                    )
+            key = await changes.create(payload, fixed_key=url_key)
+            return await _created(ctx, changes, entity_set, key)
+        await changes.update(payload, key, replace=ctx.request.method == "PUT")
+        return await updated(ctx, changes, entity_set, key)
+
+
+def _url_key(ctx: RequestContext) -> Key | None:
+    """The key of ``Products(7)``: only a canonical URL names an entity that does not exist yet."""
+    segments = ctx.path.entity_segments
+    if len(segments) == 2 and isinstance(segments[1], KeySegment):
+        return {prop.name: value for prop, value in segments[1].values}
+    return None
+
+
+async def updated(ctx: RequestContext, changes: Changes, entity_set: EntitySet, key: Key) -> ODataResponse:
+    """204 with the new ETag, or the entity with ``Prefer: return=representation``."""
+    preferred, applied = return_preference(ctx.request)
+    if preferred == "representation":
+        headers = {"Preference-Applied": applied or ""}
+        return await entity_response(ctx, changes.connection, key_segments(entity_set, key), headers=headers)
+    etag = changes.etag(entity_set, await changes.current(entity_set, key))
+    return ODataResponse(NO_CONTENT, {"ETag": etag} if etag is not None else {})
+
+
+async def delete_entity(ctx: RequestContext) -> ODataResponse:
+    """``DELETE Products(1)``: 204; 409 while other entities still refer to it."""
+    entity_set = ctx.path.entity_set
+    assert entity_set is not None
+    async with writing(ctx.service) as changes:
+        key = await addressed_key(ctx.service, changes.connection, ctx.path)
+        if key is None:
+            raise NotFoundError(
+                f"No entity found at {ctx.request.path!r}", target=ctx.request.path, code="EntityNotFound"
+            )
+        current = await changes.current(entity_set, key)
+        check_change(ctx.request, entity_set, changes.etag(entity_set, current), exists=current is not None)
+        await changes.delete(entity_set, key)
+    return ODataResponse(NO_CONTENT)
+
+
+__all__ = ["create_entity", "delete_entity", "read_payload", "update_entity", "updated"]

@@ -1,0 +1,248 @@
+"""Request bodies of entities (OData JSON Format §8): decoded, checked against the model.
+
+An :class:`EntityPayload` holds what a client sent for one entity: property values
+(decoded to the Python values the columns take), links to existing entities
+(``Nav@bind``, or a nested object with only ``@id``), and nested entities to create
+or update with it (deep insert, deep update). Every mistake is a 400 whose target
+points at the offending member, nested ones as ``Orders/0/Freight``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlsplit
+
+from odata_server.edm.model import EntitySet, Model, NavigationProperty
+from odata_server.errors import BadRequestError, NotFoundError, ODataError, UnsupportedMediaTypeError
+from odata_server.format.decode import decode_json_value
+from odata_server.messages import ODataRequest
+from odata_server.query.writes import Key
+from odata_server.uri.binder import bind_path
+from odata_server.uri.path import EntitySetSegment, KeySegment, ResourceKind
+
+_JSON_TYPES = ("application/json",)
+
+
+@dataclass
+class EntityPayload:
+    """One entity of a request body.
+
+    Attributes:
+        entity_set: the entity set the entity belongs to.
+        values: Edm property name → decoded value, for the properties sent.
+        id: the key of the existing entity the object names with ``@id`` (nested objects).
+        binds: navigation property name → keys of existing entities to link, each
+            with the member that named it (the target of an error about it).
+        nested: navigation property name → entities to create or update and link.
+        nulls: single-valued navigation properties sent as ``null`` (to unlink).
+        removed: for a nested delta (``Nav@delta``), the keys of entities to unlink.
+    """
+
+    entity_set: EntitySet
+    values: dict[str, object] = field(default_factory=dict)
+    id: Key | None = None
+    binds: dict[str, list[tuple[Key, str]]] = field(default_factory=dict)
+    nested: dict[str, list[EntityPayload]] = field(default_factory=dict)
+    nulls: set[str] = field(default_factory=set)
+    removed: dict[str, list[Key]] = field(default_factory=dict)
+    delta: set[str] = field(default_factory=set)
+
+    @property
+    def only_reference(self) -> bool:
+        """An object with nothing but ``@id``: a link to an existing entity."""
+        return self.id is not None and not (self.values or self.binds or self.nested or self.nulls)
+
+
+def json_body(request: ODataRequest) -> Any:
+    """The request body as JSON; 415 unless it is declared JSON, 400 if it is not JSON."""
+    content_type = (request.header("content-type") or "").split(";")[0].strip().lower()
+    if content_type not in _JSON_TYPES:
+        raise UnsupportedMediaTypeError(
+            f"The request body must be application/json, not {content_type or 'undeclared'}",
+            code="UnsupportedMediaType",
+        )
+    try:
+        return json.loads(request.body, parse_float=Decimal)
+    except (ValueError, RecursionError) as error:
+        raise BadRequestError(f"The request body is not valid JSON: {error}", code="MalformedJson") from None
+
+
+class PayloadReader:
+    """Reads entity objects of one request, resolving ``@id`` and ``@bind`` URLs against the service root."""
+
+    def __init__(self, model: Model, service_root: str) -> None:
+        self.model = model
+        self.service_root = service_root
+
+    def entity(self, document: Any, entity_set: EntitySet, where: str = "") -> EntityPayload:
+        if not isinstance(document, dict):
+            raise BadRequestError("An entity must be a JSON object", target=where or None, code="InvalidPayload")
+        entity_type = entity_set.entity_type
+        payload = EntityPayload(entity_set)
+        for member, value in document.items():
+            target = f"{where}{member}"
+            name, _, annotation = member.partition("@")
+            if not name:  # an instance annotation: @odata.type, @id, @etag, @context, ...
+                self._instance_annotation(payload, annotation, value, target)
+            elif annotation:
+                self._property_annotation(payload, name, annotation, value, target)
+            elif name in entity_type.properties:
+                payload.values[name] = decode_json_value(value, entity_type.properties[name], target=target)
+            elif name in entity_type.navigation_properties:
+                self._nested(payload, entity_type.navigation_properties[name], value, f"{target}/")
+            else:
+                raise BadRequestError(
+                    f"{entity_type.name} has no property {name!r}", target=target, code="UnknownProperty"
+                )
+        return payload
+
+    def _instance_annotation(self, payload: EntityPayload, annotation: str, value: Any, target: str) -> None:
+        term = annotation.removeprefix("odata.")
+        if term == "id":
+            payload.id = self.reference(value, payload.entity_set, target)
+        elif term == "type":
+            expected = payload.entity_set.entity_type.qualified_name
+            if not isinstance(value, str) or value.lstrip("#") not in (expected, payload.entity_set.entity_type.name):
+                raise BadRequestError(
+                    f"The entity must be of type {expected}, not {value!r}", target=target, code="InvalidType"
+                )
+        # Other control information (@context, @etag, @editLink, custom annotations) does not change the entity.
+
+    def _property_annotation(self, payload: EntityPayload, name: str, annotation: str, value: Any, target: str) -> None:
+        term = annotation.removeprefix("odata.")
+        navigation = payload.entity_set.entity_type.navigation_properties.get(name)
+        if term == "bind":
+            if navigation is None:
+                raise BadRequestError(f"{name!r} is not a navigation property", target=target, code="UnknownProperty")
+            target_set = self.model.navigation_target_set(payload.entity_set, navigation)
+            if navigation.collection:
+                if not isinstance(value, list):
+                    raise BadRequestError(
+                        f"{name}@bind of a collection takes an array of ids", target=target, code="InvalidPayload"
+                    )
+                members = [(item, f"{target}/{index}") for index, item in enumerate(value)]
+            else:
+                members = [(value, target)]
+            keys = [(self.reference(item, target_set, member), member) for item, member in members]
+            payload.binds.setdefault(name, []).extend(keys)
+        elif term == "delta":
+            if navigation is None or not navigation.collection:
+                raise BadRequestError(
+                    f"{name}@delta needs a collection-valued navigation property", target=target, code="InvalidPayload"
+                )
+            self._delta(payload, navigation, value, f"{target}/")
+        elif name not in payload.entity_set.entity_type.properties and navigation is None:
+            raise BadRequestError(
+                f"{payload.entity_set.entity_type.name} has no property {name!r}", target=target, code="UnknownProperty"
+            )
+        # Other annotations of a property (@type of a value, custom terms) are accepted as they are.
+
+    def _nested(self, payload: EntityPayload, navigation: NavigationProperty, value: Any, where: str) -> None:
+        target_set = self.model.navigation_target_set(payload.entity_set, navigation)
+        if value is None:
+            if navigation.collection:
+                raise BadRequestError(
+                    f"{navigation.name} is a collection and cannot be null",
+                    target=where.rstrip("/"),
+                    code="NullNotAllowed",
+                )
+            payload.nulls.add(navigation.name)
+            return
+        if navigation.collection:
+            if not isinstance(value, list):
+                raise BadRequestError(
+                    f"{navigation.name} takes an array of entities", target=where.rstrip("/"), code="InvalidPayload"
+                )
+            entities = [self.entity(item, target_set, f"{where}{index}/") for index, item in enumerate(value)]
+        else:
+            entities = [self.entity(value, target_set, where)]
+        payload.nested[navigation.name] = entities
+
+    def _delta(self, payload: EntityPayload, navigation: NavigationProperty, value: Any, where: str) -> None:
+        """``Nav@delta``: entities to add or update, and ``@removed`` ones to unlink (JSON Format §15)."""
+        if not isinstance(value, list):
+            raise BadRequestError(
+                f"{navigation.name}@delta takes an array", target=where.rstrip("/"), code="InvalidPayload"
+            )
+        target_set = self.model.navigation_target_set(payload.entity_set, navigation)
+        payload.delta.add(navigation.name)
+        for index, item in enumerate(value):
+            if isinstance(item, dict) and ("@removed" in item or "@odata.removed" in item):
+                id_value = item.get("@id", item.get("@odata.id"))
+                key = self.reference(id_value, target_set, f"{where}{index}") if id_value is not None else None
+                if key is None:
+                    key = _key_from_values(
+                        self.entity(
+                            {k: v for k, v in item.items() if not k.startswith("@")}, target_set, f"{where}{index}/"
+                        )
+                    )
+                payload.removed.setdefault(navigation.name, []).append(key)
+            else:
+                payload.nested.setdefault(navigation.name, []).append(self.entity(item, target_set, f"{where}{index}/"))
+
+    def reference(self, value: Any, entity_set: EntitySet, target: str) -> Key:
+        """The key of the entity an id (``Categories(1)``, absolute or relative URL) names, in ``entity_set``."""
+        if not isinstance(value, str):
+            raise BadRequestError("An entity id must be a string", target=target, code="InvalidReference")
+        try:
+            bound = bind_path(_relative_path(value, self.service_root), self.model)
+        except ODataError as error:
+            raise BadRequestError(
+                f"{value!r} is not an entity id of this service: {error.message}",
+                target=target,
+                code="InvalidReference",
+            ) from None
+        segments = bound.segments
+        if (
+            bound.kind is not ResourceKind.ENTITY
+            or len(segments) != 2
+            or not isinstance(segments[0], EntitySetSegment)
+            or not isinstance(segments[1], KeySegment)
+        ):
+            raise BadRequestError(
+                f"{value!r} is not the id of one entity, such as {entity_set.name}(1)",
+                target=target,
+                code="InvalidReference",
+            )
+        if segments[0].entity_set is not entity_set:
+            raise BadRequestError(
+                f"{value!r} is not an entity of {entity_set.name}", target=target, code="InvalidReference"
+            )
+        return {prop.name: key_value for prop, key_value in segments[1].values}
+
+
+def _key_from_values(payload: EntityPayload) -> Key:
+    key_names = payload.entity_set.entity_type.key
+    missing = [name for name in key_names if name not in payload.values]
+    if missing:
+        raise BadRequestError("A removed entity needs its @id or its key", code="InvalidPayload")
+    return {name: payload.values[name] for name in key_names}
+
+
+def key_of(payload: EntityPayload) -> Key | None:
+    """The key an entity object names: by ``@id``, or by all its key properties."""
+    if payload.id is not None:
+        return payload.id
+    key_names = payload.entity_set.entity_type.key
+    if all(name in payload.values for name in key_names):
+        return {name: payload.values[name] for name in key_names}
+    return None
+
+
+def _relative_path(url: str, service_root: str) -> str:
+    """``url`` relative to the service root: absolute URLs and absolute paths are accepted."""
+    if url.startswith(service_root):
+        return url[len(service_root) :]
+    parts = urlsplit(url)
+    root_path = urlsplit(service_root).path
+    if parts.scheme or url.startswith("/"):
+        if not parts.path.startswith(root_path):
+            raise NotFoundError(f"{url!r} is outside this service", code="InvalidReference")
+        return parts.path[len(root_path) :]
+    return url
+
+
+__all__ = ["EntityPayload", "PayloadReader", "json_body", "key_of"]

@@ -1,0 +1,274 @@
+"""Create, update and delete of entities through HTTP, on SQLite and PostgreSQL.
+
+Each database is a private one (tests/conftest.private_database): these tests write.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import assert_error, northwind_client, private_database
+
+ROOT = "http://testserver/odata/"
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+async def client(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[httpx.AsyncClient]:
+    async with private_database(request.param, "entity_writes", tmp_path_factory.mktemp("writes")) as url:
+        async with northwind_client(url) as client:
+            yield client
+
+
+async def count(client: httpx.AsyncClient, path: str) -> int:
+    response = await client.get(f"{path}/$count")
+    assert response.status_code == 200, response.text
+    return int(response.text)
+
+
+async def test_create_answers_201_with_location_and_the_entity(client: httpx.AsyncClient) -> None:
+    response = await client.post("Categories", json={"CategoryName": "Toys", "Description": "Fun"})
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert response.headers["location"] == f"{ROOT}Categories({body['CategoryID']})"
+    assert body["@context"] == f"{ROOT}$metadata#Categories/$entity"
+    assert body["CategoryName"] == "Toys" and body["Picture"] is None
+    assert (await client.get(response.headers["location"])).json() == body
+
+
+async def test_create_with_return_minimal_answers_204(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "Products", json={"ProductName": "Kite", "Discontinued": False}, headers={"Prefer": "return=minimal"}
+    )
+    assert response.status_code == 204, response.text
+    assert response.content == b""
+    assert response.headers["preference-applied"] == "return=minimal"
+    assert response.headers["odata-entityid"] == response.headers["location"]
+    created = await client.get(response.headers["location"])
+    assert created.json()["ProductName"] == "Kite"
+    assert created.headers["etag"] == response.headers["etag"]
+
+
+async def test_create_through_a_navigation_property_links_the_parent(client: httpx.AsyncClient) -> None:
+    response = await client.post("Categories(2)/Products", json={"ProductName": "Syrup 2", "Discontinued": False})
+    assert response.status_code == 201, response.text
+    assert response.json()["CategoryID"] == 2
+    assert (
+        await client.post("Categories(999)/Products", json={"ProductName": "X", "Discontinued": False})
+    ).status_code == 404
+
+
+async def test_create_honours_select_and_expand(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "Products?$select=ProductName&$expand=Category($select=CategoryName)",
+        json={"ProductName": "Tea", "Discontinued": False, "Category@odata.bind": "Categories(1)"},
+    )
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert body["ProductName"] == "Tea" and body["Category"]["CategoryName"] == "Beverages"
+    assert "UnitPrice" not in body
+
+
+async def test_deep_insert_three_levels_in_one_request(client: httpx.AsyncClient) -> None:
+    orders_before = await count(client, "Orders")
+    document = {
+        "CustomerID": "DEEP1",
+        "CompanyName": "Deep Insert Ltd",
+        "Orders": [
+            {
+                "Freight": 1.5,
+                "Employee@odata.bind": "Employees(1)",
+                "Order_Details": [
+                    {"UnitPrice": 2, "Quantity": 3, "Discount": 0, "Product@odata.bind": "Products(1)"},
+                    {"UnitPrice": 4, "Quantity": 5, "Discount": 0, "Product": {"@id": "Products(2)"}},
+                ],
+            },
+            {"Freight": 2},
+        ],
+    }
+    response = await client.post("Customers", json=document)
+    assert response.status_code == 201, response.text
+    customer = (await client.get("Customers('DEEP1')?$expand=Orders($expand=Order_Details)")).json()
+    assert len(customer["Orders"]) == 2
+    details = next(order for order in customer["Orders"] if order["Order_Details"])["Order_Details"]
+    assert sorted((d["ProductID"], d["Quantity"]) for d in details) == [(1, 3), (2, 5)]
+    assert await count(client, "Orders") == orders_before + 2
+
+
+async def test_deep_insert_of_a_single_valued_navigation_creates_the_target_first(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "Products", json={"ProductName": "Gadget", "Discontinued": False, "Category": {"CategoryName": "Gadgets"}}
+    )
+    assert response.status_code == 201, response.text
+    category = (await client.get(f"{response.headers['location']}/Category")).json()
+    assert category["CategoryName"] == "Gadgets"
+    assert response.json()["CategoryID"] == category["CategoryID"]
+
+
+async def test_a_failing_deep_insert_writes_nothing(client: httpx.AsyncClient) -> None:
+    categories, products = await count(client, "Categories"), await count(client, "Products")
+    document = {
+        "CategoryName": "Half",
+        "Products": [{"ProductName": "Fine", "Discontinued": False}, {"ProductName": "x" * 41, "Discontinued": False}],
+    }
+    assert_error(await client.post("Categories", json=document), 400, "Products/1/ProductName")
+    assert (await count(client, "Categories"), await count(client, "Products")) == (categories, products)
+
+
+async def test_bind_a_collection_moves_existing_entities(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "Categories", json={"CategoryName": "Moved", "Products@odata.bind": ["Products(3)", f"{ROOT}Products(4)"]}
+    )
+    assert response.status_code == 201, response.text
+    products = (await client.get(f"{response.headers['location']}/Products")).json()["value"]
+    assert sorted(product["ProductID"] for product in products) == [3, 4]
+
+
+async def test_patch_merges_and_put_replaces(client: httpx.AsyncClient) -> None:
+    location = (
+        await client.post(
+            "Products", json={"ProductName": "P", "UnitPrice": 5, "UnitsInStock": 7, "Discontinued": False}
+        )
+    ).headers["location"]
+    assert (await client.patch(location, json={"UnitPrice": 6.25})).status_code == 204
+    patched = (await client.get(location)).json()
+    assert (patched["UnitPrice"], patched["UnitsInStock"]) == (6.25, 7)
+    assert (await client.put(location, json={"ProductName": "Q", "Discontinued": True})).status_code == 204
+    replaced = (await client.get(location)).json()
+    assert (replaced["ProductName"], replaced["UnitPrice"], replaced["UnitsInStock"], replaced["Discontinued"]) == (
+        "Q",
+        None,
+        None,
+        True,
+    )
+
+
+async def test_update_with_return_representation(client: httpx.AsyncClient) -> None:
+    response = await client.patch("Products(5)", json={"UnitsOnOrder": 9}, headers={"Prefer": "return=representation"})
+    assert response.status_code == 200, response.text
+    assert response.json()["UnitsOnOrder"] == 9
+    assert response.headers["preference-applied"] == "return=representation"
+    assert response.headers["etag"] == response.json()["@etag"]
+
+
+async def test_deep_update_replaces_a_nested_collection_and_applies_a_delta(client: httpx.AsyncClient) -> None:
+    order = "Orders(10250)"
+    detail = {"UnitPrice": 1, "Quantity": 2, "Discount": 0}
+    response = await client.patch(
+        order, json={"Customer@odata.bind": "Customers('ALFKI')", "Order_Details": [{"ProductID": 1, **detail}]}
+    )
+    assert response.status_code == 204, response.text
+    body = (await client.get(f"{order}?$expand=Order_Details")).json()
+    assert body["CustomerID"] == "ALFKI" and [d["ProductID"] for d in body["Order_Details"]] == [1]
+    delta = [
+        {"@removed": {"reason": "deleted"}, "@id": "Order_Details(OrderID=10250,ProductID=1)"},
+        {"ProductID": 2, **detail},
+    ]
+    assert (await client.patch(order, json={"Order_Details@delta": delta})).status_code == 204
+    body = (await client.get(f"{order}?$expand=Order_Details")).json()
+    assert [d["ProductID"] for d in body["Order_Details"]] == [2]
+
+
+async def test_upsert_creates_where_the_entity_set_allows_it(client: httpx.AsyncClient) -> None:
+    created = await client.put("Customers('UPSRT')", json={"CompanyName": "Upserted"})
+    assert created.status_code == 201, created.text
+    assert created.headers["location"] == f"{ROOT}Customers('UPSRT')"
+    assert (await client.patch("Customers('UPSRT')", json={"City": "Berlin"})).status_code == 204
+    # If-Match: * updates only; Products do not allow upserts.
+    assert_error(await client.patch("Customers('NONE1')", json={"City": "X"}, headers={"If-Match": "*"}), 412)
+    assert_error(await client.put("Products(99999)", json={"ProductName": "X", "Discontinued": False}), 404)
+
+
+async def test_delete(client: httpx.AsyncClient) -> None:
+    location = (await client.post("Categories", json={"CategoryName": "Gone"})).headers["location"]
+    assert (await client.delete(location)).status_code == 204
+    assert_error(await client.get(location), 404)
+    assert_error(await client.delete(location), 404)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "status", "target"),
+    [
+        ("POST", "Products", {"ProductName": 5, "Discontinued": False}, 400, "ProductName"),
+        ("POST", "Products", {"ProductName": None, "Discontinued": False}, 400, "ProductName"),
+        ("POST", "Products", {"Discontinued": False}, 400, "ProductName"),
+        ("POST", "Products", {"ProductName": "x" * 41, "Discontinued": False}, 400, "ProductName"),
+        ("POST", "Products", {"ProductName": "P", "Discontinued": False, "UnitPrice": "1.23456"}, 400, "UnitPrice"),
+        ("POST", "Products", {"ProductName": "P", "Discontinued": False, "UnitsInStock": 40000}, 400, "UnitsInStock"),
+        ("POST", "Products", {"ProductName": "P", "Discontinued": False, "Colour": "red"}, 400, "Colour"),
+        ("POST", "Products", {"ProductID": 1000, "ProductName": "P", "Discontinued": False}, 400, "ProductID"),
+        ("POST", "Products", {"ProductName": "P", "Discontinued": "no"}, 400, "Discontinued"),
+        (
+            "POST",
+            "Products",
+            {"ProductName": "P", "Discontinued": False, "Category@odata.bind": "Suppliers(1)"},
+            400,
+            "Category@odata.bind",
+        ),
+        (
+            "POST",
+            "Products",
+            {"ProductName": "P", "Discontinued": False, "Category@odata.bind": "Categories(999)"},
+            404,
+            "Category@odata.bind",
+        ),
+        ("POST", "Products", [{"ProductName": "P"}], 400, None),
+        ("PATCH", "Products(1)", {"ProductID": 2}, 400, "ProductID"),
+        ("PATCH", "Products(1)", {"Discontinued": None}, 400, "Discontinued"),
+        ("PATCH", "Products(1)", {"Category": None, "UnitPrice": "abc"}, 400, "UnitPrice"),
+        ("PUT", "Products(1)", {"ProductName": "No Discontinued"}, 400, "Discontinued"),
+        ("PATCH", "Order_Details(OrderID=10248,ProductID=11)", {"OrderID": 10249}, 400, "OrderID"),
+    ],
+)
+async def test_invalid_payload_is_400_with_a_target(
+    client: httpx.AsyncClient, method: str, path: str, body: Any, status: int, target: str | None
+) -> None:
+    before = (await client.get(path if method != "POST" else "Products/$count")).content
+    assert_error(await client.request(method, path, json=body), status, target)
+    assert (await client.get(path if method != "POST" else "Products/$count")).content == before
+
+
+@pytest.mark.parametrize(
+    ("headers", "content", "status", "code"),
+    [
+        ({"Content-Type": "application/json"}, b'{"ProductName": ', 400, "MalformedJson"),
+        ({"Content-Type": "text/plain"}, b'{"ProductName": "P"}', 415, "UnsupportedMediaType"),
+        ({}, b'{"ProductName": "P"}', 415, "UnsupportedMediaType"),
+        ({"Content-Type": "application/json"}, b"", 400, "MalformedJson"),
+    ],
+)
+async def test_malformed_body(
+    client: httpx.AsyncClient, headers: dict[str, str], content: bytes, status: int, code: str
+) -> None:
+    error = assert_error(await client.post("Products", headers=headers, content=content), status)
+    assert error["code"] == code
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "status"),
+    [
+        ("POST", "Customers", {"CustomerID": "ALFKI", "CompanyName": "Again"}, 409),
+        ("POST", "Products", {"ProductName": "P", "Discontinued": False, "CategoryID": 999}, 400),
+        ("DELETE", "Customers('ANTON')", None, 409),
+        ("DELETE", "Categories(1)", None, 409),
+    ],
+)
+async def test_integrity_errors_are_odata_errors(
+    client: httpx.AsyncClient, method: str, path: str, body: Any, status: int
+) -> None:
+    kwargs = {"json": body} if body is not None else {}
+    assert_error(await client.request(method, path, **kwargs), status)
+
+
+async def test_an_oversized_body_is_413(tmp_path_factory: pytest.TempPathFactory) -> None:
+    async with northwind_client(
+        f"sqlite:///{tmp_path_factory.mktemp('small') / 'nw.db'}", max_request_body=64
+    ) as small:
+        response = await small.post("Categories", json={"CategoryName": "x" * 100})
+        assert_error(response, 413)
+        assert (await small.post("Categories", json={"CategoryName": "ok"})).status_code == 201

@@ -181,12 +181,15 @@ class Changes:
         values = dict(payload.values)
         for name in checked:
             expected = key[name] if name in key else current[name]
-            if _differs(values.pop(name), expected):
+            if not _differs(values.pop(name), expected):
+                continue
+            if name in key:
                 raise BadRequestError(
-                    f"{name} is set by the server and cannot be changed",
-                    target=f"{where}{name}",
-                    code="ReadOnlyProperty",
+                    f"{name} in the body contradicts the key of the entity", target=f"{where}{name}", code="KeyMismatch"
                 )
+            raise BadRequestError(
+                f"{name} is set by the server and cannot be changed", target=f"{where}{name}", code="ReadOnlyProperty"
+            )
         if replace:
             values = _replaced(storage, entity_set, values, where)
         own: ForeignKeys = {}
@@ -231,30 +234,49 @@ class Changes:
                 await relationship.link(self.connection, key, child)
             kept.setdefault(name, []).append(child)
         for name, removed in payload.removed.items():
-            for child in removed:
-                await self._remove(payload.entity_set, name, key, child, f"{where}{name}@delta")
+            for child, deleted in removed:
+                await self._remove_listed(payload.entity_set, name, key, child, deleted, f"{where}{name}@delta")
         for name in payload.nested:
             navigation = payload.entity_set.entity_type.navigation_properties[name]
             if navigation.collection and name not in payload.delta:
-                await self._remove_others(payload.entity_set, name, key, kept.get(name, []), f"{where}{name}")
+                await self._remove_others(payload.entity_set, name, key, kept.get(name, []))
 
-    async def _remove(self, entity_set: EntitySet, name: str, key: Key, child: Key, target: str) -> None:
-        """Take ``child`` out of the collection: unlink it, or delete it if it cannot exist unlinked."""
+    async def _remove_listed(
+        self, entity_set: EntitySet, name: str, key: Key, child: Key, deleted: bool, target: str
+    ) -> None:
+        """A delta's ``@removed`` entity: deleted (reason "deleted") or unlinked (reason "changed")."""
+        target_set = self.service.model.navigation_target_set(
+            entity_set, entity_set.entity_type.navigation_properties[name]
+        )
+        if child not in await self.related_keys(entity_set, name, key, target_set):
+            raise NotFoundError(
+                f"The entity removed at {target} is not in {name}", target=target, code="EntityNotFound"
+            )
         relationship = self.relationship(entity_set, name)
-        if relationship.dependent_key_nullable():
+        if deleted:
+            await self.delete(target_set, child)
+        elif relationship.dependent_key_nullable():
             await relationship.unlink(self.connection, key, child)
         else:
-            target_set = self.service.model.navigation_target_set(
-                entity_set, entity_set.entity_type.navigation_properties[name]
+            raise BadRequestError(
+                f'An entity of {name} cannot exist outside it: remove it with the reason "deleted"',
+                target=target,
+                code="CannotUnlink",
             )
-            await self.delete(target_set, child)
 
-    async def _remove_others(self, entity_set: EntitySet, name: str, key: Key, kept: list[Key], target: str) -> None:
+    async def _remove_others(self, entity_set: EntitySet, name: str, key: Key, kept: list[Key]) -> None:
+        """A nested collection replaces the related entities: the others are unlinked, or
+        deleted where they cannot exist unlinked (Protocol §11.4.3.1)."""
         navigation = entity_set.entity_type.navigation_properties[name]
         target_set = self.service.model.navigation_target_set(entity_set, navigation)
+        relationship = self.relationship(entity_set, name)
         for child in await self.related_keys(entity_set, name, key, target_set):
-            if child not in kept:
-                await self._remove(entity_set, name, key, child, target)
+            if child in kept:
+                continue
+            if relationship.dependent_key_nullable():
+                await relationship.unlink(self.connection, key, child)
+            else:
+                await self.delete(target_set, child)
 
     async def related_keys(self, entity_set: EntitySet, name: str, key: Key, target_set: EntitySet) -> list[Key]:
         """The keys of the entities related to the entity ``key`` through ``name``."""

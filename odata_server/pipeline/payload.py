@@ -38,7 +38,9 @@ class EntityPayload:
             with the member that named it (the target of an error about it).
         nested: navigation property name → entities to create or update and link.
         nulls: single-valued navigation properties sent as ``null`` (to unlink).
-        removed: for a nested delta (``Nav@delta``), the keys of entities to unlink.
+        removed: for a nested delta (``Nav@delta``), the keys of the entities to take
+            out of the collection, each with whether it is to be deleted
+            (``"@removed": {"reason": "deleted"}``) rather than only unlinked.
     """
 
     entity_set: EntitySet
@@ -47,7 +49,7 @@ class EntityPayload:
     binds: dict[str, list[tuple[Key, str]]] = field(default_factory=dict)
     nested: dict[str, list[EntityPayload]] = field(default_factory=dict)
     nulls: set[str] = field(default_factory=set)
-    removed: dict[str, list[Key]] = field(default_factory=dict)
+    removed: dict[str, list[tuple[Key, bool]]] = field(default_factory=dict)
     delta: set[str] = field(default_factory=set)
 
     @property
@@ -170,7 +172,9 @@ class PayloadReader:
         target_set = self.model.navigation_target_set(payload.entity_set, navigation)
         payload.delta.add(navigation.name)
         for index, item in enumerate(value):
-            if isinstance(item, dict) and ("@removed" in item or "@odata.removed" in item):
+            removed = isinstance(item, dict) and item.get("@removed", item.get("@odata.removed"))
+            if removed is not None and removed is not False:
+                deleted = isinstance(removed, dict) and removed.get("reason") == "deleted"
                 id_value = item.get("@id", item.get("@odata.id"))
                 key = self.reference(id_value, target_set, f"{where}{index}") if id_value is not None else None
                 if key is None:
@@ -179,7 +183,7 @@ class PayloadReader:
                             {k: v for k, v in item.items() if not k.startswith("@")}, target_set, f"{where}{index}/"
                         )
                     )
-                payload.removed.setdefault(navigation.name, []).append(key)
+                payload.removed.setdefault(navigation.name, []).append((key, deleted))
             else:
                 payload.nested.setdefault(navigation.name, []).append(self.entity(item, target_set, f"{where}{index}/"))
 

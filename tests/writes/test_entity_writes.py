@@ -272,3 +272,52 @@ async def test_an_oversized_body_is_413(tmp_path_factory: pytest.TempPathFactory
         response = await small.post("Categories", json={"CategoryName": "x" * 100})
         assert_error(response, 413)
         assert (await small.post("Categories", json={"CategoryName": "ok"})).status_code == 201
+
+
+async def test_a_delta_removal_unlinks_or_deletes_as_its_reason_says(client: httpx.AsyncClient) -> None:
+    products = [{"ProductName": name, "Discontinued": False} for name in ("Kept", "Dropped")]
+    created = await client.post("Categories?$expand=Products", json={"CategoryName": "Delta", "Products": products})
+    category = created.headers["location"]
+    kept, dropped = (f"Products({product['ProductID']})" for product in created.json()["Products"])
+    delta = [{"@removed": {"reason": "changed"}, "@id": kept}]
+    assert (await client.patch(category, json={"Products@delta": delta})).status_code == 204
+    assert (await client.get(kept)).json()["CategoryID"] is None  # unlinked, still there
+    delta = [{"@removed": {"reason": "deleted"}, "@id": dropped}]
+    assert (await client.patch(category, json={"Products@delta": delta})).status_code == 204
+    assert_error(await client.get(dropped), 404)
+
+
+@pytest.mark.parametrize(
+    ("path", "delta", "status"),
+    [
+        # An order line cannot exist without its order: "changed" cannot unlink it.
+        (
+            "Orders(10251)",
+            {
+                "Order_Details@delta": [
+                    {"@removed": {"reason": "changed"}, "@id": "Order_Details(OrderID=10251,ProductID=22)"}
+                ]
+            },
+            400,
+        ),
+        # Only related entities can be removed.
+        (
+            "Orders(10251)",
+            {
+                "Order_Details@delta": [
+                    {"@removed": {"reason": "deleted"}, "@id": "Order_Details(OrderID=10248,ProductID=11)"}
+                ]
+            },
+            404,
+        ),
+        ("Orders(10251)", {"Order_Details@delta": {"not": "an array"}}, 400),
+        ("Orders(10251)", {"Customer@delta": []}, 400),
+    ],
+)
+async def test_invalid_deltas_change_nothing(
+    client: httpx.AsyncClient, path: str, delta: dict[str, Any], status: int
+) -> None:
+    before = (await client.get(f"{path}?$expand=Order_Details")).json()
+    assert_error(await client.patch(path, json=delta), status)
+    assert (await client.get(f"{path}?$expand=Order_Details")).json() == before
+    assert (await client.get("Order_Details(OrderID=10248,ProductID=11)")).status_code == 200

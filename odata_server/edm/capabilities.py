@@ -28,7 +28,7 @@ ENTITY_SET_CAPABILITIES: tuple[Annotation, ...] = (
 #: Annotations on the entity container.
 CONTAINER_CAPABILITIES: tuple[Annotation, ...] = (
     Annotation("Capabilities.KeyAsSegmentSupported", True),
-    Annotation("Capabilities.BatchSupported", False),
+    Annotation("Capabilities.BatchSupported", True),
     Annotation("Capabilities.AsynchronousRequestsSupported", True),
 )
 

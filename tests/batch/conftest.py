@@ -1,4 +1,4 @@
-"""Batch test helpers: building multipart batches, reading multipart responses, fresh databases.
+"""Batch test helpers: building multipart batches, reading multipart responses, a database to write.
 
 Responses are read with the standard library's ``email`` parser, not with the
 server's own multipart reader, so a test does not trust the code it tests.
@@ -9,19 +9,14 @@ from __future__ import annotations
 import email.parser
 import email.policy
 import json
-import uuid
 from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
 
-from odata_server import async_engine
-from tests.conftest import POSTGRES_URL, _reachable, northwind_client, require_service
+from tests.conftest import northwind_client, private_database
 
 ROOT = "http://testserver/odata/"
 
@@ -125,26 +120,7 @@ def json_responses(response: httpx.Response) -> dict[str, dict[str, Any]]:
     return by_id
 
 
-# -- fresh databases: these tests write
-
-
-@asynccontextmanager
-async def postgres_database() -> AsyncIterator[str]:
-    """A new, empty PostgreSQL database, dropped afterwards."""
-    admin = async_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    name = f"batch_{uuid.uuid4().hex[:12]}"
-    try:
-        if not await _reachable(admin):
-            require_service(f"PostgreSQL is not reachable at {POSTGRES_URL}")
-        async with admin.connect() as connection:
-            await connection.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-        finally:
-            async with admin.connect() as connection:
-                await connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    finally:
-        await admin.dispose()
+# -- a database of the module's own: these tests write
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
@@ -152,12 +128,10 @@ async def writable(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[httpx.AsyncClient]:
     """A Northwind of the test module's own, on each database."""
-    if request.param == "sqlite":
-        async with northwind_client(f"sqlite:///{tmp_path_factory.mktemp('batch') / 'nw.db'}") as client:
+    name = f"batch_{request.module.__name__.rsplit('.', 1)[-1]}"
+    async with private_database(request.param, name, tmp_path_factory.mktemp("batch")) as url:
+        async with northwind_client(url) as client:
             yield client
-        return
-    async with postgres_database() as url, northwind_client(url) as client:
-        yield client
 
 
 def assert_part_error(part: PartResponse | dict[str, Any], status: int, message: str = "") -> dict[str, Any]:

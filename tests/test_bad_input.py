@@ -333,7 +333,6 @@ async def test_acceptable_format_is_200(
         case("Products?$levels=2", "$levels"),
         case("Products?$schemaversion=1", "$schemaversion"),
         case("Products?$index=1", "$index"),
-        case("Products?$id=x", "$id"),
     ],
 )
 async def test_unsupported_system_query_option_is_501(
@@ -357,24 +356,6 @@ async def test_unsupported_system_query_option_is_501(
 )
 async def test_invalid_query_option_is_400(sqlite_northwind: httpx.AsyncClient, path: str, target: str) -> None:
     await request_error(sqlite_northwind, path, 400, target)
-
-
-@pytest.mark.parametrize(
-    ("method", "path"),
-    [
-        method_case("PUT", "Products(1)/ProductName"),
-        method_case("PATCH", "Products(1)/ProductName"),
-        method_case("DELETE", "Products(1)/ProductName"),
-        method_case("PUT", "Products(1)/ProductName/$value"),
-        method_case("DELETE", "Products(1)/ProductName/$value"),
-        method_case("PUT", "Products(1)/Category/$ref"),
-        method_case("DELETE", "Products(1)/Category/$ref"),
-        method_case("POST", "Categories(1)/Products/$ref"),
-        method_case("DELETE", "Categories(1)/Products/$ref"),
-    ],
-)
-async def test_write_is_501(sqlite_northwind: httpx.AsyncClient, method: str, path: str) -> None:
-    await request_error(sqlite_northwind, path, 501, method=method)
 
 
 @pytest.mark.parametrize(

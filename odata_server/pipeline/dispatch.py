@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from odata_server.errors import FeatureNotImplementedError, MethodNotAllowedError
 from odata_server.messages import ODataResponse
 from odata_server.pipeline.context import RequestContext
-from odata_server.pipeline.operations import documents, read, write
+from odata_server.pipeline.operations import documents, property_write, read, references, write
 from odata_server.uri.path import ResourceKind
 
 Operation = Callable[[RequestContext], Awaitable[ODataResponse]]
@@ -34,6 +34,15 @@ _CHANGES: dict[tuple[ResourceKind, str], Operation] = {
     (ResourceKind.ENTITY, "PUT"): write.update_entity,
     (ResourceKind.ENTITY, "PATCH"): write.update_entity,
     (ResourceKind.ENTITY, "DELETE"): write.delete_entity,
+    (ResourceKind.PROPERTY, "PUT"): property_write.write_property,
+    (ResourceKind.PROPERTY, "PATCH"): property_write.write_property,
+    (ResourceKind.PROPERTY, "DELETE"): property_write.delete_property,
+    (ResourceKind.PROPERTY_VALUE, "PUT"): property_write.write_raw_value,
+    (ResourceKind.PROPERTY_VALUE, "DELETE"): property_write.delete_property,
+    (ResourceKind.REFERENCE, "PUT"): references.set_reference,
+    (ResourceKind.REFERENCE, "DELETE"): references.delete_reference,
+    (ResourceKind.REFERENCE_COLLECTION, "POST"): references.add_reference,
+    (ResourceKind.REFERENCE_COLLECTION, "DELETE"): references.delete_reference,
 }
 
 # OData Protocol §11.4: the modifying methods each kind of resource accepts.

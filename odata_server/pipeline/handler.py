@@ -55,6 +55,8 @@ _OPTIONS_BY_KIND = {
     ResourceKind.COUNT: frozenset({"filter", "search"}),
     ResourceKind.ENTITY: ENTITY_OPTIONS,
 }
+# $id names the reference a DELETE removes from a collection (Protocol §11.4.6.2), and applies nowhere else.
+_OPTIONS_BY_REQUEST = {(ResourceKind.REFERENCE_COLLECTION, "DELETE"): frozenset({"id"})}
 
 
 class ODataHandler:
@@ -96,7 +98,8 @@ class ODataHandler:
         path = bind_path(request.path, self.service.model, options.aliases)
         operation = dispatch(path.kind, request.method)
         refuse_unsupported(options)
-        refuse_misplaced(options, allowed=_OPTIONS_BY_KIND.get(path.kind, frozenset()))
+        allowed = _OPTIONS_BY_REQUEST.get((path.kind, request.method), _OPTIONS_BY_KIND.get(path.kind, frozenset()))
+        refuse_misplaced(options, allowed=allowed)
         ctx = RequestContext(request, self.service, path, options, version)
         if path.kind in _OPTIONS_BY_KIND:
             ctx.bound_options()  # binding errors surface here, before any work

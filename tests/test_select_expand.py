@@ -5,7 +5,7 @@ Also: expansion costs a fixed number of queries however many parents there are.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -185,21 +185,13 @@ async def test_bad_select_and_expand_are_400(northwind: httpx.AsyncClient, query
     assert_error(await northwind.get(f"Products?{query}"), 400, target)
 
 
-def _record(statements: list[str]) -> Callable[..., None]:
-    def record(_connection: object, _cursor: object, statement: str, *_: object) -> None:
-        if statement != "BEGIN":
-            statements.append(statement)
-
-    return record
-
-
 @pytest.fixture(scope="module")
 async def counted(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[tuple[httpx.AsyncClient, list[str]]]:
-    """A Northwind app on SQLite that records every query it runs (not the BEGIN of its transactions)."""
+    """A Northwind app on SQLite that records every SQL statement it runs."""
     statements: list[str] = []
     async with northwind_client(f"sqlite:///{tmp_path_factory.mktemp('count') / 'nw.db'}") as client:
         engine = client._transport.app.state.odata.engine  # type: ignore[attr-defined]
-        event.listen(engine.sync_engine, "before_cursor_execute", _record(statements))
+        event.listen(engine.sync_engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
         yield client, statements
 
 

@@ -121,9 +121,11 @@ class Changes:
             )
         return await self.create(related, where=target)
 
-    async def _foreign_key(self, relationship: Relationship, principal_key: Key, target: str) -> ForeignKeys:
+    async def _foreign_key(
+        self, relationship: Relationship, principal_key: Key, target: str, *, exists: bool = False
+    ) -> ForeignKeys:
         try:
-            return await relationship.foreign_key(self.connection, principal_key)
+            return await relationship.foreign_key(self.connection, principal_key, exists=exists)
         except LookupError:
             raise NotFoundError(
                 f"The entity linked at {target.rstrip('/')} does not exist",
@@ -141,7 +143,7 @@ class Changes:
                     raise NotFoundError(
                         f"No entity has the id given at {target}", target=target.rstrip("/"), code="EntityNotFound"
                     )
-                await self.create(related, await self._foreign_key(relationship, parent, target), target)
+                await self.create(related, await self._foreign_key(relationship, parent, target, exists=True), target)
                 return
         child = await self._resolve(related, target)
         await relationship.link(self.connection, parent, child)
@@ -228,7 +230,9 @@ class Changes:
                         raise NotFoundError(
                             f"No entity has the id given at {target}", target=target.rstrip("/"), code="EntityNotFound"
                         )
-                    child = await self.create(related, await self._foreign_key(relationship, key, target), target)
+                    child = await self.create(
+                        related, await self._foreign_key(relationship, key, target, exists=True), target
+                    )
             else:
                 child = await self._resolve(related, target)
                 await relationship.link(self.connection, key, child)

@@ -15,7 +15,7 @@ from contextvars import ContextVar
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from odata_server.query.sessions import write_transaction
+from odata_server.query.sessions import read_connection, write_transaction
 
 _change_set: ContextVar[AsyncConnection | None] = ContextVar("odata_change_set", default=None)
 
@@ -42,7 +42,7 @@ async def reading(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
     if shared is not None:
         yield shared
         return
-    async with engine.connect() as connection:
+    async with read_connection(engine) as connection:
         yield connection
 
 

@@ -122,10 +122,17 @@ class Relationship:
         """The foreign key is in the source's row (many-to-one): link the target first."""
         return self.direction is RelationshipDirection.MANYTOONE
 
-    async def foreign_key(self, connection: AsyncConnection, principal_key: Key) -> dict[sa.Column[Any], object]:
+    async def foreign_key(
+        self, connection: AsyncConnection, principal_key: Key, *, exists: bool = False
+    ) -> dict[sa.Column[Any], object]:
         """The foreign key values that make the dependent row point at the principal with ``principal_key``.
 
         For many-to-one the source is the dependent; for one-to-many the target is.
+        When the caller knows the principal ``exists`` (it was just written) and the
+        foreign key refers to its key, no query is needed.
+
+        Raises:
+            LookupError: the principal does not exist.
         """
         if self.source_holds_key:
             pairs = [(local, remote) for local, remote in self.property.local_remote_pairs or ()]
@@ -133,6 +140,10 @@ class Relationship:
         else:
             pairs = [(remote, local) for local, remote in self.property.local_remote_pairs or ()]
             principal = self.source
+        if exists:
+            by_column = {column(principal, name): value for name, value in principal_key.items()}
+            if all(referenced in by_column for _, referenced in pairs):
+                return {dependent: by_column[referenced] for dependent, referenced in pairs}
         statement = sa.select(*(referenced for _, referenced in pairs)).where(key_condition(principal, principal_key))
         row = (await connection.execute(statement)).first()
         if row is None:

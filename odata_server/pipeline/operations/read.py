@@ -39,6 +39,7 @@ from odata_server.pipeline.prefer import max_page_size
 from odata_server.pipeline.transaction import reading, shared_connection
 from odata_server.query.paging import SkipToken
 from odata_server.query.plan import entities_exist, plan_collection, plan_count, select_entities
+from odata_server.query.sessions import open_read_connection
 from odata_server.uri.bound_options import BoundOptions, Field
 from odata_server.uri.path import NavigationSegment, PathSegment
 
@@ -371,7 +372,7 @@ async def _rows_body(
     """
     batch_rows = ctx.service.config.stream_batch_rows
     shared = shared_connection()  # inside a change set: read its writes, and leave it open
-    connection = shared or await ctx.service.engine.connect()
+    connection = shared or await open_read_connection(ctx.service.engine)
 
     async def close() -> None:
         if shared is None:

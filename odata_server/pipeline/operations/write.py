@@ -62,7 +62,9 @@ async def _create_related(
     if relationship.source_holds_key:  # pragma: no cover - a collection is never many-to-one
         raise BadRequestError("Entities cannot be posted to a single-valued navigation property")
     if relationship.direction.name == "ONETOMANY":
-        return await changes.create(payload, await relationship.foreign_key(changes.connection, parent_key))
+        return await changes.create(
+            payload, await relationship.foreign_key(changes.connection, parent_key, exists=True)
+        )
     key = await changes.create(payload)
     await relationship.link(changes.connection, parent_key, key)
     return key
@@ -102,10 +104,9 @@ async def update_entity(ctx: RequestContext) -> ODataResponse:
     assert entity_set is not None
     payload = read_payload(ctx, entity_set)
     async with writing(ctx.service) as changes:
-        key = await addressed_key(ctx.service, changes.connection, ctx.path)
-        current = None if key is None else await changes.current(entity_set, key)
+        key, current = await _existing(ctx, changes, entity_set)
         check_change(ctx.request, entity_set, changes.etag(entity_set, current), exists=current is not None)
-        if key is None:
+        if key is None or current is None:
             url_key = _url_key(ctx)
             if not entity_set.upsert or url_key is None:
                 raise NotFoundError(
@@ -120,6 +121,20 @@ async def update_entity(ctx: RequestContext) -> ODataResponse:
             return await _created(ctx, changes, entity_set, key)
         await changes.update(payload, key, replace=ctx.request.method == "PUT")
         return await updated(ctx, changes, entity_set, key)
+
+
+async def _existing(
+    ctx: RequestContext, changes: Changes, entity_set: EntitySet
+) -> tuple[Key | None, dict[str, object] | None]:
+    """The key of the entity the URL addresses and its current concurrency values, locked;
+    (None, None) or (key, None) when it does not exist.
+
+    A canonical URL (``Products(1)``) names the key itself, so one query does.
+    """
+    key = _url_key(ctx)
+    if key is None:
+        key = await addressed_key(ctx.service, changes.connection, ctx.path)
+    return key, None if key is None else await changes.current(entity_set, key)
 
 
 def _url_key(ctx: RequestContext) -> Key | None:
@@ -145,13 +160,12 @@ async def delete_entity(ctx: RequestContext) -> ODataResponse:
     entity_set = ctx.path.entity_set
     assert entity_set is not None
     async with writing(ctx.service) as changes:
-        key = await addressed_key(ctx.service, changes.connection, ctx.path)
-        if key is None:
+        key, current = await _existing(ctx, changes, entity_set)
+        if key is None or current is None:
             raise NotFoundError(
                 f"No entity found at {ctx.request.path!r}", target=ctx.request.path, code="EntityNotFound"
             )
-        current = await changes.current(entity_set, key)
-        check_change(ctx.request, entity_set, changes.etag(entity_set, current), exists=current is not None)
+        check_change(ctx.request, entity_set, changes.etag(entity_set, current), exists=True)
         await changes.delete(entity_set, key)
     return ODataResponse(NO_CONTENT)
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 from urllib.parse import unquote, urljoin
 
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from odata_server.batch.model import (
@@ -120,8 +120,8 @@ class BatchRun:
                         raise _RolledBack
         except _RolledBack:
             return self._failed_group(group, answers[-1])
-        except SQLAlchemyError as error:  # the commit failed: a deferred constraint, a lost connection
-            logger.warning("Committing atomicity group %s failed", group.name, exc_info=error)
+        except Exception as error:  # beginning or committing failed: a deferred constraint, a lost connection
+            logger.warning("The transaction of atomicity group %s failed", group.name, exc_info=error)
             return self._failed_group(group, self._error(group.parts[-1], _commit_error(error)))
         return GroupAnswer(group, tuple(answers))
 
@@ -221,7 +221,8 @@ class BatchRun:
 
     def _error(self, part: Part, error: ODataError) -> Answer:
         response = error_response(error)
-        return Answer(part, response.status, {**response.headers, "OData-Version": self.version}, _bytes(response))
+        headers = {**response.headers, "OData-Version": self.version, "Vary": "OData-MaxVersion"}
+        return Answer(part, response.status, headers, _bytes(response))
 
 
 def _part_accept(accept: str | None) -> str | None:
@@ -236,7 +237,7 @@ def _header(answer: Answer, name: str) -> str | None:
     return next((value for key, value in answer.headers.items() if key.lower() == name), None)
 
 
-def _commit_error(error: SQLAlchemyError) -> ODataError:
+def _commit_error(error: Exception) -> ODataError:
     if isinstance(error, IntegrityError):
         return ConflictError("The atomicity group could not be committed: it breaks a constraint of the database")
     return InternalServerError("The atomicity group could not be committed")

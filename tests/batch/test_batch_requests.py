@@ -8,15 +8,28 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from odata_server.batch.handler import BatchHandler
 from odata_server.config import ServiceConfig
 from odata_server.messages import ODataRequest, ODataResponse
-from tests.batch.conftest import ROOT, change_set, http_part, http_request, multipart, multipart_headers
+from odata_server.pipeline.transaction import shared_connection
+from odata_server.query.sessions import prepare_sessions
+from tests.batch.conftest import (
+    ROOT,
+    PartResponse,
+    change_set,
+    http_part,
+    http_request,
+    multipart,
+    multipart_headers,
+    read_multipart_response,
+)
 
 
 class Recorder:
@@ -151,3 +164,55 @@ async def test_json_request_objects_become_pipeline_requests(engine: AsyncEngine
     assert (get.method, get.path) == ("GET", "$1"), "only a relative path starts with a reference"
     answers: dict[str, Any] = {item["id"]: item for item in json.loads(response.body)["responses"]}  # type: ignore[arg-type]
     assert answers["1"]["headers"]["location"] == f"{ROOT}Things(1)"
+
+
+class DeferredViolation(Recorder):
+    """A pipeline whose writes break a foreign key that SQLite checks only at commit."""
+
+    async def __call__(self, request: ODataRequest) -> ODataResponse:
+        connection = shared_connection()
+        assert connection is not None, "a change set's requests share its transaction"
+        await connection.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
+        await connection.exec_driver_sql("INSERT INTO child (parent) VALUES (42)")
+        return ODataResponse(204, {"OData-Version": "4.01"})
+
+
+async def _answers(handler: BatchHandler, body: bytes) -> list[Any]:
+    headers = multipart_headers(Prefer="continue-on-error")
+    response = await handler(ODataRequest("POST", ROOT, "$batch", "", headers, body))
+    assert isinstance(response.body, bytes)
+    return read_multipart_response(
+        httpx.Response(response.status, headers=dict(response.headers), content=response.body)
+    )
+
+
+async def test_a_change_set_that_cannot_commit_fails(tmp_path: Path) -> None:
+    engine = create_async_engine(f"sqlite+aiosqlite:///{tmp_path / 'deferred.db'}")
+    prepare_sessions(engine)
+    try:
+        async with engine.begin() as connection:
+            await connection.exec_driver_sql("CREATE TABLE parent (id INTEGER PRIMARY KEY)")
+            await connection.exec_driver_sql("CREATE TABLE child (parent INTEGER REFERENCES parent (id))")
+        handler = BatchHandler(DeferredViolation(), engine, ServiceConfig())  # type: ignore[arg-type]
+        body = multipart(change_set(http_part(http_request("DELETE", "Things(1)"), "1")))
+        (failure,) = await _answers(handler, body)
+        assert isinstance(failure, PartResponse) and failure.status == 409
+        async with engine.connect() as connection:
+            assert (await connection.exec_driver_sql("SELECT count(*) FROM child")).scalar() == 0
+    finally:
+        await engine.dispose()
+
+
+async def test_a_change_set_without_a_database_fails_alone(tmp_path: Path) -> None:
+    engine = create_async_engine(f"sqlite+aiosqlite:///{tmp_path / 'missing' / 'folder.db'}")
+    handler = BatchHandler(Recorder(), engine, ServiceConfig())  # type: ignore[arg-type]
+    body = multipart(
+        change_set(http_part(http_request("DELETE", "Things(1)"), "1")), http_part(http_request("GET", "A"))
+    )
+    try:
+        failure, after = await _answers(handler, body)
+    finally:
+        await engine.dispose()
+    assert isinstance(failure, PartResponse) and failure.status == 500
+    assert failure.json()["error"]["code"] == "InternalServerError"
+    assert isinstance(after, PartResponse) and after.status == 200

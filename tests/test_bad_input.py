@@ -23,10 +23,9 @@ async def request_error(
     status: int,
     target: object = UNCHECKED,
     *,
-    method: str = "GET",
     headers: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    return assert_error(await client.request(method, path, headers=headers), status, target)
+    return assert_error(await client.get(path, headers=headers), status, target)
 
 
 def case(path: str, *values: object, marks: Any = ()) -> Any:

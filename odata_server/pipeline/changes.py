@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import RelationshipDirection
 
-from odata_server.edm.model import EntitySet, Property
+from odata_server.edm.model import EntitySet, NavigationProperty, Property
 from odata_server.edm.storage import EntityStorage
 from odata_server.errors import BadRequestError, ConflictError, NotFoundError, ODataError
 from odata_server.format.etag import entity_tag
@@ -83,20 +83,20 @@ class Changes:
         if fixed_key is not None:
             payload.values.update(fixed_key)
         own = dict(foreign_keys or {})
-        later: list[tuple[Relationship, EntityPayload | Key, str]] = []
+        later: list[tuple[str, EntityPayload | Key, str]] = []
         for name, related, target in self._related(payload, where):
             relationship = self.relationship(entity_set, name)
             if relationship.source_holds_key:
                 related_key = await self._resolve(related, target)
                 own.update(await self._foreign_key(relationship, related_key, target))
             else:
-                later.append((relationship, related, target))
+                later.append((name, related, target))
         values = dict(payload.values)
         self._add_version(entity_set, values)
         _require_values(self.storage(entity_set), entity_set, values, own, where)
         key = await writes.insert(self.connection, self.storage(entity_set), entity_set.entity_type, values, own)
-        for relationship, related, target in later:
-            await self._attach(relationship, key, related, target)
+        for name, related, target in later:
+            await self._attach(entity_set, name, key, related, target)
         return key
 
     def _add_version(self, entity_set: EntitySet, values: dict[str, object]) -> None:
@@ -133,20 +133,85 @@ class Changes:
                 code="EntityNotFound",
             ) from None
 
-    async def _attach(self, relationship: Relationship, parent: Key, related: EntityPayload | Key, target: str) -> None:
-        """Relate a child (one-to-many, many-to-many) to the parent entity with key ``parent``."""
-        if relationship.direction is RelationshipDirection.ONETOMANY and isinstance(related, EntityPayload):
+    async def _attach(
+        self, entity_set: EntitySet, name: str, parent: Key, related: EntityPayload | Key, target: str
+    ) -> Key:
+        """Relate an entity whose row (or association row) holds the link to the parent entity
+        with key ``parent``: a new one is created pointing at the parent, an existing one is
+        updated as the payload says and linked. Its key."""
+        relationship = self.relationship(entity_set, name)
+        if relationship.direction is not RelationshipDirection.MANYTOMANY and isinstance(related, EntityPayload):
             key = key_of(related)
-            exists = key is not None and await self.current(related.entity_set, key) is not None
-            if not exists:
+            if key is None or await self.current(related.entity_set, key) is None:
                 if related.only_reference:
                     raise NotFoundError(
                         f"No entity has the id given at {target}", target=target.rstrip("/"), code="EntityNotFound"
                     )
-                await self.create(related, await self._foreign_key(relationship, parent, target, exists=True), target)
-                return
+                foreign_keys = await self._foreign_key(relationship, parent, target, exists=True)
+                if not self._navigation(entity_set, name).collection:
+                    await self._unlink_all(entity_set, name, parent)  # one-to-one: the old target lets go
+                return await self.create(related, foreign_keys, target)
         child = await self._resolve(related, target)
-        await relationship.link(self.connection, parent, child)
+        await self.link(entity_set, name, parent, child)
+        return child
+
+    # -- links
+
+    def _navigation(self, entity_set: EntitySet, name: str) -> NavigationProperty:
+        return entity_set.entity_type.navigation_properties[name]
+
+    def _target_set(self, entity_set: EntitySet, name: str) -> EntitySet:
+        return self.service.model.navigation_target_set(entity_set, self._navigation(entity_set, name))
+
+    async def link(self, entity_set: EntitySet, name: str, source: Key, target: Key) -> None:
+        """Relate the entity ``source`` of ``entity_set`` to ``target`` through ``name``.
+
+        A single-valued navigation whose target holds the foreign key (a one-to-one
+        seen from the principal) first lets its old target go; the entity whose
+        foreign key changes gets its version incremented.
+        """
+        relationship = self.relationship(entity_set, name)
+        if not self._navigation(entity_set, name).collection and not relationship.source_holds_key:
+            for old in await self.related_keys(entity_set, name, source):
+                if old != target:
+                    await self.unlink(entity_set, name, source, old)
+        await relationship.link(self.connection, source, target)
+        await self._touch(entity_set, name, source, target)
+
+    async def unlink(self, entity_set: EntitySet, name: str, source: Key, target: Key) -> bool:
+        """Remove the link between ``source`` and ``target``; whether there was one.
+
+        Raises:
+            BadRequestError: the foreign key behind the link is required (NullNotAllowed).
+        """
+        relationship = self.relationship(entity_set, name)
+        if not relationship.dependent_key_nullable():
+            raise BadRequestError(
+                f"The relationship {name} cannot be removed: the foreign key behind it is required",
+                target=name,
+                code="NullNotAllowed",
+            )
+        removed = await relationship.unlink(self.connection, source, target)
+        if removed:
+            await self._touch(entity_set, name, source, target)
+        return removed
+
+    async def _unlink_all(self, entity_set: EntitySet, name: str, source: Key) -> None:
+        for target in await self.related_keys(entity_set, name, source):
+            await self.unlink(entity_set, name, source, target)
+
+    async def _touch(self, entity_set: EntitySet, name: str, source: Key, target: Key) -> None:
+        """Increment the version of the entity whose foreign key changed (an association
+        row of a many-to-many link belongs to neither)."""
+        relationship = self.relationship(entity_set, name)
+        if relationship.direction is RelationshipDirection.MANYTOMANY:
+            return
+        dependent_set, key = (
+            (entity_set, source) if relationship.source_holds_key else (self._target_set(entity_set, name), target)
+        )
+        concurrency = dependent_set.concurrency
+        if concurrency is not None and concurrency.version is not None:
+            await writes.update(self.connection, self.storage(dependent_set), key, {}, {}, concurrency.version)
 
     def _related(self, payload: EntityPayload, where: str) -> list[tuple[str, EntityPayload | Key, str]]:
         """Each related entity of the payload: nested ones and ``@bind`` ids, with its error target."""
@@ -174,7 +239,7 @@ class Changes:
         entity_set = payload.entity_set
         entity_type = entity_set.entity_type
         storage = self.storage(entity_set)
-        checked = tuple(name for name in payload.values if _server_managed(entity_set, entity_type.properties[name]))
+        checked = tuple(name for name in payload.values if server_managed(entity_set, entity_type.properties[name]))
         current = await self.current(entity_set, key, checked)
         if current is None:
             raise NotFoundError(
@@ -195,47 +260,29 @@ class Changes:
         if replace:
             values = _replaced(storage, entity_set, values, where)
         own: ForeignKeys = {}
-        later: list[tuple[Relationship, EntityPayload | Key, str]] = []
+        later: list[tuple[str, EntityPayload | Key, str]] = []
         for name, related, target in self._related(payload, where):
             relationship = self.relationship(entity_set, name)
             if relationship.source_holds_key:
                 own.update(await self._foreign_key(relationship, await self._resolve(related, target), target))
             else:
-                later.append((relationship, related, target))
+                later.append((name, related, target))
         for name in payload.nulls:
-            relationship = self.relationship(entity_set, name)
-            if not relationship.dependent_key_nullable():
+            if not self.relationship(entity_set, name).dependent_key_nullable():
                 raise BadRequestError(
                     f"{name} is required and cannot be set to null", target=f"{where}{name}", code="NullNotAllowed"
                 )
-            await relationship.unlink(self.connection, key, None)
+            await self._unlink_all(entity_set, name, key)
         version = entity_set.concurrency.version if entity_set.concurrency else None
         await writes.update(self.connection, storage, key, values, own, version)
         await self._replace_collections(payload, key, later, where)
 
     async def _replace_collections(
-        self, payload: EntityPayload, key: Key, later: list[tuple[Relationship, EntityPayload | Key, str]], where: str
+        self, payload: EntityPayload, key: Key, later: list[tuple[str, EntityPayload | Key, str]], where: str
     ) -> None:
         kept: dict[str, list[Key]] = {}
-        for relationship, related, target in later:
-            name = target[len(where) :].split("/")[0].split("@")[0]
-            if isinstance(related, EntityPayload) and relationship.direction is RelationshipDirection.ONETOMANY:
-                child = key_of(related)
-                if child is not None and await self.current(related.entity_set, child) is not None:
-                    if not related.only_reference:
-                        await self.update(related, child, replace=False, where=target)
-                    await relationship.link(self.connection, key, child)
-                else:
-                    if related.only_reference:
-                        raise NotFoundError(
-                            f"No entity has the id given at {target}", target=target.rstrip("/"), code="EntityNotFound"
-                        )
-                    child = await self.create(
-                        related, await self._foreign_key(relationship, key, target, exists=True), target
-                    )
-            else:
-                child = await self._resolve(related, target)
-                await relationship.link(self.connection, key, child)
+        for name, related, target in later:
+            child = await self._attach(payload.entity_set, name, key, related, target)
             kept.setdefault(name, []).append(child)
         for name, removed in payload.removed.items():
             for child, deleted in removed:
@@ -249,10 +296,8 @@ class Changes:
         self, entity_set: EntitySet, name: str, key: Key, child: Key, deleted: bool, target: str
     ) -> None:
         """A delta's ``@removed`` entity: deleted (reason "deleted") or unlinked (reason "changed")."""
-        target_set = self.service.model.navigation_target_set(
-            entity_set, entity_set.entity_type.navigation_properties[name]
-        )
-        if child not in await self.related_keys(entity_set, name, key, target_set):
+        target_set = self._target_set(entity_set, name)
+        if child not in await self.related_keys(entity_set, name, key):
             raise NotFoundError(
                 f"The entity removed at {target} is not in {name}", target=target, code="EntityNotFound"
             )
@@ -260,7 +305,7 @@ class Changes:
         if deleted:
             await self.delete(target_set, child)
         elif relationship.dependent_key_nullable():
-            await relationship.unlink(self.connection, key, child)
+            await self.unlink(entity_set, name, key, child)
         else:
             raise BadRequestError(
                 f'An entity of {name} cannot exist outside it: remove it with the reason "deleted"',
@@ -271,19 +316,18 @@ class Changes:
     async def _remove_others(self, entity_set: EntitySet, name: str, key: Key, kept: list[Key]) -> None:
         """A nested collection replaces the related entities: the others are unlinked, or
         deleted where they cannot exist unlinked (Protocol §11.4.3.1)."""
-        navigation = entity_set.entity_type.navigation_properties[name]
-        target_set = self.service.model.navigation_target_set(entity_set, navigation)
         relationship = self.relationship(entity_set, name)
-        for child in await self.related_keys(entity_set, name, key, target_set):
+        for child in await self.related_keys(entity_set, name, key):
             if child in kept:
                 continue
             if relationship.dependent_key_nullable():
-                await relationship.unlink(self.connection, key, child)
+                await self.unlink(entity_set, name, key, child)
             else:
-                await self.delete(target_set, child)
+                await self.delete(self._target_set(entity_set, name), child)
 
-    async def related_keys(self, entity_set: EntitySet, name: str, key: Key, target_set: EntitySet) -> list[Key]:
+    async def related_keys(self, entity_set: EntitySet, name: str, key: Key) -> list[Key]:
         """The keys of the entities related to the entity ``key`` through ``name``."""
+        target_set = self._target_set(entity_set, name)
         storage = self.storage(entity_set)
         target_storage = self.storage(target_set)
         relationship = getattr(storage.mapped_class, storage.relationships[name])
@@ -311,8 +355,9 @@ def _concurrency_names(entity_set: EntitySet) -> tuple[str, ...]:
     return entity_set.concurrency.properties if entity_set.concurrency else ()
 
 
-def _server_managed(entity_set: EntitySet, prop: Property) -> bool:
-    """Key, computed and version properties: a client may send them only with their current value."""
+def server_managed(entity_set: EntitySet, prop: Property) -> bool:
+    """Key, computed and version properties: a client may send them only with their current value,
+    and never write them by themselves (``PUT Products(1)/ProductID``)."""
     concurrency = entity_set.concurrency
     version = concurrency.version if concurrency else None
     return prop.computed or prop.name in entity_set.entity_type.key or prop.name == version
@@ -358,7 +403,7 @@ def _replaced(
     """PUT: every updatable property left out goes back to its default, or null (Protocol §11.4.3)."""
     replaced = dict(values)
     for name, prop in entity_set.entity_type.properties.items():
-        if name in values or _server_managed(entity_set, prop):
+        if name in values or server_managed(entity_set, prop):
             continue
         col = writes.column(storage, name)
         default = col.default.arg if col.default is not None and col.default.is_scalar else None  # type: ignore[attr-defined]
@@ -412,4 +457,4 @@ def integrity_error(error: sa.exc.DBAPIError, *, deleting: bool = False) -> ODat
     return BadRequestError(f"The database refused the values: {str(error.orig).splitlines()[0]}", code="InvalidValue")
 
 
-__all__ = ["Changes", "addressed_key", "integrity_error", "key_segments", "writing"]
+__all__ = ["Changes", "addressed_key", "integrity_error", "key_segments", "server_managed", "writing"]

@@ -237,15 +237,19 @@ def key_of(payload: EntityPayload) -> Key | None:
 
 
 def _relative_path(url: str, service_root: str) -> str:
-    """``url`` relative to the service root: absolute URLs and absolute paths are accepted."""
+    """``url`` relative to the service root: absolute URLs (of this service's host) and
+    absolute paths are accepted."""
     if url.startswith(service_root):
         return url[len(service_root) :]
-    parts = urlsplit(url)
-    root_path = urlsplit(service_root).path
+    parts, root = urlsplit(url), urlsplit(service_root)
     if parts.scheme or url.startswith("/"):
-        if not parts.path.startswith(root_path):
+        same_host = not parts.scheme or (parts.scheme.lower(), parts.netloc.lower()) == (
+            root.scheme,
+            root.netloc.lower(),
+        )
+        if not same_host or not parts.path.startswith(root.path):
             raise NotFoundError(f"{url!r} is outside this service", code="InvalidReference")
-        return parts.path[len(root_path) :]
+        return parts.path[len(root.path) :]
     return url
 
 

@@ -156,6 +156,13 @@ async def test_update_with_return_representation(client: httpx.AsyncClient) -> N
     assert response.headers["etag"] == response.json()["@etag"]
 
 
+async def test_update_with_return_minimal_says_it_was_applied(client: httpx.AsyncClient) -> None:
+    response = await client.patch("Products(5)", json={"UnitsOnOrder": 8}, headers={"Prefer": "return=minimal"})
+    assert response.status_code == 204
+    assert response.headers["preference-applied"] == "return=minimal"
+    assert response.headers["etag"] == (await client.get("Products(5)")).headers["etag"]
+
+
 async def test_deep_update_replaces_a_nested_collection_and_applies_a_delta(client: httpx.AsyncClient) -> None:
     order = "Orders(10250)"
     detail = {"UnitPrice": 1, "Quantity": 2, "Discount": 0}
@@ -215,6 +222,13 @@ async def test_delete(client: httpx.AsyncClient) -> None:
             "Products",
             {"ProductName": "P", "Discontinued": False, "Category@odata.bind": "Categories(999)"},
             404,
+            "Category@odata.bind",
+        ),
+        (
+            "POST",
+            "Products",
+            {"ProductName": "P", "Discontinued": False, "Category@odata.bind": "http://elsewhere/odata/Categories(1)"},
+            400,
             "Category@odata.bind",
         ),
         ("POST", "Products", [{"ProductName": "P"}], 400, None),

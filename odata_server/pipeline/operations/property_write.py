@@ -22,7 +22,7 @@ from odata_server.format.media_type import parse_media_type
 from odata_server.format.negotiation import Representation, json_content_type
 from odata_server.format.values import dumps, json_converter, raw_text
 from odata_server.messages import ODataRequest, ODataResponse
-from odata_server.pipeline.changes import Changes, addressed_key, writing
+from odata_server.pipeline.changes import Changes, addressed_key, server_managed, writing
 from odata_server.pipeline.context import RequestContext
 from odata_server.pipeline.operations.write import NO_CONTENT, updated
 from odata_server.pipeline.payload import json_body
@@ -59,8 +59,7 @@ def _writable_property(ctx: RequestContext) -> Property:
     """The addressed property; 400 for a key, computed or version property."""
     entity_set, prop = ctx.path.entity_set, ctx.path.target_property
     assert entity_set is not None and prop is not None
-    version = entity_set.concurrency.version if entity_set.concurrency else None
-    if prop.computed or prop.name in entity_set.entity_type.key or prop.name == version:
+    if server_managed(entity_set, prop):
         raise BadRequestError(
             f"{prop.name} is set by the server and cannot be changed", target=prop.name, code="ReadOnlyProperty"
         )

@@ -18,8 +18,6 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin
 
-from sqlalchemy.orm import RelationshipDirection
-
 from odata_server.edm.model import EntitySet
 from odata_server.errors import BadRequestError, NotFoundError
 from odata_server.format.json import canonical_key
@@ -29,8 +27,7 @@ from odata_server.pipeline.context import RequestContext
 from odata_server.pipeline.operations.write import NO_CONTENT
 from odata_server.pipeline.payload import PayloadReader, json_body
 from odata_server.pipeline.preconditions import check_change
-from odata_server.query import writes
-from odata_server.query.writes import Key, Relationship
+from odata_server.query.writes import Key
 from odata_server.uri.path import EntitySetSegment, KeySegment, NavigationSegment, ODataPath, PathSegment, ResourceKind
 
 _ID_MEMBERS = ("@id", "@odata.id")
@@ -62,9 +59,6 @@ class _Link:
     def collection(self) -> bool:
         return self.navigation.navigation.collection
 
-    def relationship(self, changes: Changes) -> Relationship:
-        return changes.relationship(self.source_set, self.name)
-
     def target_id(self, key: Key) -> str:
         """``Products(5)``, for messages."""
         return canonical_key(self.target_set, [key[name] for name in self.target_set.entity_type.key])
@@ -83,13 +77,7 @@ async def set_reference(ctx: RequestContext) -> ODataResponse:
     async with writing(ctx.service) as changes:
         source_key = await _source_key(ctx, changes, link)
         await _require_target(changes, link, target_key)
-        relationship = link.relationship(changes)
-        if not relationship.source_holds_key:  # a one-to-one seen from the principal: the old target lets go
-            for old_key in await _related_keys(changes, link, source_key):
-                if dict(old_key) != dict(target_key):
-                    await _unlink(changes, link, source_key, old_key)
-        await relationship.link(changes.connection, source_key, target_key)
-        await _touch_dependent(changes, link, source_key, target_key)
+        await changes.link(link.source_set, link.name, source_key, target_key)
     return ODataResponse(NO_CONTENT)
 
 
@@ -101,8 +89,7 @@ async def add_reference(ctx: RequestContext) -> ODataResponse:
         source_key = await _source_key(ctx, changes, link)
         await _require_target(changes, link, target_key)
         if not await _related(ctx, changes, link, target_key):
-            await link.relationship(changes).link(changes.connection, source_key, target_key)
-            await _touch_dependent(changes, link, source_key, target_key)
+            await changes.link(link.source_set, link.name, source_key, target_key)
     return ODataResponse(NO_CONTENT)
 
 
@@ -116,7 +103,7 @@ async def delete_reference(ctx: RequestContext) -> ODataResponse:
         if target_key is not None:
             await _unlink(changes, link, source_key, target_key)
         else:
-            for old_key in await _related_keys(changes, link, source_key):
+            for old_key in await changes.related_keys(link.source_set, link.name, source_key):
                 await _unlink(changes, link, source_key, old_key)
     return ODataResponse(NO_CONTENT)
 
@@ -220,36 +207,12 @@ async def _related(ctx: RequestContext, changes: Changes, link: _Link, target_ke
     return await addressed_key(ctx.service, changes.connection, path) is not None
 
 
-async def _related_keys(changes: Changes, link: _Link, source_key: Key) -> list[Key]:
-    return await changes.related_keys(link.source_set, link.name, source_key, link.target_set)
-
-
 async def _unlink(changes: Changes, link: _Link, source_key: Key, target_key: Key) -> None:
     """Remove the link between source and target: 400 if the dependent cannot exist unlinked, 404 if there is none."""
-    relationship = link.relationship(changes)
-    if not relationship.dependent_key_nullable():
-        raise BadRequestError(
-            f"The relationship {link.name} cannot be removed: the foreign key behind it is required",
-            target=link.name,
-            code="NullNotAllowed",
-        )
-    if not await relationship.unlink(changes.connection, source_key, target_key):
+    if not await changes.unlink(link.source_set, link.name, source_key, target_key):
         raise NotFoundError(
             f"{link.target_id(target_key)} is not related through {link.name}", target=link.name, code="EntityNotFound"
         )
-    await _touch_dependent(changes, link, source_key, target_key)
-
-
-async def _touch_dependent(changes: Changes, link: _Link, source_key: Key, target_key: Key) -> None:
-    """Increment the version of the entity whose foreign key changed (not for a many-to-many
-    link, which only an association row holds)."""
-    relationship = link.relationship(changes)
-    if relationship.direction is RelationshipDirection.MANYTOMANY:
-        return
-    entity_set, key = (link.source_set, source_key) if relationship.source_holds_key else (link.target_set, target_key)
-    version = entity_set.concurrency.version if entity_set.concurrency else None
-    if version is not None:
-        await writes.update(changes.connection, changes.storage(entity_set), key, {}, {}, version)
 
 
 __all__ = ["add_reference", "delete_reference", "set_reference"]

@@ -148,11 +148,13 @@ def _url_key(ctx: RequestContext) -> Key | None:
 async def updated(ctx: RequestContext, changes: Changes, entity_set: EntitySet, key: Key) -> ODataResponse:
     """204 with the new ETag, or the entity with ``Prefer: return=representation``."""
     preferred, applied = return_preference(ctx.request)
+    headers = {"Preference-Applied": applied} if applied is not None else {}
     if preferred == "representation":
-        headers = {"Preference-Applied": applied or ""}
         return await entity_response(ctx, changes.connection, key_segments(entity_set, key), headers=headers)
     etag = changes.etag(entity_set, await changes.current(entity_set, key))
-    return ODataResponse(NO_CONTENT, {"ETag": etag} if etag is not None else {})
+    if etag is not None:
+        headers["ETag"] = etag
+    return ODataResponse(NO_CONTENT, headers)
 
 
 async def delete_entity(ctx: RequestContext) -> ODataResponse:

@@ -111,6 +111,8 @@ class BatchRun:
         return outcomes
 
     async def _group(self, group: AtomicityGroup) -> GroupAnswer:
+        if not group.parts:  # an empty change set: nothing to run, nothing to commit
+            return GroupAnswer(group, ())
         answers: list[Answer] = []
         try:
             async with change_set(self.engine):

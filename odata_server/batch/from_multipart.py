@@ -92,12 +92,11 @@ def _request(headers: dict[str, str], content: bytes, part_type: MediaType, wher
     except ValueError as error:
         return _malformed(content_id, f"{where} is not an HTTP request: {error}")
     content_id = content_id or message.headers.get("content-id")
-    part = Part(content_id, message.method, message.target, message.headers, message.body)
     if in_change_set and content_id is None:
         return _malformed(None, f"{where} has no Content-ID; every request of a change set needs one")
     if in_change_set and message.method == "GET":
         return _malformed(content_id, f"{where} is a GET; a change set holds only changes and actions")
-    return part
+    return Part(content_id, message.method, message.target, message.headers, message.body)
 
 
 def _malformed(content_id: str | None, message: str) -> Part:

@@ -137,23 +137,54 @@ class Changes:
         self, entity_set: EntitySet, name: str, parent: Key, related: EntityPayload | Key, target: str
     ) -> Key:
         """Relate an entity whose row (or association row) holds the link to the parent entity
-        with key ``parent``: a new one is created pointing at the parent, an existing one is
-        updated as the payload says and linked. Its key."""
+        with key ``parent``: a new one is created, an existing one is updated as the payload
+        says, and either is linked. Its key.
+
+        A nested entity whose key holds the parent's (an order line keyed by its order)
+        may leave that part of its key out.
+        """
         relationship = self.relationship(entity_set, name)
-        if relationship.direction is not RelationshipDirection.MANYTOMANY and isinstance(related, EntityPayload):
-            key = key_of(related)
-            if key is None or await self.current(related.entity_set, key) is None:
-                if related.only_reference:
-                    raise NotFoundError(
-                        f"No entity has the id given at {target}", target=target.rstrip("/"), code="EntityNotFound"
-                    )
-                foreign_keys = await self._foreign_key(relationship, parent, target, exists=True)
-                if not self._navigation(entity_set, name).collection:
-                    await self._unlink_all(entity_set, name, parent)  # one-to-one: the old target lets go
-                return await self.create(related, foreign_keys, target)
-        child = await self._resolve(related, target)
-        await self.link(entity_set, name, parent, child)
-        return child
+        target_set = self._target_set(entity_set, name)
+        if not isinstance(related, EntityPayload):
+            if await self.current(target_set, related) is None:
+                raise NotFoundError(
+                    f"No entity has the id given at {target.rstrip('/')}",
+                    target=target.rstrip("/"),
+                    code="EntityNotFound",
+                )
+            await self.link(entity_set, name, parent, related)
+            return related
+        foreign_keys: ForeignKeys = {}
+        if relationship.direction is not RelationshipDirection.MANYTOMANY:
+            foreign_keys = await self._foreign_key(relationship, parent, target, exists=True)
+            self._complete_key(related, foreign_keys)
+        key = key_of(related)
+        if key is not None and await self.current(target_set, key) is not None:
+            if not related.only_reference:
+                await self.update(related, key, replace=False, where=target)
+            await self.link(entity_set, name, parent, key)
+            return key
+        if related.only_reference:
+            raise NotFoundError(
+                f"No entity has the id given at {target.rstrip('/')}", target=target.rstrip("/"), code="EntityNotFound"
+            )
+        if relationship.direction is RelationshipDirection.MANYTOMANY:
+            key = await self.create(related, where=target)
+            await self.link(entity_set, name, parent, key)
+            return key
+        if not self._navigation(entity_set, name).collection:
+            await self._unlink_all(entity_set, name, parent)  # one-to-one: the old target lets go
+        return await self.create(related, foreign_keys, target)
+
+    def _complete_key(self, payload: EntityPayload, foreign_keys: ForeignKeys) -> None:
+        """Fill in key properties the parent's foreign key gives (an ``@id`` names the whole key)."""
+        if payload.id is not None:
+            return
+        storage = self.storage(payload.entity_set)
+        for name in payload.entity_set.entity_type.key:
+            col = writes.column(storage, name)
+            if name not in payload.values and col in foreign_keys:
+                payload.values[name] = foreign_keys[col]
 
     # -- links
 
@@ -171,6 +202,14 @@ class Changes:
         foreign key changes gets its version incremented.
         """
         relationship = self.relationship(entity_set, name)
+        if relationship.key_bound:
+            if target in await self.related_keys(entity_set, name, source):
+                return
+            raise BadRequestError(
+                f"The link {name} cannot be changed: it is part of the key of the entity that holds it",
+                target=name,
+                code="KeyBoundRelationship",
+            )
         if not self._navigation(entity_set, name).collection and not relationship.source_holds_key:
             for old in await self.related_keys(entity_set, name, source):
                 if old != target:

@@ -194,6 +194,15 @@ class Relationship:
             )
         return bool(result.rowcount)
 
+    @property
+    def key_bound(self) -> bool:
+        """The dependent's primary key holds the foreign key (an order line keyed by its
+        order): linking it elsewhere would change its key."""
+        if self.direction is RelationshipDirection.MANYTOMANY:
+            return False
+        pairs = self.property.local_remote_pairs or ()
+        return any((local if self.source_holds_key else remote).primary_key for local, remote in pairs)
+
     def dependent_key_nullable(self) -> bool:
         """Whether the dependent's foreign key columns may be NULL (so a link can be removed)."""
         if self.direction is RelationshipDirection.MANYTOMANY:

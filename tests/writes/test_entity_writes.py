@@ -335,3 +335,69 @@ async def test_invalid_deltas_change_nothing(
     assert_error(await client.patch(path, json=delta), status)
     assert (await client.get(f"{path}?$expand=Order_Details")).json() == before
     assert (await client.get("Order_Details(OrderID=10248,ProductID=11)")).status_code == 200
+
+
+async def test_a_nested_entity_keyed_by_its_parent_may_leave_that_part_of_its_key_out(
+    client: httpx.AsyncClient,
+) -> None:
+    lines = "Orders(10252)/Order_Details"
+    before = [line["ProductID"] for line in (await client.get(lines)).json()["value"]]
+    patch = {"Order_Details@delta": [{"ProductID": 20, "Quantity": 99}]}
+    assert (await client.patch("Orders(10252)", json=patch)).status_code == 204
+    after = (await client.get(lines)).json()["value"]
+    assert [line["ProductID"] for line in after] == before  # updated in place, not added
+    assert next(line for line in after if line["ProductID"] == 20)["Quantity"] == 99
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "status", "target"),
+    [
+        # An id that names nothing is a 404 wherever it is bound.
+        (
+            "POST",
+            "Categories",
+            {"CategoryName": "B", "Products@odata.bind": ["Products(1)", "Products(9999)"]},
+            404,
+            "Products@odata.bind/1",
+        ),
+        ("PATCH", "Categories(1)", {"Products@odata.bind": ["Products(9999)"]}, 404, "Products@odata.bind/0"),
+        (
+            "POST",
+            "Employees",
+            {"LastName": "L", "FirstName": "F", "Territories@odata.bind": ["Territories('99999')"]},
+            404,
+            "Territories@odata.bind/0",
+        ),
+        # An order line's key holds its order: it cannot move to another order.
+        (
+            "POST",
+            "Orders",
+            {"Order_Details": [{"@id": "Order_Details(OrderID=10248,ProductID=11)"}]},
+            400,
+            "Order_Details",
+        ),
+        (
+            "POST",
+            "Orders(10249)/Order_Details/$ref",
+            {"@id": "Order_Details(OrderID=10248,ProductID=42)"},
+            400,
+            "Order_Details",
+        ),
+        ("PUT", "Order_Details(OrderID=10248,ProductID=72)/Order/$ref", {"@id": "Orders(10250)"}, 400, "Order"),
+    ],
+)
+async def test_links_that_cannot_be_made_change_nothing(
+    client: httpx.AsyncClient, method: str, path: str, body: Any, status: int, target: str
+) -> None:
+    counted = ("Categories", "Employees", "Orders", "Order_Details")
+    before = [await count(client, name) for name in counted]
+    assert_error(await client.request(method, path, json=body), status, target)
+    assert [await count(client, name) for name in counted] == before
+    assert (await client.get("Order_Details(OrderID=10248,ProductID=72)")).status_code == 200
+    assert (await client.get("Products(1)")).json()["CategoryID"] == 1
+
+
+async def test_relinking_an_order_line_to_its_own_order_is_allowed(client: httpx.AsyncClient) -> None:
+    line = "Order_Details(OrderID=10248,ProductID=72)"
+    assert (await client.put(f"{line}/Order/$ref", json={"@id": "Orders(10248)"})).status_code == 204
+    assert (await client.get(line)).status_code == 200

@@ -19,8 +19,15 @@ from sqlalchemy.orm import RelationshipDirection
 
 from odata_server.edm.model import EntitySet, NavigationProperty, Property
 from odata_server.edm.storage import EntityStorage
-from odata_server.errors import BadRequestError, ConflictError, NotFoundError, ODataError
-from odata_server.format.etag import entity_tag
+from odata_server.errors import (
+    BadRequestError,
+    ConflictError,
+    NotFoundError,
+    ODataError,
+    PreconditionFailedError,
+    PreconditionRequiredError,
+)
+from odata_server.format.etag import entity_tag, matches, parse_tags
 from odata_server.pipeline.context import ServiceParts
 from odata_server.pipeline.payload import EntityPayload, key_of
 from odata_server.pipeline.transaction import atomic
@@ -257,10 +264,9 @@ class Changes:
         related: list[tuple[str, EntityPayload | Key, str]] = []
         for name, entities in payload.nested.items():
             navigation = payload.entity_set.entity_type.navigation_properties[name]
+            member = f"{where}{name}@delta" if name in payload.delta else f"{where}{name}"
             for index, entity in enumerate(entities):
-                related.append(
-                    (name, entity, f"{where}{name}/{index}/" if navigation.collection else f"{where}{name}/")
-                )
+                related.append((name, entity, f"{member}/{index}/" if navigation.collection else f"{member}/"))
         for name, keys in payload.binds.items():
             related.extend((name, key, f"{member}/") for key, member in keys)
         return related
@@ -284,6 +290,8 @@ class Changes:
             raise NotFoundError(
                 f"No entity of {entity_set.name} has the key given at {where or 'the URL'}", code="EntityNotFound"
             )
+        if where:
+            self._check_nested_etag(entity_set, current, payload.etag, where)
         values = dict(payload.values)
         for name in checked:
             expected = key[name] if name in key else current[name]
@@ -315,6 +323,30 @@ class Changes:
         version = entity_set.concurrency.version if entity_set.concurrency else None
         await writes.update(self.connection, storage, key, values, own, version)
         await self._replace_collections(payload, key, later, where)
+
+    def _check_nested_etag(
+        self, entity_set: EntitySet, current: dict[str, object], sent: str | None, where: str
+    ) -> None:
+        """A nested entity of a deep update carries its ETag as ``@etag`` (JSON Format §4.5.10),
+        which must match as ``If-Match`` would; a set that requires ``If-Match`` requires it."""
+        concurrency = entity_set.concurrency
+        if concurrency is None:
+            return
+        target = where.rstrip("/")
+        if sent is None:
+            if concurrency.required:
+                raise PreconditionRequiredError(
+                    f"The entity of {entity_set.name} at {target} must carry its @etag",
+                    target=target,
+                    code="PreconditionRequired",
+                )
+            return
+        if not matches(parse_tags(sent), self.etag(entity_set, current) or ""):
+            raise PreconditionFailedError(
+                f"The entity at {target} has changed: its @etag does not match",
+                target=target,
+                code="PreconditionFailed",
+            )
 
     async def _replace_collections(
         self, payload: EntityPayload, key: Key, later: list[tuple[str, EntityPayload | Key, str]], where: str

@@ -34,6 +34,7 @@ class EntityPayload:
         entity_set: the entity set the entity belongs to.
         values: Edm property name → decoded value, for the properties sent.
         id: the key of the existing entity the object names with ``@id`` (nested objects).
+        etag: the ``@etag`` a nested object carries: the ETag its update must match.
         binds: navigation property name → keys of existing entities to link, each
             with the member that named it (the target of an error about it).
         nested: navigation property name → entities to create or update and link.
@@ -46,6 +47,7 @@ class EntityPayload:
     entity_set: EntitySet
     values: dict[str, object] = field(default_factory=dict)
     id: Key | None = None
+    etag: str | None = None
     binds: dict[str, list[tuple[Key, str]]] = field(default_factory=dict)
     nested: dict[str, list[EntityPayload]] = field(default_factory=dict)
     nulls: set[str] = field(default_factory=set)
@@ -55,7 +57,7 @@ class EntityPayload:
     @property
     def only_reference(self) -> bool:
         """An object with nothing but ``@id``: a link to an existing entity."""
-        return self.id is not None and not (self.values or self.binds or self.nested or self.nulls)
+        return self.id is not None and not (self.values or self.binds or self.nested or self.nulls or self.delta)
 
 
 def json_body(request: ODataRequest) -> Any:
@@ -105,13 +107,17 @@ class PayloadReader:
         term = annotation.removeprefix("odata.")
         if term == "id":
             payload.id = self.reference(value, payload.entity_set, target)
+        elif term == "etag":
+            if not isinstance(value, str):
+                raise BadRequestError("An ETag must be a string", target=target, code="InvalidPayload")
+            payload.etag = value
         elif term == "type":
             expected = payload.entity_set.entity_type.qualified_name
             if not isinstance(value, str) or value.lstrip("#") not in (expected, payload.entity_set.entity_type.name):
                 raise BadRequestError(
                     f"The entity must be of type {expected}, not {value!r}", target=target, code="InvalidType"
                 )
-        # Other control information (@context, @etag, @editLink, custom annotations) does not change the entity.
+        # Other control information (@context, @editLink, custom annotations) does not change the entity.
 
     def _property_annotation(self, payload: EntityPayload, name: str, annotation: str, value: Any, target: str) -> None:
         term = annotation.removeprefix("odata.")

@@ -5,24 +5,14 @@ Each database is a private one (tests/conftest.private_database): these tests wr
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.conftest import assert_error, northwind_client, private_database
+from tests.conftest import assert_error, northwind_client
 
 ROOT = "http://testserver/odata/"
-
-
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-async def client(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[httpx.AsyncClient]:
-    async with private_database(request.param, "entity_writes", tmp_path_factory.mktemp("writes")) as url:
-        async with northwind_client(url) as client:
-            yield client
 
 
 async def count(client: httpx.AsyncClient, path: str) -> int:

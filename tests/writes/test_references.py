@@ -8,34 +8,13 @@ gadget service (tests/writes/gadgets.py) a version property and a one-to-one.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import httpx
 import pytest
 
-from tests.conftest import assert_error, northwind_client, private_database
-from tests.writes.gadgets import etag, gadgets_client
+from tests.conftest import assert_error
+from tests.writes.gadgets import etag
 
 ROOT = "http://testserver/odata/"
-
-
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-async def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
-    async with private_database(request.param, "references", tmp_path_factory.mktemp("references")) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-async def client(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
-    async with northwind_client(database_url) as client:
-        yield client
-
-
-@pytest.fixture(scope="module")
-async def gadgets(database_url: str, client: httpx.AsyncClient) -> AsyncIterator[httpx.AsyncClient]:
-    """The gadget service, in the same database (created after Northwind, which fills an empty database only)."""
-    async with gadgets_client(database_url) as gadgets:
-        yield gadgets
 
 
 async def reference(client: httpx.AsyncClient, path: str) -> str | None:

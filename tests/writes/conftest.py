@@ -1,0 +1,33 @@
+"""Fixtures of the write tests: each module writes to a database of its own, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from tests.conftest import northwind_client, private_database
+from tests.writes.gadgets import gadgets_client
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+async def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
+    """A new database for the test module, named after it."""
+    name = request.module.__name__.rsplit(".", 1)[-1]
+    async with private_database(request.param, name, tmp_path_factory.mktemp(name)) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+async def client(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    """The Northwind example on the module's database."""
+    async with northwind_client(database_url) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+async def gadgets(database_url: str, client: httpx.AsyncClient) -> AsyncIterator[httpx.AsyncClient]:
+    """The gadget service, in the same database (created after Northwind, which fills an empty database only)."""
+    async with gadgets_client(database_url) as gadgets:
+        yield gadgets

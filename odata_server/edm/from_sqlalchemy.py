@@ -112,7 +112,8 @@ def build_model(
         if declaration.mapped_class in types_by_class:
             _check_same_type(types_by_class[declaration.mapped_class][2], declaration)
             continue
-        entity_type, storage = _entity_type(declaration, namespace)
+        versions = {d.version for d in declarations if d.mapped_class is declaration.mapped_class and d.version}
+        entity_type, storage = _entity_type(declaration, namespace, versions)
         types_by_class[declaration.mapped_class] = (entity_type, storage, declaration)
     _check_unique(
         [*(t.name for t, _, _ in types_by_class.values()), container_name],
@@ -199,7 +200,10 @@ def _edm_name(declaration: EntitySetDeclaration, attribute: str) -> str:
     return name
 
 
-def _entity_type(declaration: EntitySetDeclaration, namespace: str) -> tuple[EntityType, EntityStorage]:
+def _entity_type(
+    declaration: EntitySetDeclaration, namespace: str, versions: set[str]
+) -> tuple[EntityType, EntityStorage]:
+    """The entity type of a class; ``versions`` are the properties the server increments (Core.Computed)."""
     mapped_class = declaration.mapped_class
     mapper = _mapper(mapped_class)
     where = mapped_class.__qualname__
@@ -222,6 +226,8 @@ def _entity_type(declaration: EntitySetDeclaration, namespace: str) -> tuple[Ent
         if name in properties:
             raise ModelError(f"{where}: two attributes are both exposed as {name!r}")
         properties[name] = _property(attribute, name, where)
+        if name in versions and not properties[name].computed:
+            properties[name] = replace(properties[name], annotations=(*properties[name].annotations, _COMPUTED))
         columns[name] = attribute.key
 
     key = tuple(declaration.names.get(attribute, attribute) for attribute in key_attributes)

@@ -55,8 +55,15 @@ _OPTIONS_BY_KIND = {
     ResourceKind.COUNT: frozenset({"filter", "search"}),
     ResourceKind.ENTITY: ENTITY_OPTIONS,
 }
-# $id names the reference a DELETE removes from a collection (Protocol §11.4.6.2), and applies nowhere else.
-_OPTIONS_BY_REQUEST = {(ResourceKind.REFERENCE_COLLECTION, "DELETE"): frozenset({"id"})}
+# Where a change takes other options than a read: $id names the reference a DELETE removes
+# from a collection (Protocol §11.4.6.2) and applies nowhere else; a created entity is
+# written as $select and $expand say, but nothing filters or pages it; a DELETE answers nothing.
+_OPTIONS_BY_REQUEST = {
+    (ResourceKind.REFERENCE_COLLECTION, "DELETE"): frozenset({"id"}),
+    (ResourceKind.REFERENCE_COLLECTION, "POST"): frozenset(),
+    (ResourceKind.COLLECTION, "POST"): ENTITY_OPTIONS,
+    (ResourceKind.ENTITY, "DELETE"): frozenset(),
+}
 
 
 class ODataHandler:

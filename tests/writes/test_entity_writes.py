@@ -391,3 +391,22 @@ async def test_relinking_an_order_line_to_its_own_order_is_allowed(client: httpx
     line = "Order_Details(OrderID=10248,ProductID=72)"
     assert (await client.put(f"{line}/Order/$ref", json={"@id": "Orders(10248)"})).status_code == 204
     assert (await client.get(line)).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "target"),
+    [
+        ("POST", "Categories?$filter=CategoryID eq 1", "$filter"),
+        ("POST", "Categories?$top=1", "$top"),
+        ("DELETE", "Categories(1)?$select=CategoryName", "$select"),
+        ("POST", "Categories(1)/Products/$ref?$top=1", "$top"),
+    ],
+)
+async def test_query_options_a_change_cannot_use_are_400(
+    client: httpx.AsyncClient, method: str, path: str, target: str
+) -> None:
+    before = await count(client, "Categories")
+    body = {"@id": "Products(1)"} if path.endswith("$ref?$top=1") else {"CategoryName": "Options"}
+    response = await client.request(method, path, json=body if method == "POST" else None)
+    assert_error(response, 400, target)
+    assert await count(client, "Categories") == before

@@ -143,3 +143,8 @@ async def test_a_nested_entity_of_a_set_that_requires_if_match_needs_its_etag(ga
     assert (await gadgets.patch("Makers(2)", json=guarded)).status_code == 204
     moved = (await gadgets.get("Gadgets(1)")).json()
     assert (moved["Name"], moved["MakerID"]) == ("Guarded", 2)
+
+
+async def test_metadata_marks_the_version_computed(notes: httpx.AsyncClient) -> None:
+    metadata = (await notes.get("$metadata?$format=json")).json()
+    assert metadata["Notes"]["Note"]["version"]["@Core.Computed"] is True

@@ -83,6 +83,10 @@ async def test_deep_insert_three_levels_in_one_request(client: httpx.AsyncClient
     }
     response = await client.post("Customers", json=document)
     assert response.status_code == 201, response.text
+    # The response shows what was inserted, expanded as deep as the request (Protocol §11.4.2.2).
+    body = response.json()
+    assert body["@context"] == f"{ROOT}$metadata#Customers(Orders(Order_Details()))/$entity"
+    assert sorted(len(order["Order_Details"]) for order in body["Orders"]) == [0, 2]
     customer = (await client.get("Customers('DEEP1')?$expand=Orders($expand=Order_Details)")).json()
     assert len(customer["Orders"]) == 2
     details = next(order for order in customer["Orders"] if order["Order_Details"])["Order_Details"]

@@ -8,6 +8,9 @@ request (defaults, generated keys, the new ETag).
 
 from __future__ import annotations
 
+from dataclasses import replace
+from urllib.parse import quote
+
 from odata_server.edm.model import EntitySet
 from odata_server.errors import BadRequestError, NotFoundError
 from odata_server.format.json import canonical_key
@@ -19,6 +22,7 @@ from odata_server.pipeline.payload import EntityPayload, PayloadReader, json_bod
 from odata_server.pipeline.preconditions import check_change
 from odata_server.pipeline.prefer import return_preference
 from odata_server.query.writes import Key
+from odata_server.uri.options import parse_query
 from odata_server.uri.path import KeySegment, NavigationSegment, ODataPath, ResourceKind
 
 CREATED = 201
@@ -45,7 +49,7 @@ async def create_entity(ctx: RequestContext) -> ODataResponse:
             key = await _create_related(ctx, changes, payload, last)
         else:
             key = await changes.create(payload)
-        return await _created(ctx, changes, entity_set, key)
+        return await _created(ctx, changes, payload, key)
 
 
 async def _create_related(
@@ -79,7 +83,10 @@ def _parent_set(ctx: RequestContext) -> EntitySet:
     return first.entity_set  # type: ignore[union-attr]
 
 
-async def _created(ctx: RequestContext, changes: Changes, entity_set: EntitySet, key: Key) -> ODataResponse:
+async def _created(ctx: RequestContext, changes: Changes, payload: EntityPayload, key: Key) -> ODataResponse:
+    """201 with the entity (its nested entities expanded, Protocol §11.4.2.2), or 204 with
+    ``Prefer: return=minimal``."""
+    entity_set = payload.entity_set
     location = ctx.request.service_root + canonical_key(entity_set, [key[name] for name in entity_set.entity_type.key])
     preferred, applied = return_preference(ctx.request)
     headers = {"Location": location}
@@ -91,9 +98,40 @@ async def _created(ctx: RequestContext, changes: Changes, entity_set: EntitySet,
         return ODataResponse(NO_CONTENT, headers)
     if applied is not None:
         headers["Preference-Applied"] = applied
+    ctx = _expanded_as_inserted(ctx, payload)
     return await entity_response(
         ctx, changes.connection, key_segments(entity_set, key), status=CREATED, headers=headers
     )
+
+
+def _expanded_as_inserted(ctx: RequestContext, payload: EntityPayload) -> RequestContext:
+    """The request as if it asked ``$expand`` for the entities it inserted with the entity,
+    unless it asks for an ``$expand`` of its own (up to the service's ``$expand`` depth)."""
+    if "expand" in ctx.options.system:
+        return ctx
+    clause = _expand_clause([payload], ctx.service.config.max_expand_depth)
+    if not clause:
+        return ctx
+    query = "&".join(part for part in (ctx.request.query, f"$expand={quote(clause, safe='(),=$')}") if part)
+    return replace(ctx, request=replace(ctx.request, query=query), options=parse_query(query))
+
+
+def _expand_clause(payloads: list[EntityPayload], depth: int) -> str:
+    """``Orders($expand=Order_Details)`` for the entities nested in ``payloads`` (not the
+    ones only named by ``@id``: those are links, like ``@bind``)."""
+    if depth == 0:
+        return ""
+    nested: dict[str, list[EntityPayload]] = {}
+    for payload in payloads:
+        for name, entities in payload.nested.items():
+            inserted = [entity for entity in entities if not entity.only_reference]
+            if inserted:
+                nested.setdefault(name, []).extend(inserted)
+    items = []
+    for name, entities in nested.items():
+        inner = _expand_clause(entities, depth - 1)
+        items.append(f"{name}($expand={inner})" if inner else name)
+    return ",".join(items)
 
 
 async def update_entity(ctx: RequestContext) -> ODataResponse:
@@ -118,7 +156,7 @@ async def update_entity(ctx: RequestContext) -> ODataResponse:
                         f"{name} in the body contradicts the key in the URL", target=name, code="KeyMismatch"
                     )
             key = await changes.create(payload, fixed_key=url_key)
-            return await _created(ctx, changes, entity_set, key)
+            return await _created(ctx, changes, payload, key)
         await changes.update(payload, key, replace=ctx.request.method == "PUT")
         return await updated(ctx, changes, entity_set, key)
 

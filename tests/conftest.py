@@ -128,6 +128,13 @@ async def northwind_client(database_url: str, **config: int) -> AsyncIterator[ht
     from examples.northwind.app import create_app
 
     app = create_app(database_url, str(NORTHWIND_CSV), **config)
+    async with app_client(app) as client:
+        yield client
+
+
+@asynccontextmanager
+async def app_client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client on ``app`` (its lifespan running), with the OData service at ``/odata``."""
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver/odata/") as client:

@@ -9,8 +9,8 @@ inside or outside a batch.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from contextvars import ContextVar
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -20,29 +20,29 @@ from odata_server.query.sessions import read_connection, write_transaction
 _change_set: ContextVar[AsyncConnection | None] = ContextVar("odata_change_set", default=None)
 
 
-@asynccontextmanager
-async def atomic(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+def atomic(engine: AsyncEngine) -> AbstractAsyncContextManager[AsyncConnection]:
     """The connection a write runs on: the change set's, or a transaction of its own.
 
     A transaction of its own commits when the block ends and rolls back if it raises;
     a change set's is committed or rolled back by the batch.
     """
-    shared = _change_set.get()
-    if shared is not None:
-        yield shared
-        return
-    async with write_transaction(engine) as connection:
-        yield connection
+    return _in_change_set_or(lambda: write_transaction(engine))
+
+
+def reading(engine: AsyncEngine) -> AbstractAsyncContextManager[AsyncConnection]:
+    """The connection a read runs on: the change set's (to see its writes), or one of its own."""
+    return _in_change_set_or(lambda: read_connection(engine))
 
 
 @asynccontextmanager
-async def reading(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
-    """The connection a read runs on: the change set's (to see its writes), or one of its own."""
+async def _in_change_set_or(
+    own: Callable[[], AbstractAsyncContextManager[AsyncConnection]],
+) -> AsyncIterator[AsyncConnection]:
     shared = _change_set.get()
     if shared is not None:
         yield shared
         return
-    async with read_connection(engine) as connection:
+    async with own() as connection:
         yield connection
 
 

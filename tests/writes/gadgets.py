@@ -20,6 +20,7 @@ from sqlalchemy import Computed, ForeignKey, Integer, Numeric, String, insert
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from odata_server import ODataService
+from tests.conftest import app_client
 
 
 class GadgetBase(DeclarativeBase):
@@ -80,10 +81,8 @@ async def gadgets_client(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
             await connection.execute(insert(model), rows)
     app = FastAPI()
     service.mount(app, "/odata")
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver/odata/") as client:
-            yield client
+    async with app_client(app) as client:
+        yield client
 
 
 async def etag(client: httpx.AsyncClient, path: str) -> str:

@@ -16,7 +16,7 @@ from sqlalchemy import Integer, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from odata_server import ODataService, async_engine
-from tests.conftest import assert_error
+from tests.conftest import app_client, assert_error
 
 
 class Base(DeclarativeBase):
@@ -38,10 +38,8 @@ async def notes(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
     service = ODataService(engine, namespace="Notes").add(Note, version="version", if_match_required=True)
     app = FastAPI()
     service.mount(app, "/odata")
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver/odata/") as client:
-            yield client
+    async with app_client(app) as client:
+        yield client
     await engine.dispose()
 
 

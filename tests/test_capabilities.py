@@ -28,6 +28,14 @@ PROBES: dict[str, tuple[str, str, dict[str, str]] | tuple[str, str, dict[str, st
     "Capabilities.SkipSupported": ("GET", "Products?$skip=1", {}),
     "Capabilities.KeyAsSegmentSupported": ("GET", "Products/1", {}),
     "Capabilities.BatchSupported": ("POST", "$batch", JSON, b'{"requests":[{"id":"1","method":"get","url":"./"}]}'),
+    # A JSON batch that continues after an error and refers to an earlier request's ETag.
+    "Capabilities.BatchSupport": (
+        "POST",
+        "$batch",
+        {**JSON, "Prefer": "odata.continue-on-error"},
+        b'{"requests":[{"id":"1","method":"get","url":"Products(1)"},'
+        b'{"id":"2","method":"patch","url":"$1","headers":{"if-match":"$1"},"body":{"UnitsInStock":5},"dependsOn":["1"]}]}',
+    ),
     "Capabilities.AsynchronousRequestsSupported": ("GET", "Products(1)", {"Prefer": "respond-async"}),
 }
 

@@ -29,6 +29,18 @@ ENTITY_SET_CAPABILITIES: tuple[Annotation, ...] = (
 CONTAINER_CAPABILITIES: tuple[Annotation, ...] = (
     Annotation("Capabilities.KeyAsSegmentSupported", True),
     Annotation("Capabilities.BatchSupported", True),
+    # What $batch offers beyond the basics (the vocabulary's other members default to false).
+    Annotation(
+        "Capabilities.BatchSupport",
+        Record.of(
+            {
+                "Supported": True,
+                "ContinueOnErrorSupported": True,
+                "ReferencesAcrossChangeSetsSupported": True,
+                "EtagReferencesSupported": True,
+            }
+        ),
+    ),
     Annotation("Capabilities.AsynchronousRequestsSupported", True),
 )
 

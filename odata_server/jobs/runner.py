@@ -4,6 +4,11 @@ The runner lives in the worker's event loop (a dramatiq worker thread's, or a wo
 process's); it claims the job, runs the request, streams the response to the job disk
 and records the outcome. Between writes it checks whether the job was cancelled, and
 stops there, removing what it wrote.
+
+A job whose worker died while it ran is run again, unless it changes data: a change
+may have been committed before the worker died, and running it again could make it
+twice (a second entity for a POST). Such a job fails with ``ChangeInterrupted``, so
+the client checks the data before it sends the request again.
 """
 
 from __future__ import annotations
@@ -34,6 +39,15 @@ class JobTimedOut(ODataError):
     default_code = "AsyncTimeout"
 
 
+class ChangeInterrupted(ODataError):
+    status = 500
+    default_code = "ChangeInterrupted"
+
+
+#: Requests that change nothing, so a run cut short may run again.
+_REPEATABLE = frozenset({"GET", "HEAD"})
+
+
 @dataclass
 class JobRunner:
     """Runs jobs by id. Built once per worker event loop.
@@ -59,6 +73,9 @@ class JobRunner:
         if job is None:  # cancelled, taken or unknown
             return
         request = ODataRequest.from_dict(job.request)
+        if job.attempts > 1 and request.method not in _REPEATABLE:
+            await self._fail_interrupted(job_id)
+            return
         try:
             async with asyncio.timeout(self.time_limit):
                 response = await self.handler(request)
@@ -75,6 +92,15 @@ class JobRunner:
             return
         if job.callback_url:
             self.notify(job_id, job.callback_url)
+
+    async def _fail_interrupted(self, job_id: str) -> None:
+        error = ChangeInterrupted(
+            "The worker running this request stopped before it finished; its changes may or may not "
+            "have been made. Read the data before sending the request again."
+        )
+        response = _versioned(error_response(error))
+        location = await self.output.write(job_id, response)
+        await self.store.finish(job_id, state=JobState.FAILED, result_status=response.status, result_location=location)
 
     async def close(self) -> None:
         """Release the database connections of this worker loop."""
@@ -97,7 +123,11 @@ def _failure(error: Exception, job_id: str) -> ODataResponse:
     else:
         logger.exception("Asynchronous request %s failed", job_id, exc_info=error)
         response = error_response(InternalServerError("The server failed to answer the request"))
+    return _versioned(response)
+
+
+def _versioned(response: ODataResponse) -> ODataResponse:
     return replace(response, headers={**response.headers, "OData-Version": "4.01"})
 
 
-__all__ = ["JobCancelled", "JobRunner"]
+__all__ = ["ChangeInterrupted", "JobCancelled", "JobRunner"]

@@ -110,6 +110,34 @@ async def test_a_job_left_running_by_a_dead_process_runs_at_the_next_start(tmp_p
         assert isinstance(client, httpx.AsyncClient)
 
 
+async def test_a_change_left_running_by_a_dead_process_is_not_made_twice(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'nw.db'}"
+    disk = str(tmp_path / "jobs")
+    request = ODataRequest(
+        "POST",
+        "http://testserver/odata/",
+        "Categories",
+        headers={"Content-Type": "application/json"},
+        body=b'{"CategoryName": "Twice?"}',
+    )
+    async with northwind_client(url, async_disk=disk) as client:
+        store = client._transport.app.state.odata.async_handler.store  # type: ignore[attr-defined]
+        job = Job(request=request.to_dict())
+        await store.add(job)
+        assert await store.claim(job.id) is not None  # a worker took it, then its process died
+        before = (await client.get("Categories/$count")).text
+
+    async with northwind_client(url, async_disk=disk) as client:
+        for _ in range(200):
+            response = await client.get(f"$async/{job.id}")
+            if response.status_code != 202:
+                break
+            await asyncio.sleep(0.05)
+        assert response.status_code == 200 and response.headers["asyncresult"] == "500"
+        assert response.json()["error"]["code"] == "ChangeInterrupted"
+        assert (await client.get("Categories/$count")).text == before
+
+
 async def test_the_job_table_may_live_in_a_database_of_its_own(tmp_path: Path) -> None:
     jobs_url = f"sqlite:///{tmp_path / 'jobs.db'}"
     settings = {"async_disk": str(tmp_path / "jobs"), "jobs_database_url": jobs_url}

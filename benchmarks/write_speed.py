@@ -7,7 +7,8 @@ one transaction and answers the same JSON:
 - create: ``POST Products`` → INSERT, read the row back, 201 with the entity;
 - update with If-Match: ``PATCH Products(n)`` → lock the row, compare the ETag
   (a digest of the values), UPDATE, 204 with the new ETag;
-- deep insert: ``POST Orders`` with five ``Order_Details`` → six INSERTs, 201.
+- deep insert: ``POST Orders`` with five ``Order_Details`` → six INSERTs, 201 with
+  the order and its lines (OData 4.01 §11.4.2.2 expands what was inserted).
 
 Target: ratio >= 0.6 (the framework parses and validates the payload against the
 model, checks types and facets, and maps integrity errors; the hand-written code
@@ -107,7 +108,15 @@ def handwritten_app(database_url: str) -> FastAPI:
                 sa.insert(OrderDetail.__table__), [{**detail, "OrderID": key} for detail in details]
             )
             row = (await connection.execute(sa.select(*Order.__table__.columns).where(Order.OrderID == key))).one()
-        body = orjson.dumps({"@context": "http://bench/$metadata#Orders/$entity", **row._asdict()}, default=_default)
+            lines = (
+                await connection.execute(sa.select(*OrderDetail.__table__.columns).where(OrderDetail.OrderID == key))
+            ).all()
+        document = {
+            "@context": "http://bench/$metadata#Orders(Order_Details())/$entity",
+            **row._asdict(),
+            "Order_Details": [line._asdict() for line in lines],
+        }
+        body = orjson.dumps(document, default=_default)
         return Response(body, 201, media_type="application/json")
 
     app.state.engine = engine

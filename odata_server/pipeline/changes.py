@@ -103,7 +103,7 @@ class Changes:
         _require_values(self.storage(entity_set), entity_set, values, own, where)
         key = await writes.insert(self.connection, self.storage(entity_set), entity_set.entity_type, values, own)
         for name, related, target in later:
-            await self._attach(entity_set, name, key, related, target)
+            await self._attach(entity_set, name, key, related, target, parent_is_new=True)
         return key
 
     def _add_version(self, entity_set: EntitySet, values: dict[str, object]) -> None:
@@ -141,14 +141,22 @@ class Changes:
             ) from None
 
     async def _attach(
-        self, entity_set: EntitySet, name: str, parent: Key, related: EntityPayload | Key, target: str
+        self,
+        entity_set: EntitySet,
+        name: str,
+        parent: Key,
+        related: EntityPayload | Key,
+        target: str,
+        *,
+        parent_is_new: bool,
     ) -> Key:
         """Relate an entity whose row (or association row) holds the link to the parent entity
         with key ``parent``: a new one is created, an existing one is updated as the payload
         says, and either is linked. Its key.
 
         A nested entity whose key holds the parent's (an order line keyed by its order)
-        may leave that part of its key out.
+        may leave that part of its key out; under a parent created by this request, such an
+        entity is new (no query asks whether it exists).
         """
         relationship = self.relationship(entity_set, name)
         target_set = self._target_set(entity_set, name)
@@ -162,11 +170,13 @@ class Changes:
             await self.link(entity_set, name, parent, related)
             return related
         foreign_keys: ForeignKeys = {}
+        keyed_by_parent = False
         if relationship.direction is not RelationshipDirection.MANYTOMANY:
             foreign_keys = await self._foreign_key(relationship, parent, target, exists=True)
-            self._complete_key(related, foreign_keys)
+            keyed_by_parent = self._complete_key(related, foreign_keys, target)
         key = key_of(related)
-        if key is not None and await self.current(target_set, key) is not None:
+        new = parent_is_new and keyed_by_parent
+        if key is not None and not new and await self.current(target_set, key) is not None:
             if not related.only_reference:
                 await self.update(related, key, replace=False, where=target)
             await self.link(entity_set, name, parent, key)
@@ -183,15 +193,24 @@ class Changes:
             await self._unlink_all(entity_set, name, parent)  # one-to-one: the old target lets go
         return await self.create(related, foreign_keys, target)
 
-    def _complete_key(self, payload: EntityPayload, foreign_keys: ForeignKeys) -> None:
-        """Fill in key properties the parent's foreign key gives (an ``@id`` names the whole key)."""
+    def _complete_key(self, payload: EntityPayload, foreign_keys: ForeignKeys, where: str) -> bool:
+        """Fill in key properties the parent's foreign key gives (an ``@id`` names the whole
+        key); whether the key holds the parent's. A key value that contradicts the parent is a 400."""
         if payload.id is not None:
-            return
+            return False
         storage = self.storage(payload.entity_set)
+        keyed_by_parent = False
         for name in payload.entity_set.entity_type.key:
             col = writes.column(storage, name)
-            if name not in payload.values and col in foreign_keys:
-                payload.values[name] = foreign_keys[col]
+            if col in foreign_keys:
+                keyed_by_parent = True
+                if payload.values.setdefault(name, foreign_keys[col]) != foreign_keys[col]:
+                    raise BadRequestError(
+                        f"{name} contradicts the key of the entity it is nested in",
+                        target=f"{where}{name}",
+                        code="KeyMismatch",
+                    )
+        return keyed_by_parent
 
     # -- links
 
@@ -353,7 +372,7 @@ class Changes:
     ) -> None:
         kept: dict[str, list[Key]] = {}
         for name, related, target in later:
-            child = await self._attach(payload.entity_set, name, key, related, target)
+            child = await self._attach(payload.entity_set, name, key, related, target, parent_is_new=False)
             kept.setdefault(name, []).append(child)
         for name, removed in payload.removed.items():
             for child, deleted in removed:

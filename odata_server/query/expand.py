@@ -9,6 +9,10 @@ with the per-parent ``$top``/``$skip`` done in SQL by ``row_number() OVER
 (PARTITION BY parent key ORDER BY ...)``. Each child row ends with its parent's key,
 by which the caller groups the rows. Nested ``$expand`` repeats this one level down,
 for all the children of the batch at once.
+
+The parents' keys are one expanding bound parameter (:data:`PARENT_KEYS`), so a
+statement serves every batch of every request with the same ``$expand``, and is
+built once (the caller caches it).
 """
 
 from __future__ import annotations
@@ -28,6 +32,16 @@ from odata_server.uri.bound_options import Computed, Expand, Field
 
 Select = sa.Select[Any]
 
+#: The name of the bound parameter that holds the parents' keys.
+PARENT_KEYS = "parent_keys"
+
+
+def parent_keys_parameter(keys: Sequence[tuple[object, ...]]) -> dict[str, list[Any]]:
+    """The parameters of a statement for the parents with ``keys``."""
+    if keys and len(keys[0]) == 1:
+        return {PARENT_KEYS: [key[0] for key in keys]}
+    return {PARENT_KEYS: list(keys)}
+
 
 class ExpansionQuery:
     """The SQL of one expanded navigation property from one parent entity type."""
@@ -46,10 +60,11 @@ class ExpansionQuery:
             model, storage, RangeVariable(self.child, self.child_type, self.child_storage), dialect
         )
 
-    def _from(self, *columns: sa.ColumnElement[Any], keys: Sequence[tuple[object, ...]]) -> Select:
+    def _from(self, *columns: sa.ColumnElement[Any]) -> Select:
         statement = sa.select(*columns).select_from(self.parent).join(self.relationship.of_type(self.child))
+        keys = sa.bindparam(PARENT_KEYS, expanding=True)
         if len(self.parent_keys) == 1:
-            statement = statement.where(self.parent_keys[0].in_([key[0] for key in keys]))
+            statement = statement.where(self.parent_keys[0].in_(keys))
         else:
             statement = statement.where(sa.tuple_(*self.parent_keys).in_(keys))
         options = self.expand.options
@@ -72,14 +87,8 @@ class ExpansionQuery:
             for prop in self.child_type.key_properties
         ]
 
-    def children(
-        self,
-        fields: Sequence[Field],
-        keys: Sequence[tuple[object, ...]],
-        sort_keys: Sequence[SortKey],
-        limit: int | None,
-    ) -> Select:
-        """The related entities of the parents with ``keys``: ``fields``, the sort values, the parent key.
+    def children(self, fields: Sequence[Field], sort_keys: Sequence[SortKey], limit: int | None) -> Select:
+        """The related entities of the parents (:data:`PARENT_KEYS`): ``fields``, the sort values, the parent key.
 
         At most ``limit`` per parent (``$top`` and ``$skip`` apply within each parent).
         """
@@ -89,7 +98,7 @@ class ExpansionQuery:
             *(token_column(key, self.dialect).label(f"s{index}") for index, key in enumerate(sort_keys)),
             *(key.label(f"p{index}") for index, key in enumerate(self.parent_keys)),
         ]
-        statement = self._from(*columns, keys=keys)
+        statement = self._from(*columns)
         if limit is None and not options.skip:
             return statement.order_by(*order_by(sort_keys))
         position = sa.func.row_number().over(partition_by=self.parent_keys, order_by=order_by(sort_keys))
@@ -105,9 +114,9 @@ class ExpansionQuery:
             return self.compiler.compile(field.expression)
         return getattr(self.child, self.child_storage.columns[field.name])  # type: ignore[no-any-return]
 
-    def counts(self, keys: Sequence[tuple[object, ...]]) -> Select:
-        """Per parent key, the number of related entities matching the nested ``$filter``."""
-        return self._from(*self.parent_keys, sa.func.count(), keys=keys).group_by(*self.parent_keys)
+    def counts(self) -> Select:
+        """Per parent key (:data:`PARENT_KEYS`), the number of related entities matching the nested ``$filter``."""
+        return self._from(*self.parent_keys, sa.func.count()).group_by(*self.parent_keys)
 
 
-__all__ = ["ExpansionQuery"]
+__all__ = ["PARENT_KEYS", "ExpansionQuery", "parent_keys_parameter"]

@@ -231,6 +231,13 @@ async def test_delete(client: httpx.AsyncClient) -> None:
         ("PATCH", "Products(1)", {"Category": None, "UnitPrice": "abc"}, 400, "UnitPrice"),
         ("PUT", "Products(1)", {"ProductName": "No Discontinued"}, 400, "Discontinued"),
         ("PATCH", "Order_Details(OrderID=10248,ProductID=11)", {"OrderID": 10249}, 400, "OrderID"),
+        (
+            "POST",
+            "Orders",
+            {"Order_Details": [{"OrderID": 10248, "ProductID": 1, "UnitPrice": 1, "Quantity": 1, "Discount": 0}]},
+            400,
+            "Order_Details/0/OrderID",
+        ),
     ],
 )
 async def test_invalid_payload_is_400_with_a_target(

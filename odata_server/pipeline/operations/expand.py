@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
@@ -19,8 +20,8 @@ from odata_server.format.json import EntityWriter, Row, canonical_key
 from odata_server.format.negotiation import Negotiated
 from odata_server.pipeline.context import RequestContext
 from odata_server.pipeline.prefer import max_page_size
-from odata_server.query.expand import ExpansionQuery
-from odata_server.query.paging import SkipToken
+from odata_server.query.expand import ExpansionQuery, Select, parent_keys_parameter
+from odata_server.query.paging import SkipToken, SortKey
 from odata_server.uri import printer
 from odata_server.uri.bound_options import BoundOptions, Computed, Expand, Field
 
@@ -66,6 +67,27 @@ class Expander:
             await navigation.attach(connection, objects, keys)
 
 
+@dataclass(frozen=True, slots=True)
+class _Statements:
+    """The SQL of one expanded navigation property, the same for every request with this
+    ``$expand``: cached by the identity of the bound :class:`Expand`, which it holds (so
+    that identity is not reused while it is cached)."""
+
+    expand: Expand
+    sort_keys: tuple[SortKey, ...]
+    children: Select
+    counts: Select
+
+    @classmethod
+    def build(
+        cls, ctx: RequestContext, parent_set: EntitySet, expand: Expand, fields: Sequence[Field], limit: int | None
+    ) -> _Statements:
+        service = ctx.service
+        query = ExpansionQuery(service.model, service.storage, parent_set.entity_type, expand, ctx.dialect)
+        sort_keys = tuple(query.sort_keys)
+        return cls(expand, sort_keys, query.children(fields, sort_keys, limit), query.counts())
+
+
 class _ExpandedNavigation:
     def __init__(self, ctx: RequestContext, parent_set: EntitySet, expand: Expand, negotiated: Negotiated) -> None:
         self.expand = expand
@@ -76,8 +98,6 @@ class _ExpandedNavigation:
         self.ieee754 = negotiated.ieee754_compatible
         self.service_root = ctx.request.service_root
         self.aliases = ctx.options.aliases
-        self.query = ExpansionQuery(ctx.service.model, ctx.service.storage, parent_set.entity_type, expand, ctx.dialect)
-        self.sort_keys = self.query.sort_keys
         self.fields: tuple[Field, ...]
         if expand.ref:
             self.fields, shown = expand.entity_set.entity_type.key_properties, 0
@@ -89,7 +109,12 @@ class _ExpandedNavigation:
         top = expand.options.top
         self.page_size = page_size(ctx)
         self.paged = expand.navigation.collection and (top is None or top > self.page_size)
-        self.limit = self.page_size + 1 if self.paged else top
+        limit = self.page_size + 1 if self.paged else top
+        self.statements = ctx.service.plan_cache.get(
+            ("expand", id(expand), parent_set.name, limit),
+            lambda: _Statements.build(ctx, parent_set, expand, self.fields, limit),
+        )
+        self.sort_keys = self.statements.sort_keys
 
     def child(self, row: Row) -> dict[str, Any]:
         if self.expand.ref:
@@ -101,14 +126,14 @@ class _ExpandedNavigation:
     ) -> None:
         wants_count = self.expand.count_only or self.expand.options.count
         counts: dict[tuple[object, ...], int] = {}
+        parameters = parent_keys_parameter(keys)
         if wants_count:
-            result = await connection.execute(self.query.counts(keys))
+            result = await connection.execute(self.statements.counts, parameters)
             width = len(keys[0])
             counts = {tuple(row[:width]): row[width] for row in result}
         groups: dict[tuple[object, ...], list[tuple[dict[str, Any], Row]]] = defaultdict(list)
         if not self.expand.count_only:
-            statement = self.query.children(self.fields, keys, self.sort_keys, self.limit)
-            rows = (await connection.execute(statement)).all()
+            rows = (await connection.execute(self.statements.children, parameters)).all()
             children = [self.child(row) for row in rows]
             if self.nested:
                 await self.nested.attach(connection, children, rows)

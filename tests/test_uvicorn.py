@@ -33,6 +33,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "NORTHWIND_CSV_DIR": str(NORTHWIND_CSV),
         "PYTHONPATH": str(PROJECT),
         "ODATA_MAX_PAGE_SIZE": "5000",  # one page for the whole of Order_Details
+        "ODATA_MAX_REQUEST_BODY": "4096",
     }
     env.pop("DATABASE_URL", None)  # the default: a SQLite file in the working directory
     log = workdir / "uvicorn.log"
@@ -92,3 +93,23 @@ def test_errors_over_real_http(server: str) -> None:
     response = httpx.get(f"{server}Products(1")
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "SyntaxError"
+
+
+def test_writes_over_real_http(server: str) -> None:
+    created = httpx.post(f"{server}Categories", json={"CategoryName": "Over HTTP"})
+    assert created.status_code == 201, created.text
+    location = created.headers["location"]
+    assert location.startswith(server)
+    assert httpx.patch(location, json={"Description": "patched"}).status_code == 204
+    batch = {"requests": [{"id": "1", "method": "delete", "url": location.removeprefix(server)}]}
+    response = httpx.post(f"{server}$batch", json=batch)
+    assert response.status_code == 200 and response.json()["responses"][0]["status"] == 204
+    assert httpx.get(location).status_code == 404
+
+
+def test_an_oversized_body_is_refused_over_real_http(server: str) -> None:
+    body = b'{"CategoryName": "' + b"x" * 1_000_000 + b'"}'
+    response = httpx.post(f"{server}Categories", content=body, headers={"Content-Type": "application/json"}, timeout=10)
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "PayloadTooLarge"
+    assert httpx.get(f"{server}Categories/$count").text == "8"

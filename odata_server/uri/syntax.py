@@ -234,16 +234,167 @@ class ExpandItem:
     options: NestedOptions = NestedOptions()
 
 
+# ---------------------------------------------------------------- $apply (Data Aggregation Extension 4.0)
+
+Path = tuple[str, ...]
+"""A property path as names: ``("Category", "CategoryName")``; casts are qualified names in it."""
+
+
+@dataclass(frozen=True, slots=True)
+class AggregateFrom:
+    """``from Time,Product/Name with average``: group by ``grouping`` first, then aggregate
+    those groups with ``method`` (None when a custom aggregate's ``from`` names none)."""
+
+    grouping: tuple[Path, ...]
+    method: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AggregateExpr:
+    """One item of ``aggregate(...)``.
+
+    - ``Amount with sum as Total``: ``expression`` the path or expression, ``method`` "sum";
+    - ``$count as Count``: ``count`` True, no expression;
+    - ``Sales/$count as N``: ``count`` True, ``expression`` the path before ``/$count``;
+    - ``Customer with countdistinct as N``: a navigation path with ``countdistinct``;
+    - ``Forecast`` (a custom aggregate): ``custom`` True, ``expression`` its path, ``alias`` may be None.
+
+    ``method`` is "sum", "min", "max", "average", "countdistinct" or a qualified custom
+    method (``Custom.concat``); None for counts and custom aggregates without ``with``.
+    """
+
+    alias: str | None
+    expression: Expr | None = None
+    method: str | None = None
+    count: bool = False
+    custom: bool = False
+    from_: tuple[AggregateFrom, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Rollup:
+    """``rollup(Country,Name)``: the grouping paths from the top level down; or
+    ``rollup(CustomerHierarchy)``, a named leveled hierarchy (``hierarchy``)."""
+
+    paths: tuple[Path, ...] = ()
+    hierarchy: str | None = None
+
+
+GroupingElement = Union[Path, Rollup, "Transformation"]
+"""A grouping property path, a ``rollup``, or (``rolluprecursive``) a hierarchy transformation."""
+
+
+@dataclass(frozen=True, slots=True)
+class Aggregate:
+    items: tuple[AggregateExpr, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class GroupBy:
+    """``groupby((A,B/C),aggregate(...))``: ``apply`` is what runs within each group."""
+
+    grouping: tuple[GroupingElement, ...]
+    apply: tuple[Transformation, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class FilterTrafo:
+    expression: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class ComputeTrafo:
+    items: tuple[ComputeItem, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class OrderByTrafo:
+    items: tuple[OrderByItem, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TopTrafo:
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class SkipTrafo:
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class SearchTrafo:
+    expression: SearchExpr
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """``identity``."""
+
+
+@dataclass(frozen=True, slots=True)
+class Concat:
+    """``concat(apply1,apply2,...)``: the union of what each sequence gives, in order."""
+
+    branches: tuple[tuple[Transformation, ...], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TopBottom:
+    """``topcount(5,Amount)`` and kin: ``kind`` is topcount, bottomcount, toppercent,
+    bottompercent, topsum or bottomsum; ``limit`` the count, percentage or sum; ``value``
+    the expression that ranks."""
+
+    kind: str
+    limit: Expr
+    value: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class OtherTrafo:
+    """A transformation the grammar reads but this server does not run (``nest``,
+    ``addnested``, ``join``, ``outerjoin``, ``ancestors``, ``descendants``, ``traverse``,
+    ``rolluprecursive``, custom functions): its name and its text, for the 501."""
+
+    name: str
+    text: str
+
+
+Transformation = Union[
+    Aggregate,
+    GroupBy,
+    FilterTrafo,
+    ComputeTrafo,
+    OrderByTrafo,
+    TopTrafo,
+    SkipTrafo,
+    SearchTrafo,
+    Identity,
+    Concat,
+    TopBottom,
+    OtherTrafo,
+]
+
+
 __all__ = [
+    "Aggregate",
+    "AggregateExpr",
+    "AggregateFrom",
     "Alias",
     "Argument",
     "BinaryExpr",
     "ComputeItem",
+    "ComputeTrafo",
+    "Concat",
     "CountStep",
     "DollarSegment",
     "ExpandItem",
     "Expr",
+    "FilterTrafo",
+    "GroupBy",
+    "GroupingElement",
     "IdentifierSegment",
+    "Identity",
     "JsonValue",
     "KeyPredicate",
     "LambdaArgument",
@@ -255,12 +406,21 @@ __all__ = [
     "NamedArgument",
     "NestedOptions",
     "OrderByItem",
+    "OrderByTrafo",
+    "OtherTrafo",
+    "Path",
+    "Rollup",
     "SearchBinary",
     "SearchExpr",
     "SearchNot",
     "SearchTerm",
+    "SearchTrafo",
     "Segment",
     "SelectItem",
+    "SkipTrafo",
+    "TopBottom",
+    "TopTrafo",
+    "Transformation",
     "UnaryExpr",
     "VariableStep",
 ]

@@ -8,6 +8,7 @@ was expected there.
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
@@ -18,17 +19,26 @@ import orjson
 from lark import Lark, Token, Transformer, Tree, UnexpectedInput
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedToken
 
-from odata_server.errors import BadRequestError
+from odata_server.errors import BadRequestError, FeatureNotImplementedError
 from odata_server.uri.syntax import (
+    Aggregate,
+    AggregateExpr,
+    AggregateFrom,
     Alias,
     Argument,
     BinaryExpr,
     ComputeItem,
+    ComputeTrafo,
+    Concat,
     CountStep,
     DollarSegment,
     ExpandItem,
     Expr,
+    FilterTrafo,
+    GroupBy,
+    GroupingElement,
     IdentifierSegment,
+    Identity,
     JsonValue,
     KeyPredicate,
     LambdaArgument,
@@ -40,12 +50,21 @@ from odata_server.uri.syntax import (
     NameStep,
     NestedOptions,
     OrderByItem,
+    OrderByTrafo,
+    OtherTrafo,
+    Path,
+    Rollup,
     SearchBinary,
     SearchExpr,
     SearchNot,
     SearchTerm,
+    SearchTrafo,
     Segment,
     SelectItem,
+    SkipTrafo,
+    TopBottom,
+    TopTrafo,
+    Transformation,
     UnaryExpr,
     VariableStep,
 )
@@ -70,7 +89,12 @@ START_RULES = (
     "search",
     "compute",
     "levels",
+    "apply",
 )
+
+#: The text being parsed, for the transformer: a transformation kept as text
+#: (:class:`OtherTrafo`) is cut out of it by the positions of its tokens.
+_SOURCE: ContextVar[str] = ContextVar("_SOURCE", default="")
 
 
 @cache
@@ -128,6 +152,14 @@ class _ToSyntax(Transformer[Token, object]):
     (a lambda ``x:p`` is a :class:`LambdaArgument`); an alias as key value is
     ``Literal("alias", "@p")``; parameter aliases defined inside ``$select``/``$expand``
     options are parsed but not kept (:class:`NestedOptions` has no field for them).
+
+    Data aggregation (``$apply``, see the ``$apply`` section of syntax.py): the
+    collection path expression ``Sales/aggregate(Amount with sum)`` is
+    ``NameStep("aggregate", (AggregateExpr(alias=None, ...),))``, never the first step
+    of a path; ``$these`` is ``VariableStep("$these")``, always first and followed by
+    ``$count``, ``aggregate(...)``, another call or an annotation; ``isdefined(Path)``
+    is ``NameStep("isdefined", (MemberExpr(...),))``. ``$apply`` inside ``$expand``
+    options parses but answers 501: :class:`NestedOptions` has no field for it yet.
     """
 
     # -- resource path
@@ -197,8 +229,16 @@ class _ToSyntax(Transformer[Token, object]):
             else:
                 steps.append(child)
         for index, step in enumerate(steps):
-            if isinstance(step, NameStep) and step.name in ("any", "all") and step.arguments is not None:
-                self._check_lambda(step, first=index == 0)
+            if isinstance(step, NameStep):
+                if step.arguments is not None and step.name in _CHECKED_CALLS:
+                    if step.name == "aggregate":
+                        self._check_aggregate_call(first=index == 0)
+                    elif step.name == "isdefined":
+                        self._check_isdefined(step, alone=len(steps) == 1)
+                    else:
+                        self._check_lambda(step, first=index == 0)
+            elif step == _THESE:
+                self._check_these(steps, index)
         return MemberExpr(tuple(steps))
 
     def name_segment(self, children: list[Any]) -> NameStep:
@@ -242,6 +282,9 @@ class _ToSyntax(Transformer[Token, object]):
 
     def filter_step(self, children: list[Expr]) -> NameStep:
         return NameStep("$filter", (children[0],))
+
+    def aggregate_step(self, children: list[Any]) -> NameStep:
+        return NameStep("aggregate", (children[1],))
 
     def json_array(self, children: list[Any]) -> JsonValue:
         return JsonValue([self._json_value(child) for child in children])
@@ -314,6 +357,8 @@ class _ToSyntax(Transformer[Token, object]):
         return str(children[0])
 
     def select_options(self, children: list[tuple[str, object]]) -> NestedOptions:
+        if any(name == "apply" for name, _ in children):
+            raise BadRequestError("$apply is not an option of a $select item", target="$select", code="SyntaxError")
         return _nested_options([pair for pair in children if pair[0] != "alias"])
 
     def expand(self, children: list[ExpandItem]) -> tuple[ExpandItem, ...]:
@@ -352,6 +397,8 @@ class _ToSyntax(Transformer[Token, object]):
         return _REF
 
     def expand_options(self, children: list[tuple[str, object]]) -> NestedOptions:
+        if any(name == "apply" for name, _ in children):
+            raise FeatureNotImplementedError("$apply inside $expand is not supported yet", target="$expand")
         return _nested_options([pair for pair in children if pair[0] != "alias"])
 
     def nested_option(self, children: list[Any]) -> tuple[str, object]:
@@ -398,6 +445,166 @@ class _ToSyntax(Transformer[Token, object]):
     def compute_item(self, children: list[Any]) -> ComputeItem:
         return ComputeItem(children[0], str(children[2]))
 
+    # -- $apply (OData Data Aggregation Extension 4.0)
+
+    def apply(self, children: list[tuple[Transformation, ...]]) -> tuple[Transformation, ...]:
+        return children[0]
+
+    def apply_expr(self, children: list[Transformation]) -> tuple[Transformation, ...]:
+        return tuple(children)
+
+    def aggregate_trafo(self, children: list[Any]) -> Aggregate:
+        return Aggregate(tuple(children[1:]))
+
+    def compute_trafo(self, children: list[Any]) -> ComputeTrafo:
+        return ComputeTrafo(tuple(children[1:]))
+
+    def concat_trafo(self, children: list[Any]) -> Concat:
+        return Concat(tuple(children[1:]))
+
+    def groupby_trafo(self, children: list[Any]) -> GroupBy:
+        return GroupBy(children[1], children[2] if len(children) > 2 else ())
+
+    def groupby_list(self, children: list[GroupingElement]) -> tuple[GroupingElement, ...]:
+        return tuple(children)
+
+    def rollup(self, children: list[Any]) -> Rollup:
+        paths: list[Path] = children[1:]
+        if len(paths) > 1:
+            return Rollup(tuple(paths))
+        if len(paths[0]) > 1:
+            raise _syntax_error(
+                "rollup(...) takes two or more grouping paths, or the name of a leveled hierarchy; "
+                f"not the one path {'/'.join(paths[0])}"
+            )
+        return Rollup(hierarchy=paths[0][0])
+
+    def top_bottom_trafo(self, children: list[Any]) -> TopBottom:
+        kind, limit, value = children
+        _check_collection_expr(limit, str(kind))
+        return TopBottom(str(kind), limit, value)
+
+    def filter_trafo(self, children: list[Any]) -> FilterTrafo:
+        return FilterTrafo(children[1])
+
+    def identity_trafo(self, children: list[object]) -> Identity:
+        return Identity()
+
+    def orderby_trafo(self, children: list[Any]) -> OrderByTrafo:
+        return OrderByTrafo(children[1])
+
+    def search_trafo(self, children: list[Any]) -> SearchTrafo:
+        return SearchTrafo(children[1])
+
+    def skip_trafo(self, children: list[Token]) -> SkipTrafo:
+        return SkipTrafo(int(children[1]))
+
+    def top_trafo(self, children: list[Token]) -> TopTrafo:
+        return TopTrafo(int(children[1]))
+
+    def aggregate_expr(self, children: list[Any]) -> AggregateExpr:
+        """``expression with method [from ...] as Alias``."""
+        expression, method, *froms, alias = children
+        return _aggregate_expr(expression, method, tuple(froms), alias, in_function=False)
+
+    def aggregate_count_or_custom(self, children: list[Any]) -> AggregateExpr:
+        """``$count``, ``Path/$count`` or a custom aggregate, with ``from`` and ``as``."""
+        expression, *rest = children
+        alias = rest.pop() if rest and isinstance(rest[-1], str) else None
+        return _aggregate_expr(expression, None, tuple(rest), alias, in_function=False)
+
+    def aggregate_function_expr(self, children: list[Any]) -> AggregateExpr:
+        expression, method, *froms = children
+        return _aggregate_expr(expression, method, tuple(froms), None, in_function=True)
+
+    def aggregate_function_count_or_custom(self, children: list[Any]) -> AggregateExpr:
+        expression, *froms = children
+        return _aggregate_expr(expression, None, tuple(froms), None, in_function=True)
+
+    def aggregate_with(self, children: list[Any]) -> str:
+        return children[1]
+
+    def aggregate_method(self, children: list[str]) -> str:
+        method = children[0]
+        if "." not in method and method not in _AGGREGATION_METHODS:
+            raise _syntax_error(
+                f"{method} is not an aggregation method: sum, min, max, average, countdistinct, "
+                "or a custom method Namespace.Name"
+            )
+        return method
+
+    def aggregate_from(self, children: list[Any]) -> AggregateFrom:
+        return AggregateFrom(children[1], children[2])
+
+    def custom_from(self, children: list[Any]) -> AggregateFrom:
+        return AggregateFrom(children[1], children[2] if len(children) > 2 else None)
+
+    def as_alias(self, children: list[Token]) -> str:
+        return str(children[1])
+
+    def grouping_property(self, children: list[str]) -> Path:
+        path = tuple(children)
+        if "." in path[-1]:
+            raise _syntax_error(f"A grouping path ends with a property, not with the type cast {path[-1]}")
+        for before, after in zip(path, path[1:], strict=False):
+            if "." in before and "." in after:
+                raise _syntax_error(f"Two type casts follow each other in a grouping path: {before}/{after}")
+        return path
+
+    def grouping_properties(self, children: list[Path]) -> tuple[Path, ...]:
+        return tuple(children)
+
+    def names_path(self, children: list[str]) -> Path:
+        return tuple(children)
+
+    def join_property(self, children: list[Any]) -> Path:
+        return tuple(str(child) for child in children)
+
+    def nest_apply_expr(self, children: list[Any]) -> list[Any]:
+        return children
+
+    def preserving_trafos(self, children: list[Transformation]) -> tuple[Transformation, ...]:
+        return tuple(children)
+
+    def traverse_trafos(self, children: list[Transformation]) -> tuple[Transformation, ...]:
+        return tuple(children)
+
+    def rec_hier_reference(self, children: list[Any]) -> list[Any]:
+        """recHierReference: ``$root/...`` to the hierarchy's nodes, its qualifier, a node property path."""
+        nodes = children[0]
+        if not (isinstance(nodes, MemberExpr) and nodes.steps[0] == _ROOT and len(nodes.steps) > 1):
+            raise _syntax_error("A recursive hierarchy is named by $root/... to its nodes, its qualifier and a path")
+        return children
+
+    def rollup_recursive(self, children: list[Any]) -> OtherTrafo:
+        return self._other(str(children[0]), children)
+
+    def join_trafo(self, children: list[Any]) -> OtherTrafo:
+        return self._other(str(children[0]), children)
+
+    def nest_trafo(self, children: list[Any]) -> OtherTrafo:
+        return self._other(str(children[0]), children)
+
+    def hierarchy_trafo(self, children: list[Any]) -> OtherTrafo:
+        return self._other(str(children[0]), children)
+
+    def custom_function(self, children: list[Any]) -> OtherTrafo:
+        """``Namespace.Function(Name=value,...)``: a custom set transformation, by parameter names."""
+        for argument in children[4] if len(children) > 5 else ():
+            if not isinstance(argument, NamedArgument):
+                raise _syntax_error("A function used as a transformation takes its parameters as Name=value")
+        return self._other(f"{children[0]}.{children[2]}", children)
+
+    def function_parameters(self, children: list[Argument]) -> tuple[Argument, ...]:
+        return tuple(children)
+
+    @staticmethod
+    def _other(name: str, children: list[Any]) -> OtherTrafo:
+        """A transformation kept as its text, from its first token to its closing parenthesis."""
+        first, last = children[0], children[-1]
+        assert isinstance(first, Token) and isinstance(last, Token)
+        return OtherTrafo(name, _SOURCE.get()[first.start_pos : last.end_pos])
+
     # -- helpers
 
     _EXPAND_REF_OPTIONS = frozenset({"filter", "search", "orderby", "skip", "top", "count"})
@@ -419,6 +626,36 @@ class _ToSyntax(Transformer[Token, object]):
         if (step.name == "all" or arguments) and (len(arguments) != 1 or not isinstance(arguments[0], LambdaArgument)):
             raise BadRequestError(f"{step.name}() takes one lambda argument, variable:predicate", code="SyntaxError")
 
+    @staticmethod
+    def _check_aggregate_call(*, first: bool) -> None:
+        if first:
+            raise _syntax_error(
+                "aggregate(...) must follow a path to a collection or $these, as in Sales/aggregate(...)"
+            )
+
+    @staticmethod
+    def _check_isdefined(step: NameStep, *, alone: bool) -> None:
+        """isdefined(Path): one path, or a parameter alias (isdefinedExpr takes a firstMemberExpr)."""
+        arguments = step.arguments or ()
+        if not alone:
+            raise _syntax_error("isdefined(...) is a function, not a step of a path")
+        if len(arguments) != 1 or not isinstance(arguments[0], MemberExpr | Alias):
+            raise _syntax_error("isdefined takes one property path, as in isdefined(Customer/Name)")
+
+    @staticmethod
+    def _check_these(steps: list[MemberStep], index: int) -> None:
+        """``$these`` (currCollectionExpr) starts a path and is followed by $count, aggregate(...),
+        another function or an annotation: it is a collection, not an entity with properties."""
+        follower = steps[1] if index == 0 and len(steps) > 1 else None
+        if not (
+            isinstance(follower, CountStep)
+            or (isinstance(follower, NameStep) and (follower.arguments is not None or follower.name[0] == "@"))
+        ):
+            raise _syntax_error(
+                "$these, the current collection, starts a path and is followed by /$count, /aggregate(...), "
+                "a function or an annotation"
+            )
+
     def __default__(self, data: str, children: list[Token], meta: object) -> object:
         if data.startswith("_"):
             return Tree(data, children)  # Lark's own helper rules (repetitions): it inlines them
@@ -429,6 +666,83 @@ class _ToSyntax(Transformer[Token, object]):
 
 
 _REF = object()
+_THESE = VariableStep("$these")
+_ROOT = VariableStep("$root")
+
+#: Calls that member_expr checks: lambdas, and the aggregation extension's.
+_CHECKED_CALLS = frozenset({"any", "all", "aggregate", "isdefined"})
+
+#: aggregateMethod without a namespace (case-sensitive, as in the ABNF).
+_AGGREGATION_METHODS = frozenset({"sum", "min", "max", "average", "countdistinct"})
+
+
+def _syntax_error(message: str) -> BadRequestError:
+    return BadRequestError(message, code="SyntaxError")
+
+
+def _plain_names(steps: tuple[MemberStep, ...]) -> bool:
+    """A data aggregation path: names and casts only (no keys, calls, annotations or variables)."""
+    return all(isinstance(step, NameStep) and step.arguments is None and step.name[0] not in "@$" for step in steps)
+
+
+def _aggregate_expr(
+    expression: Expr, method: str | None, froms: tuple[AggregateFrom, ...], alias: str | None, *, in_function: bool
+) -> AggregateExpr:
+    """aggregateExpr (``in_function`` False) or aggregateFunctionExpr: which of its forms, and its node.
+
+    With ``with`` the expression is any expression or path (aggregatableExpW,
+    nonprimAggWith); without, it is ``$count``, a path of names ending in ``/$count``
+    (aggregateCount, whose ``from`` needs ``with`` and which needs ``as`` in
+    ``aggregate(...)``), or a path of names ending in an unqualified name: a custom
+    aggregate (aggregateCustom; the grammar makes ``as`` follow its ``from``).
+    """
+    steps = expression.steps if isinstance(expression, MemberExpr) else ()
+    if method is not None:
+        if steps == (CountStep(),):
+            raise _syntax_error("$count takes no 'with': write $count as Name")
+        return AggregateExpr(alias, expression, method, from_=froms)
+    if steps and isinstance(steps[-1], CountStep) and _plain_names(steps[:-1]):
+        if any(step.method is None for step in froms):
+            raise _syntax_error("In aggregate, each 'from' after $count names its method: from Time with average")
+        if alias is None and not in_function:
+            raise _syntax_error("A count in aggregate(...) needs an alias: $count as Name")
+        return AggregateExpr(alias, MemberExpr(steps[:-1]) if len(steps) > 1 else None, count=True, from_=froms)
+    if steps and _plain_names(steps) and "." not in steps[-1].name:  # type: ignore[union-attr]
+        return AggregateExpr(alias, expression, custom=True, from_=froms)
+    raise _syntax_error(
+        "An aggregated expression needs 'with' and a method (Amount with sum as Total); only $count, "
+        "a path to /$count and a custom aggregate stand alone"
+    )
+
+
+def _check_collection_expr(expression: object, where: str) -> None:
+    """collectionExpr: an expression on the whole collection, so each path in it starts with
+    ``$these`` or ``$root`` (or is a function call, whose arguments are checked)."""
+    if isinstance(expression, BinaryExpr):
+        _check_collection_expr(expression.left, where)
+        _check_collection_expr(expression.right, where)
+    elif isinstance(expression, UnaryExpr):
+        _check_collection_expr(expression.operand, where)
+    elif isinstance(expression, NamedArgument):
+        _check_collection_expr(expression.value, where)
+    elif isinstance(expression, MemberExpr):
+        first = expression.steps[0]
+        if isinstance(first, VariableStep) and first.name in ("$these", "$root"):
+            return
+        if isinstance(first, NameStep) and first.arguments is not None and "." not in first.name:
+            if len(expression.steps) == 1:  # a canonical function
+                for argument in first.arguments:
+                    _check_collection_expr(argument, where)
+                return
+        if isinstance(first, NameStep) and first.arguments is not None:  # Namespace.Function(...)
+            for argument in first.arguments:
+                _check_collection_expr(argument, where)
+            return
+        raise _syntax_error(
+            f"The first argument of {where} is computed on the whole collection: "
+            "a path in it starts with $these, as in $these/$count"
+        )
+
 
 #: Nested options whose value is a token to convert rather than a syntax node.
 _NESTED_VALUES: dict[str, Any] = {"top": int, "skip": int, "count": lambda text: text.lower() == "true"}
@@ -496,7 +810,11 @@ def parse(text: str, start: str, *, where: str, offset: int = 0, target: str | N
 def _parse_cached(text: str, start: str) -> Any:
     """Parsing is the costliest step of a request, and clients repeat their queries; the
     syntax nodes are immutable, so a repeated text reuses its nodes. Errors are not cached."""
-    return _parser().parse(text, start=start)
+    source = _SOURCE.set(text)
+    try:
+        return _parser().parse(text, start=start)
+    finally:
+        _SOURCE.reset(source)
 
 
 def _describe(error: UnexpectedInput, text: str, offset: int, where: str) -> str:
@@ -528,6 +846,36 @@ _TERMINAL_NAMES = {
     "SEMICOLON": "';'",
     "SLASH": "'/'",
     "COLON": "':'",
+    "AS": "as",
+    "WITH": "with",
+    "FROM": "from",
+    "TOP_BOTTOM": "topcount, topsum, toppercent, bottomcount, bottomsum or bottompercent",
+    "TRAVERSE_ORDER": "preorder or postorder",
+    "KEEP_START": "'keep start'",
+    **{
+        keyword: keyword.lower()
+        for keyword in (
+            "AGGREGATE",
+            "COMPUTE",
+            "CONCAT",
+            "GROUPBY",
+            "ROLLUP",
+            "ROLLUPRECURSIVE",
+            "JOIN",
+            "OUTERJOIN",
+            "NEST",
+            "ADDNESTED",
+            "FILTER",
+            "IDENTITY",
+            "ORDERBY",
+            "SEARCH",
+            "SKIP",
+            "TOP",
+            "ANCESTORS",
+            "DESCENDANTS",
+            "TRAVERSE",
+        )
+    },
 }
 
 

@@ -1,7 +1,9 @@
 """The OASIS OData ABNF test cases, run against the URL parser.
 
-The cases come from ``odata-abnf-testcases.yaml`` and ``odata-temporal-testcases.yaml``
-(``../shared/conformance/abnf``, see its README). Each case names an ABNF rule and an
+The cases come from ``odata-abnf-testcases.yaml``, ``odata-temporal-testcases.yaml`` and
+``odata-aggregation-testcases.yaml`` (the Data Aggregation Extension 4.0: ``$apply``,
+``isdefined``, ``$these`` and ``/aggregate(...)``), in ``../shared/conformance/abnf``
+(see its README). Each case names an ABNF rule and an
 input; a positive case must parse, a negative case (``FailAt``) must raise
 :class:`BadRequestError`. The position of the failure is not compared.
 
@@ -47,7 +49,10 @@ from odata_server.uri.syntax import (
 )
 
 ABNF = Path(__file__).resolve().parents[3] / "shared" / "conformance" / "abnf"
-FILES = ("odata-abnf-testcases.yaml", "odata-temporal-testcases.yaml")
+FILES = ("odata-abnf-testcases.yaml", "odata-temporal-testcases.yaml", "odata-aggregation-testcases.yaml")
+
+#: The name of each file's cases in test ids and in the summary ("" for the core file).
+EXTENSIONS = {"odata-temporal-testcases.yaml": "temporal", "odata-aggregation-testcases.yaml": "aggregation"}
 
 if not all((ABNF / name).is_file() for name in FILES):  # pragma: no cover - the data lives beside the checkout
     pytest.skip(f"the OASIS ABNF test cases are not in {ABNF}", allow_module_level=True)
@@ -66,9 +71,12 @@ class Case:
     fail_at: int | None
 
     @property
+    def extension(self) -> str:
+        return EXTENSIONS.get(self.file, "")
+
+    @property
     def id(self) -> str:
-        prefix = "temporal" if "temporal" in self.file else "abnf"
-        return f"{prefix}{self.index:03d}-{self.rule}-{self.name}"
+        return f"{self.extension or 'abnf'}{self.index:03d}-{self.rule}-{self.name}"
 
 
 def load(path: Path) -> list[Case]:
@@ -193,6 +201,35 @@ OUT_OF_SCOPE: dict[str, str] = {
     ),
     "4.3 Addressing entities - function call with subsequent key segment": _NEW_NODE,
     "4.12 Filter Path Segment followed by key predicate": _NEW_NODE,
+    # the Data Aggregation extension (odata-aggregation-testcases.yaml): the model
+    "aggregate - forbidden arithmetic on collection": (
+        _MODEL + ": Sales/Amount sub Sales/Cost is arithmetic on collections only if Sales is collection-valued"
+    ),
+    "aggregate - property requires method": (
+        _MODEL + ": 'Amount as Total' has the form of a custom aggregate with an alias (aggregateCustom asAlias); "
+        "only the model's Aggregation.CustomAggregate annotations tell that Amount is a property"
+    ),
+    "aggregate - property requires method and alias": (
+        _MODEL + ": 'aggregate(Amount)' has the form of a custom aggregate (aggregateCustom); "
+        "only the model tells that Amount is a property"
+    ),
+    "aggregate - property from requires with 2": (
+        _MODEL + ": 'Amount from Time with average as DailyAverage' has the form of a custom aggregate with "
+        "from (aggregateCustom customFrom); only the model tells that Amount is a property"
+    ),
+    "aggregate - groupby no two consecutive primitive properties": (
+        _MODEL + ": Product/Price/Quantity is a grouping path if Price is complex or a navigation property"
+    ),
+    "aggregation methods - collection-valued navigation property": (
+        _MODEL + ": groupby((Sales/Product/Name)) is a grouping path if Sales is single-valued"
+    ),
+    "aggregate - join with single-valued complex property": (
+        _MODEL + ": join(ShipTo as Detail) needs ShipTo collection-valued"
+    ),
+    "aggregate in $expand": (
+        "$apply inside $expand: the grammar reads it (expandOption =/ apply), but NestedOptions has no field "
+        "for it yet, so the parser answers 501 rather than drop it (tests/uri/test_apply_nodes.py checks both)"
+    ),
 }
 
 
@@ -281,6 +318,7 @@ def schemaversion_value(value: str) -> None:
 #: The value of each system query option. Options the grammar has no start rule for
 #: are checked against their ABNF here (they are a single token each).
 SYSTEM_OPTIONS: dict[str, Callable[[str], object]] = {
+    "apply": grammar("apply"),
     "compute": grammar("compute"),
     "expand": grammar("expand"),
     "filter": grammar("filter"),
@@ -552,7 +590,7 @@ RULES: dict[str, Callable[[str], object]] = {
 
 def summary_rule(case: Case) -> str:
     rule = _RULE_SPELLING[case.rule.lower()]
-    return f"temporal: {rule}" if "temporal" in case.file else rule
+    return f"{case.extension}: {rule}" if case.extension else rule
 
 
 _RULE_SPELLING: dict[str, str] = {}

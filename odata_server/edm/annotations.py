@@ -1,7 +1,8 @@
 """Vocabulary annotations (CSDL §14) attached to model elements.
 
 Only the value shapes the framework emits are modelled: booleans, integers,
-strings, records of those, and collections of property paths.
+strings, enumeration members, records of those, and collections of property paths
+or of strings.
 """
 
 from __future__ import annotations
@@ -19,6 +20,17 @@ class PropertyPath:
 
 
 @dataclass(frozen=True, slots=True)
+class EnumMember:
+    """A member of an enumeration type, qualified: ``Aggregation.RollupType/SingleHierarchy``."""
+
+    member: str
+
+    @property
+    def name(self) -> str:
+        return self.member.rpartition("/")[2]
+
+
+@dataclass(frozen=True, slots=True)
 class Record:
     """A structured annotation value: property name → value, in a stable order."""
 
@@ -29,7 +41,7 @@ class Record:
         return cls(tuple(values.items()))
 
 
-AnnotationValue = Union[bool, int, str, Record, tuple[PropertyPath, ...]]
+AnnotationValue = Union[bool, int, str, EnumMember, Record, tuple[PropertyPath, ...], tuple[str, ...]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +66,10 @@ VOCABULARIES: dict[str, tuple[str, str]] = {
         "Org.OData.Capabilities.V1",
         "https://oasis-tcs.github.io/odata-vocabularies/vocabularies/Org.OData.Capabilities.V1.xml",
     ),
+    "Aggregation": (
+        "Org.OData.Aggregation.V1",
+        "https://oasis-tcs.github.io/odata-vocabularies/vocabularies/Org.OData.Aggregation.V1.xml",
+    ),
 }
 
-__all__ = ["VOCABULARIES", "Annotation", "AnnotationValue", "PropertyPath", "Record"]
+__all__ = ["VOCABULARIES", "Annotation", "AnnotationValue", "EnumMember", "PropertyPath", "Record"]

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 import orjson
 
-from odata_server.edm.annotations import Annotation, AnnotationValue, Record
+from odata_server.edm.annotations import Annotation, AnnotationValue, EnumMember, Record
 from odata_server.edm.model import EntitySet, EntityType, Model, NavigationProperty, Property
 from odata_server.edm.types import PrimitiveType
 from odata_server.format.csdl_xml import referenced_vocabularies
@@ -102,8 +102,10 @@ def _value(value: AnnotationValue) -> object:
     """The JSON form of an annotation value (CSDL JSON §14.4, §14.5)."""
     if isinstance(value, Record):
         return {name: _value(item) for name, item in value.values}
+    if isinstance(value, EnumMember):
+        return value.name
     if isinstance(value, tuple):
-        return [{"$PropertyPath": path.path} for path in value]
+        return [item if isinstance(item, str) else {"$PropertyPath": item.path} for item in value]
     return value
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from xml.etree.ElementTree import Element, SubElement, indent, tostring
 
-from odata_server.edm.annotations import VOCABULARIES, Annotation, AnnotationValue, Record
+from odata_server.edm.annotations import VOCABULARIES, Annotation, AnnotationValue, EnumMember, Record
 from odata_server.edm.model import EntitySet, EntityType, Model, NavigationProperty, Property
 from odata_server.edm.types import PrimitiveType
 from odata_server.errors import ModelError
@@ -155,14 +155,19 @@ def _value(element: Element, value: AnnotationValue) -> None:
         element.set("Int", str(value))
     elif isinstance(value, str):
         element.set("String", value)
+    elif isinstance(value, EnumMember):
+        element.set("EnumMember", value.member)
     elif isinstance(value, Record):
         record = SubElement(element, "Record")
         for name, item in value.values:
             _value(SubElement(record, "PropertyValue", {"Property": name}), item)
     else:
         collection = SubElement(element, "Collection")
-        for path in value:
-            SubElement(collection, "PropertyPath").text = path.path
+        for item in value:
+            if isinstance(item, str):
+                SubElement(collection, "String").text = item
+            else:
+                SubElement(collection, "PropertyPath").text = item.path
 
 
 __all__ = ["EDMX_NAMESPACE", "EDM_NAMESPACE", "csdl_xml", "referenced_vocabularies"]

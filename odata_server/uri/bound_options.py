@@ -7,13 +7,13 @@ accepts everything a top-level one does.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
 from odata_server.edm.model import EntitySet, Model, NavigationProperty, Property
 from odata_server.edm.types import PrimitiveType
 from odata_server.errors import BadRequestError, FeatureNotImplementedError
-from odata_server.uri import syntax
+from odata_server.uri import apply, syntax
 from odata_server.uri.expressions import ExpressionBinder
 from odata_server.uri.nodes import Node
 from odata_server.uri.options import QueryOptions
@@ -73,6 +73,17 @@ class Expand:
 
 
 @dataclass(frozen=True, slots=True)
+class Applied:
+    """``$apply`` with the options that apply to its result: ``steps`` are its
+    transformations, then ``$filter`` and ``$orderby`` bound against its output;
+    ``select`` the output properties ``$select`` keeps (None for all)."""
+
+    steps: tuple[apply.Step, ...]
+    shape: apply.Shape
+    select: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class BoundOptions:
     """The options shaping a collection or entity, bound to its entity set.
 
@@ -89,6 +100,7 @@ class BoundOptions:
     expand: tuple[Expand, ...] = ()
     search: syntax.SearchExpr | None = None
     compute: tuple[Computed, ...] = ()
+    apply: Applied | None = None
 
     def shown(self, entity_set: EntitySet) -> tuple[Field, ...]:
         """The properties written for each entity: the selected ones, or all (computed ones too)."""
@@ -108,6 +120,9 @@ def bind_options(options: QueryOptions, model: Model, entity_set: EntitySet, lim
 
     def parsed(option: str) -> object:
         return parse(system[option], option, where=f"${option}") if option in system else None
+
+    if "apply" in system:
+        return _bind_applied(options, model, entity_set, limits, parsed)
 
     nested = syntax.NestedOptions(
         filter=parsed("filter"),  # type: ignore[arg-type]
@@ -282,6 +297,43 @@ class _Binder:
         return Expand(navigation, target, options, ref=item.ref, count_only=item.count, source=nested)
 
 
+def _bind_applied(
+    options: QueryOptions, model: Model, entity_set: EntitySet, limits: Limits, parsed: Callable[[str], object]
+) -> BoundOptions:
+    """``$apply``, then ``$filter``, ``$orderby``, ``$skip``, ``$top``, ``$count`` and
+    ``$select`` on its output (Data Aggregation §3.1)."""
+    system = options.system
+    for option in ("expand", "compute", "search", "skiptoken"):
+        if option in system:
+            raise FeatureNotImplementedError(f"${option} together with $apply is not supported", target=f"${option}")
+    binder = apply.ApplyBinder(model, entity_set, options.aliases, limits.max_expression_nodes)
+    steps = binder.bind(parsed("apply"))  # type: ignore[arg-type]
+    shape = apply.output_shape(steps, apply.Shape(entity_set.entity_type))
+    after = binder.after(shape, filter=parsed("filter"), orderby=parsed("orderby"))  # type: ignore[arg-type]
+    top = _non_negative(system, "top")
+    if top is not None and top > limits.max_top:
+        raise BadRequestError(f"$top may be at most {limits.max_top} on this service, not {top}", target="$top")
+    select = _applied_select(parsed("select"), shape)  # type: ignore[arg-type]
+    return BoundOptions(
+        top=top,
+        skip=_non_negative(system, "skip"),
+        count=_boolean(system, "count"),
+        apply=Applied((*steps, *after), shape, select),
+    )
+
+
+def _applied_select(items: tuple[syntax.SelectItem, ...] | None, shape: apply.Shape) -> tuple[str, ...] | None:
+    if items is None or any(item.path == ("*",) for item in items):
+        return None
+    chosen = []
+    for item in items:
+        name = "/".join(item.path)
+        if name not in shape.names and not any(known.startswith(f"{name}/") for known in shape.names):
+            raise BadRequestError(f"The result of $apply has no property {name!r}", target="$select")
+        chosen.append(name)
+    return tuple(known for known in shape.names if known in chosen or any(known.startswith(f"{c}/") for c in chosen))
+
+
 _LARGEST = 2**63 - 1  # what a database's LIMIT and OFFSET take
 
 
@@ -305,4 +357,4 @@ def _boolean(system: Mapping[str, str], option: str) -> bool:
     return text.lower() == "true"
 
 
-__all__ = ["BoundOptions", "Computed", "Expand", "Field", "Limits", "OrderBy", "bind_options"]
+__all__ = ["Applied", "BoundOptions", "Computed", "Expand", "Field", "Limits", "OrderBy", "bind_options"]

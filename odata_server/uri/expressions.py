@@ -78,6 +78,11 @@ class ExpressionBinder:
             raise self._error(f"{node.type.describe()} is not a value {self.option} can use")
         return node
 
+    def bind_any(self, expression: syntax.Expr) -> Node:
+        """Bind an expression that may also be an entity or a collection (as ``$apply``'s
+        ``countdistinct`` and ``groupby`` paths may)."""
+        return self._bind(expression)
+
     def bind_boolean(self, expression: syntax.Expr) -> Node:
         """Bind a ``$filter`` or lambda predicate, which must be Boolean."""
         node = self.bind(expression)

@@ -31,7 +31,7 @@ from odata_server.edm import (
     Record,
     build_model,
 )
-from odata_server.edm.annotations import VOCABULARIES
+from odata_server.edm.annotations import VOCABULARIES, EnumMember
 from odata_server.edm.sqltypes import Byte, SByte
 from odata_server.format.csdl_json import csdl_json
 from odata_server.format.csdl_xml import csdl_xml
@@ -293,8 +293,10 @@ def _model_annotation_values(annotations: tuple[Annotation, ...]) -> Description
 def _model_value(value: object) -> object:
     if isinstance(value, Record):
         return {name: _model_value(item) for name, item in value.values}
+    if isinstance(value, EnumMember):
+        return value.member.rpartition("/")[2]
     if isinstance(value, tuple):
-        return [{"$PropertyPath": path.path} for path in value]
+        return [item if isinstance(item, str) else {"$PropertyPath": item.path} for item in value]
     return value
 
 
@@ -362,7 +364,12 @@ def _xml_annotations(element: etree._Element) -> Description:
 
 
 def _xml_value(element: etree._Element) -> object:
-    converters: dict[str, Callable[[str], object]] = {"Bool": lambda text: text == "true", "Int": int, "String": str}
+    converters: dict[str, Callable[[str], object]] = {
+        "Bool": lambda text: text == "true",
+        "Int": int,
+        "String": str,
+        "EnumMember": lambda text: text.rpartition("/")[2],
+    }
     for attribute, convert in converters.items():
         if attribute in element.attrib:
             return convert(element.get(attribute))
@@ -370,7 +377,7 @@ def _xml_value(element: etree._Element) -> object:
     if child.tag == f"{EDM}Record":
         return {value.get("Property"): _xml_value(value) for value in child.iterfind(f"{EDM}PropertyValue")}
     assert child.tag == f"{EDM}Collection", child.tag
-    return [{"$PropertyPath": path.text} for path in child.iterfind(f"{EDM}PropertyPath")]
+    return [item.text if item.tag == f"{EDM}String" else {"$PropertyPath": item.text} for item in child]
 
 
 def _optional_int(text: str | None) -> int | None:

@@ -33,6 +33,7 @@ from odata_server.format.negotiation import Negotiated, Representation, json_con
 from odata_server.format.values import dumps, json_converter, raw_text
 from odata_server.messages import ODataResponse
 from odata_server.pipeline.context import RequestContext
+from odata_server.pipeline.operations.aggregate import read_applied
 from odata_server.pipeline.operations.expand import Expander, entity_writer, fetched_fields, page_size
 from odata_server.pipeline.preconditions import check_read, not_modified
 from odata_server.pipeline.prefer import max_page_size
@@ -78,6 +79,8 @@ class _Entities:
 
 async def read_collection(ctx: RequestContext) -> ODataResponse:
     """``GET Products``, ``GET Categories(1)/Products?$filter=...&$expand=...``."""
+    if ctx.bound_options().apply is not None:
+        return await read_applied(ctx)
     entities = _Entities.of(ctx)
     fragment = collection_fragment(entities.entity_set) + select_expand_clause(entities.options)
     return await _collection(

@@ -1,0 +1,145 @@
+"""GET of a collection with ``$apply``: the aggregated (or transformed) instances as JSON.
+
+The SQL comes from :mod:`odata_server.query.apply`. Each row becomes an instance
+without an id (Data Aggregation §3.1): a grouping path such as
+``Category/CategoryName`` is written nested (``"Category": {"CategoryName": ...}``),
+and a property the model does not declare (an alias) carries its type where JSON
+cannot show it (``"Total@type": "Decimal"``). The context URL lists the properties:
+``$metadata#Products(Category(CategoryName),Total)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import unquote
+
+from odata_server.edm.model import EntitySet
+from odata_server.edm.types import PrimitiveType
+from odata_server.format.context_url import collection_fragment, context
+from odata_server.format.negotiation import Negotiated, Representation, json_content_type
+from odata_server.format.values import Converter, dumps, json_converter
+from odata_server.messages import ODataResponse
+from odata_server.pipeline.context import RequestContext
+from odata_server.pipeline.operations.expand import page_size
+from odata_server.pipeline.transaction import reading
+from odata_server.query.apply import ApplyCompiler, ApplyPlan, Entities, entities_with_keys
+from odata_server.query.plan import EntityQuery
+from odata_server.uri.bound_options import Applied
+from odata_server.uri.path import EntitySetSegment
+
+# JSON shows these types by itself (JSON Format §4.5.3).
+_SHOWN_BY_JSON = frozenset({PrimitiveType.STRING, PrimitiveType.BOOLEAN, PrimitiveType.DOUBLE})
+
+
+async def read_applied(ctx: RequestContext) -> ODataResponse:
+    """``GET Products?$apply=groupby((CategoryID),aggregate(UnitPrice with average as Avg))``."""
+    negotiated = ctx.negotiate(Representation.JSON)
+    entity_set = ctx.path.entity_set
+    assert entity_set is not None
+    options = ctx.bound_options()
+    applied = options.apply
+    assert applied is not None
+    size = page_size(ctx)
+    plan = ctx.service.plan_cache.get(
+        ("apply", ctx.request.path, ctx.request.query, size), lambda: _plan(ctx, entity_set, applied, size)
+    )
+    async with reading(ctx.service.engine) as connection:
+        total = await connection.scalar(plan.count) if plan.count is not None else None
+        rows = (await connection.execute(plan.statement)).all()
+    more = len(rows) > size
+    writer = _InstanceWriter(entity_set, plan, applied, negotiated)
+    document: dict[str, Any] = context(negotiated, ctx.request.service_root, _fragment(entity_set, plan, applied))
+    if total is not None:
+        document[negotiated.control("count")] = str(total) if negotiated.ieee754_compatible else total
+    document["value"] = [writer.instance(row) for row in rows[:size]]
+    if more:
+        document[negotiated.control("nextLink")] = _next_link(ctx, options.skip or 0, options.top, size)
+    return ODataResponse(200, {"Content-Type": json_content_type(negotiated)}, dumps(document))
+
+
+def _plan(ctx: RequestContext, entity_set: EntitySet, applied: Applied, size: int) -> ApplyPlan:
+    options = ctx.bound_options()
+    compiler = ApplyCompiler(ctx.service.model, ctx.service.storage, ctx.dialect)
+    start = _start(ctx, entity_set)
+    return compiler.plan(start, applied.steps, top=options.top, skip=options.skip, count=options.count, limit=size + 1)
+
+
+def _start(ctx: RequestContext, entity_set: EntitySet) -> Entities:
+    """The entities the path addresses: all of the set, or those a navigation reaches
+    (``Categories(1)/Products``)."""
+    segments = ctx.path.entity_segments
+    if len(segments) == 1 and isinstance(segments[0], EntitySetSegment):
+        return Entities(entity_set.entity_type)
+    query = EntityQuery(segments, ctx.service.storage)
+    keys = query.select(*(query.column(prop) for prop in entity_set.entity_type.key_properties))
+    return entities_with_keys(ctx.service.storage, entity_set.entity_type, keys)
+
+
+class _InstanceWriter:
+    """Writes result rows as instances: nested by path, dynamic properties typed."""
+
+    def __init__(self, entity_set: EntitySet, plan: ApplyPlan, applied: Applied, negotiated: Negotiated) -> None:
+        declared = entity_set.entity_type
+        kept = set(applied.select) if applied.select is not None else None
+        self.columns: list[tuple[int, tuple[str, ...], Converter | None, str | None]] = []
+        for index, (name, kind) in enumerate(plan.columns):
+            if kept is not None and name not in kept:
+                continue
+            path = tuple(name.split("/"))
+            dynamic = len(path) == 1 and name not in declared.properties
+            annotation = negotiated.primitive_type(kind) if dynamic and kind not in _SHOWN_BY_JSON else None
+            converter = json_converter(kind, ieee754_compatible=negotiated.ieee754_compatible)
+            self.columns.append((index, path, converter, annotation))
+        self.type_control = negotiated.control("type")
+        self.branch_names = [set(names) for names in plan.branches]
+
+    def instance(self, row: Sequence[Any]) -> dict[str, Any]:
+        names = self.branch_names[row[-1]]
+        instance: dict[str, Any] = {}
+        for index, path, converter, annotation in self.columns:
+            if "/".join(path) not in names:
+                continue
+            value = row[index]
+            if value is not None and converter is not None:
+                value = converter(value)
+            target = instance
+            for step in path[:-1]:
+                target = target.setdefault(step, {})
+            if annotation is not None:
+                target[f"{path[-1]}{self.type_control}"] = annotation
+            target[path[-1]] = value
+        return instance
+
+
+def _fragment(entity_set: EntitySet, plan: ApplyPlan, applied: Applied) -> str:
+    """``Products(Category(CategoryName),Total)``; the set alone when the rows are its entities, unchanged."""
+    names = [name for name, _ in plan.columns if applied.select is None or name in applied.select]
+    if not applied.shape.aggregated and not applied.shape.computed and applied.select is None:
+        return collection_fragment(entity_set)
+    tree: dict[str, Any] = {}
+    for name in names:
+        node = tree
+        for step in name.split("/"):
+            node = node.setdefault(step, {})
+
+    def written(node: dict[str, Any]) -> str:
+        return ",".join(f"{name}({written(child)})" if child else name for name, child in node.items())
+
+    return f"{collection_fragment(entity_set)}({written(tree)})"
+
+
+def _next_link(ctx: RequestContext, skip: int, top: int | None, size: int) -> str:
+    """The request with ``$skip`` (and ``$top``) moved on by one page."""
+    kept = [
+        part
+        for part in ctx.request.query.split("&")
+        if part and unquote(part.partition("=")[0]).lower().removeprefix("$") not in ("skip", "top")
+    ]
+    kept.append(f"$skip={skip + size}")
+    if top is not None:
+        kept.append(f"$top={top - size}")
+    return f"{ctx.request.service_root}{ctx.request.path}?{'&'.join(kept)}"
+
+
+__all__ = ["read_applied"]

@@ -1,0 +1,527 @@
+"""Binding ``$apply`` (OData Data Aggregation Extension 4.0): transformations → typed steps.
+
+Each transformation is bound against the shape of its input set and gives the shape
+of its output set (:class:`Shape`):
+
+- until the first ``aggregate`` or ``groupby``, the rows are entities of the entity
+  set (with the properties ``compute`` added), so expressions may navigate;
+- after it, the rows are aggregated instances: the grouping properties (a path such
+  as ``Category/CategoryName`` is one flat property named by the path) and the
+  aggregate aliases. Expressions then name those properties; a grouping path is
+  written as the path it was grouped by.
+
+Transformations the server does not run (``nest``, ``join``, hierarchies, custom
+aggregates and functions) are refused with 501 here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
+
+from odata_server.edm.model import EntitySet, EntityType, Model, NavigationProperty, Property
+from odata_server.edm.types import INTEGER_RANGES, PrimitiveType
+from odata_server.errors import BadRequestError, FeatureNotImplementedError
+from odata_server.uri import nodes, syntax
+from odata_server.uri.expressions import ExpressionBinder
+from odata_server.uri.nodes import Node
+
+P = PrimitiveType
+TARGET = "$apply"
+
+_NUMERIC = frozenset({*INTEGER_RANGES, P.DECIMAL, P.DOUBLE, P.SINGLE})
+_ORDERED = _NUMERIC | {P.STRING, P.DATE, P.DATE_TIME_OFFSET, P.TIME_OF_DAY, P.DURATION, P.BOOLEAN, P.GUID}
+_METHODS = frozenset({"sum", "min", "max", "average", "countdistinct"})
+
+
+@dataclass(frozen=True, slots=True)
+class Shape:
+    """The rows between two transformations.
+
+    Attributes:
+        entity_type: the entity type (entities) or a synthetic type holding the flat
+            properties of aggregated instances.
+        aggregated: whether the rows are aggregated instances rather than entities.
+        computed: the properties ``compute`` added to entities, by alias.
+    """
+
+    entity_type: EntityType
+    aggregated: bool = False
+    computed: Mapping[str, Node] = field(default_factory=lambda: MappingProxyType({}))
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The properties of each row, in order."""
+        return (*self.entity_type.properties, *self.computed)
+
+
+@dataclass(frozen=True, slots=True)
+class AggregateItem:
+    """One aggregated value.
+
+    ``navigation`` holds the collection-valued navigation properties the value is
+    reached through (``Order_Details`` in ``Order_Details/Quantity with sum``); the
+    ``expression`` is then bound against their target type. ``method`` None counts.
+    """
+
+    alias: str
+    method: str | None
+    expression: Node | None
+    navigation: tuple[NavigationProperty, ...]
+    type: PrimitiveType
+
+
+@dataclass(frozen=True, slots=True)
+class GroupingProperty:
+    """A property grouped by: its flat name (``Category/CategoryName``) and its value."""
+
+    name: str
+    expression: Node
+    type: PrimitiveType
+
+
+@dataclass(frozen=True, slots=True)
+class Aggregate:
+    items: tuple[AggregateItem, ...]
+    shape: Shape
+
+
+@dataclass(frozen=True, slots=True)
+class GroupBy:
+    """``groupby``; ``grouping_sets`` lists, for a ``rollup``, which grouping properties
+    each set of groups keeps (the others are null in its rows), from the finest down."""
+
+    grouping: tuple[GroupingProperty, ...]
+    grouping_sets: tuple[tuple[int, ...], ...]
+    prepare: tuple[Step, ...]
+    aggregate: tuple[AggregateItem, ...]
+    shape: Shape
+
+
+@dataclass(frozen=True, slots=True)
+class Filter:
+    condition: Node
+    shape: Shape
+
+
+@dataclass(frozen=True, slots=True)
+class Search:
+    """``search``: over ``properties``, the entity set's searchable string properties."""
+
+    expression: syntax.SearchExpr
+    properties: tuple[str, ...]
+    shape: Shape
+
+
+@dataclass(frozen=True, slots=True)
+class Compute:
+    items: tuple[tuple[str, Node], ...]
+    shape: Shape
+
+
+@dataclass(frozen=True, slots=True)
+class OrderBy:
+    items: tuple[tuple[Node, bool], ...]
+    """(expression, descending)."""
+    shape: Shape
+
+
+@dataclass(frozen=True, slots=True)
+class Top:
+    count: int
+    shape: Shape
+
+
+@dataclass(frozen=True, slots=True)
+class Skip:
+    count: int
+    shape: Shape
+
+
+@dataclass(frozen=True, slots=True)
+class TopBottom:
+    """``topcount(n,value)`` and kin: ``kind`` names it; ``limit`` is the count, percentage or sum."""
+
+    kind: str
+    limit: float
+    value: Node
+    shape: Shape
+
+
+@dataclass(frozen=True, slots=True)
+class Concat:
+    branches: tuple[tuple[Step, ...], ...]
+    shape: Shape
+
+
+Step = Aggregate | GroupBy | Filter | Search | Compute | OrderBy | Top | Skip | TopBottom | Concat
+
+
+def output_shape(steps: tuple[Step, ...], start: Shape) -> Shape:
+    return steps[-1].shape if steps else start
+
+
+class ApplyBinder:
+    """Binds the transformations of one ``$apply`` against an entity set."""
+
+    def __init__(self, model: Model, entity_set: EntitySet, aliases: Mapping[str, str], max_nodes: int) -> None:
+        self.model = model
+        self.entity_set = entity_set
+        self.aliases = aliases
+        self.max_nodes = max_nodes
+
+    def bind(self, transformations: tuple[syntax.Transformation, ...]) -> tuple[Step, ...]:
+        return self._sequence(transformations, Shape(self.entity_set.entity_type))
+
+    def after(
+        self,
+        shape: Shape,
+        *,
+        filter: syntax.Expr | None,
+        orderby: tuple[syntax.OrderByItem, ...] | None,
+    ) -> tuple[Step, ...]:
+        """``$filter`` and ``$orderby`` of a request with ``$apply``: on its output."""
+        steps: list[Step] = []
+        if filter is not None:
+            binder = self.expressions(shape)
+            steps.append(Filter(binder.bind_boolean(_flatten(filter, shape)), shape))
+        if orderby:
+            steps.append(self._step(syntax.OrderByTrafo(orderby), shape))  # type: ignore[arg-type]
+        return tuple(steps)
+
+    def _sequence(self, transformations: tuple[syntax.Transformation, ...], shape: Shape) -> tuple[Step, ...]:
+        steps: list[Step] = []
+        for transformation in transformations:
+            step = self._step(transformation, shape)
+            if step is None:  # identity
+                continue
+            steps.append(step)
+            shape = step.shape
+        return tuple(steps)
+
+    def expressions(self, shape: Shape) -> ExpressionBinder:
+        return ExpressionBinder(
+            self.model,
+            shape.entity_type,
+            self.aliases,
+            option=TARGET,
+            max_nodes=self.max_nodes,
+            computed=shape.computed,
+        )
+
+    def _step(self, transformation: syntax.Transformation, shape: Shape) -> Step | None:
+        if isinstance(transformation, syntax.Identity):
+            return None
+        if isinstance(transformation, syntax.FilterTrafo):
+            return Filter(self.expressions(shape).bind_boolean(_flatten(transformation.expression, shape)), shape)
+        if isinstance(transformation, syntax.SearchTrafo):
+            if shape.aggregated:
+                raise _error("search applies to entities, not to aggregated instances")
+            return Search(transformation.expression, self.entity_set.search_properties, shape)
+        if isinstance(transformation, syntax.ComputeTrafo):
+            return self._compute(transformation, shape)
+        if isinstance(transformation, syntax.OrderByTrafo):
+            binder = self.expressions(shape)
+            items = tuple(
+                (binder.bind(_flatten(item.expression, shape)), item.descending) for item in transformation.items
+            )
+            return OrderBy(items, shape)
+        if isinstance(transformation, syntax.TopTrafo):
+            return Top(transformation.count, shape)
+        if isinstance(transformation, syntax.SkipTrafo):
+            return Skip(transformation.count, shape)
+        if isinstance(transformation, syntax.TopBottom):
+            return self._top_bottom(transformation, shape)
+        if isinstance(transformation, syntax.Aggregate):
+            items = self._aggregate_items(transformation.items, shape, taken=())
+            return Aggregate(items, _aggregated_shape(shape, (), items))
+        if isinstance(transformation, syntax.GroupBy):
+            return self._groupby(transformation, shape)
+        if isinstance(transformation, syntax.Concat):
+            branches = tuple(self._sequence(branch, shape) for branch in transformation.branches)
+            return Concat(branches, _concat_shape(branches, shape))
+        assert isinstance(transformation, syntax.OtherTrafo)
+        raise FeatureNotImplementedError(
+            f"The transformation {transformation.name} is not supported", target=TARGET, code="NotImplemented"
+        )
+
+    def _compute(self, transformation: syntax.ComputeTrafo, shape: Shape) -> Compute:
+        items: list[tuple[str, Node]] = []
+        for item in transformation.items:
+            if item.alias in shape.names or item.alias in shape.entity_type.navigation_properties:
+                raise _error(f"compute alias {item.alias} is already a property name")
+            node = self.expressions(shape).bind(_flatten(item.expression, shape))
+            if node.type.primitive is None:
+                raise _error(f"compute {item.alias} must compute a value, not null")
+            items.append((item.alias, node))
+            shape = _with_property(shape, item.alias, node)
+        return Compute(tuple(items), shape)
+
+    def _top_bottom(self, transformation: syntax.TopBottom, shape: Shape) -> TopBottom:
+        binder = self.expressions(shape)
+        limit = binder.bind(transformation.limit)
+        if not isinstance(limit, nodes.Constant) or not isinstance(limit.value, int | float) or limit.value < 0:
+            raise _error(f"The first parameter of {transformation.kind} must be a non-negative number")
+        if transformation.kind.endswith("count") and not isinstance(limit.value, int):
+            raise _error(f"{transformation.kind} takes a whole number of instances")
+        if transformation.kind.endswith("percent") and limit.value > 100:
+            raise _error(f"{transformation.kind} takes a percentage from 0 to 100")
+        value = binder.bind(_flatten(transformation.value, shape))
+        if value.type.primitive not in _NUMERIC:
+            raise _error(f"{transformation.kind} ranks by a number, not by {value.type.describe()}")
+        return TopBottom(transformation.kind, float(limit.value), value, shape)
+
+    # -- aggregate and groupby
+
+    def _aggregate_items(
+        self, items: tuple[syntax.AggregateExpr, ...], shape: Shape, taken: tuple[str, ...]
+    ) -> tuple[AggregateItem, ...]:
+        bound: list[AggregateItem] = []
+        for item in items:
+            if item.custom or (item.method is not None and item.method not in _METHODS):
+                what = "Custom aggregates" if item.custom else f"The aggregation method {item.method}"
+                raise FeatureNotImplementedError(f"{what} are not supported", target=TARGET)
+            if item.from_:
+                raise FeatureNotImplementedError("Aggregate expressions with from are not supported yet", target=TARGET)
+            if item.alias is None:
+                raise _error("An aggregate expression needs an alias (as ...)")
+            names = {*shape.names, *shape.entity_type.navigation_properties, *taken, *(b.alias for b in bound)}
+            if item.alias in names:
+                raise _error(f"The alias {item.alias} is already a property name")
+            bound.append(self._aggregate_item(item, shape))
+        return tuple(bound)
+
+    def _aggregate_item(self, item: syntax.AggregateExpr, shape: Shape) -> AggregateItem:
+        assert item.alias is not None
+        navigation, remainder, target_type = self._collection_prefix(item.expression, shape)
+        if item.count:
+            return AggregateItem(item.alias, None, None, navigation, P.INT64)
+        assert remainder is not None and item.method is not None
+        item_shape = shape if not navigation else Shape(target_type)
+        if item.method == "countdistinct":
+            node = self._countdistinct_operand(remainder, item_shape)
+            return AggregateItem(item.alias, "countdistinct", node, navigation, P.INT64)
+        node = self.expressions(item_shape).bind(_flatten(remainder, item_shape))
+        operand = node.type.primitive
+        if item.method in ("sum", "average") and operand not in _NUMERIC:
+            raise _error(f"{item.method} aggregates numbers, not values of type {node.type.describe()}")
+        if item.method in ("min", "max") and operand not in _ORDERED:
+            raise _error(f"{item.method} needs values that can be ordered, not {node.type.describe()}")
+        assert operand is not None
+        return AggregateItem(item.alias, item.method, node, navigation, _result_type(item.method, operand))
+
+    def _countdistinct_operand(self, expression: syntax.Expr, shape: Shape) -> Node:
+        """``countdistinct`` of a value, or of an entity reached by a single-valued path (counted by key)."""
+        binder = self.expressions(shape)
+        node = binder.bind_any(_flatten(expression, shape))
+        if isinstance(node, nodes.EntityAccess):
+            assert node.type.entity_type is not None
+            key = node.type.entity_type.key_properties
+            if len(key) != 1:
+                raise FeatureNotImplementedError(
+                    "countdistinct of entities with a composite key is not supported yet", target=TARGET
+                )
+            return nodes.PropertyAccess(node.variable, node.navigation, key[0])
+        if node.type.collection:
+            raise _error("countdistinct needs a single value per instance")
+        return node
+
+    def _collection_prefix(
+        self, expression: syntax.Expr | None, shape: Shape
+    ) -> tuple[tuple[NavigationProperty, ...], syntax.Expr | None, EntityType]:
+        """Split ``Order_Details/Quantity`` into the collection-valued navigation it goes
+        through and the rest; for ``$count`` and ``Nav/$count``, the rest is None."""
+        entity_type = shape.entity_type
+        if not isinstance(expression, syntax.MemberExpr) or shape.aggregated:
+            return (), expression, entity_type
+        navigation: list[NavigationProperty] = []
+        steps = list(expression.steps)
+        while steps and isinstance(steps[0], syntax.NameStep) and steps[0].arguments is None:
+            nav = entity_type.navigation_properties.get(steps[0].name)  # type: ignore[union-attr]
+            if nav is None:
+                break
+            navigation.append(nav)
+            entity_type = self.model.entity_type(nav.target_type)
+            steps.pop(0)
+        if not any(nav.collection for nav in navigation):
+            return (), expression, shape.entity_type
+        rest = syntax.MemberExpr(tuple(steps)) if steps else None
+        return tuple(navigation), rest, entity_type
+
+    def _groupby(self, transformation: syntax.GroupBy, shape: Shape) -> GroupBy:
+        paths: list[syntax.Path] = []
+        rollups: list[tuple[int, ...]] = []
+        for element in transformation.grouping:
+            if isinstance(element, syntax.Rollup):
+                if element.hierarchy is not None:
+                    raise FeatureNotImplementedError("Named hierarchies in rollup are not supported", target=TARGET)
+                rollups.append(tuple(range(len(paths), len(paths) + len(element.paths))))
+                paths.extend(element.paths)
+            elif isinstance(element, tuple):
+                paths.append(element)
+            else:
+                raise FeatureNotImplementedError("rolluprecursive is not supported", target=TARGET)
+        if len(rollups) > 1:
+            raise FeatureNotImplementedError("More than one rollup in a groupby is not supported yet", target=TARGET)
+        grouping = tuple(self._grouping_property(path, shape) for path in paths)
+        if len({prop.name for prop in grouping}) != len(grouping):
+            raise _error("groupby names a property twice")
+        prepare, aggregate = self._within_groups(transformation.apply, shape, tuple(p.name for p in grouping))
+        sets = _grouping_sets(len(grouping), rollups[0] if rollups else ())
+        return GroupBy(grouping, sets, prepare, aggregate, _aggregated_shape(shape, grouping, aggregate))
+
+    def _within_groups(
+        self, transformations: tuple[syntax.Transformation, ...], shape: Shape, grouping: tuple[str, ...]
+    ) -> tuple[tuple[Step, ...], tuple[AggregateItem, ...]]:
+        """What runs within each group: transformations that filter or extend the input
+        rows the same way in every group, then at most one ``aggregate``."""
+        *before, last = transformations or (syntax.Identity(),)
+        prepare = self._sequence(tuple(before), shape)
+        for step in prepare:
+            if not isinstance(step, Filter | Search | Compute):
+                raise FeatureNotImplementedError(
+                    "Within groupby, only filter, search and compute may come before aggregate", target=TARGET
+                )
+        shape = output_shape(prepare, shape)
+        if isinstance(last, syntax.Aggregate):
+            return prepare, self._aggregate_items(last.items, shape, taken=grouping)
+        tail = self._sequence((last,), shape)
+        if any(not isinstance(step, Filter | Search | Compute) for step in tail):
+            raise FeatureNotImplementedError(
+                "Within groupby, only filter, search, compute and aggregate are supported", target=TARGET
+            )
+        return (*prepare, *tail), ()
+
+    def _grouping_property(self, path: syntax.Path, shape: Shape) -> GroupingProperty:
+        name = "/".join(path)
+        if shape.aggregated:
+            prop = shape.entity_type.properties.get(name)
+            if prop is None:
+                raise _error(f"groupby names {name}, which the input of groupby does not have")
+            node: Node = nodes.PropertyAccess("$it", (), prop)
+        else:
+            expression = syntax.MemberExpr(tuple(syntax.NameStep(step) for step in path))
+            node = self.expressions(shape).bind_any(expression)
+            if isinstance(node, nodes.EntityAccess) or node.type.collection:
+                raise _error(f"groupby needs single-valued primitive properties; {name} is not one")
+        if node.type.primitive is None:
+            raise _error(f"groupby cannot group by {name}")
+        return GroupingProperty(name, node, node.type.primitive)
+
+
+def _grouping_sets(count: int, rollup: tuple[int, ...]) -> tuple[tuple[int, ...], ...]:
+    """``rollup(A,B)`` with C: (A,B,C), (A,C), (C); without rollup one set with all."""
+    everything = tuple(range(count))
+    if not rollup:
+        return (everything,)
+    sets = []
+    for kept in range(len(rollup), -1, -1):
+        dropped = set(rollup[kept:])
+        sets.append(tuple(index for index in everything if index not in dropped))
+    return tuple(sets)
+
+
+def _result_type(method: str, operand: PrimitiveType) -> PrimitiveType:
+    """The type of an aggregated value (Data Aggregation §3.2.1.4)."""
+    if method in ("min", "max"):
+        return operand
+    if operand in INTEGER_RANGES:
+        return P.INT64 if method == "sum" else P.DOUBLE
+    if operand is P.DECIMAL:
+        return P.DECIMAL
+    return P.DOUBLE
+
+
+def _synthetic(base: EntityType, properties: Mapping[str, Property]) -> EntityType:
+    return EntityType(name=base.name, namespace=base.namespace, key=(), properties=MappingProxyType(dict(properties)))
+
+
+def aggregated_shape(base: EntityType, types: Mapping[str, PrimitiveType]) -> Shape:
+    """The shape of aggregated instances with these flat properties."""
+    return Shape(_synthetic(base, {name: Property(name, kind) for name, kind in types.items()}), aggregated=True)
+
+
+def _aggregated_shape(shape: Shape, grouping: tuple[GroupingProperty, ...], items: tuple[AggregateItem, ...]) -> Shape:
+    properties = {prop.name: Property(prop.name, prop.type) for prop in grouping}
+    properties.update({item.alias: Property(item.alias, item.type) for item in items})
+    return Shape(_synthetic(shape.entity_type, properties), aggregated=True)
+
+
+def _with_property(shape: Shape, alias: str, node: Node) -> Shape:
+    assert node.type.primitive is not None
+    if shape.aggregated:
+        properties = {**shape.entity_type.properties, alias: Property(alias, node.type.primitive)}
+        return replace(shape, entity_type=_synthetic(shape.entity_type, properties))
+    return replace(shape, computed=MappingProxyType({**shape.computed, alias: node}))
+
+
+def _concat_shape(branches: tuple[tuple[Step, ...], ...], shape: Shape) -> Shape:
+    """All the properties any branch gives (a branch's rows have only its own)."""
+    shapes = [output_shape(branch, shape) for branch in branches]
+    if not any(branch_shape.aggregated for branch_shape in shapes):
+        return shape
+    properties: dict[str, Property] = {}
+    for branch_shape in shapes:
+        properties.update(branch_shape.entity_type.properties)
+        properties.update(
+            {alias: Property(alias, node.type.primitive or P.STRING) for alias, node in branch_shape.computed.items()}
+        )
+    return Shape(_synthetic(shape.entity_type, properties), aggregated=True)
+
+
+def _flatten(expression: syntax.Expr, shape: Shape) -> syntax.Expr:
+    """On aggregated instances, a path grouped by (``Category/CategoryName``) names one flat property."""
+    if not shape.aggregated:
+        return expression
+    if isinstance(expression, syntax.MemberExpr):
+        names = [step.name for step in expression.steps if isinstance(step, syntax.NameStep) and step.arguments is None]
+        if len(names) == len(expression.steps) > 1 and "/".join(names) in shape.entity_type.properties:
+            return syntax.MemberExpr((syntax.NameStep("/".join(names)),))
+        steps = tuple(
+            replace(step, arguments=tuple(_flatten_argument(argument, shape) for argument in step.arguments))
+            if isinstance(step, syntax.NameStep) and step.arguments
+            else step
+            for step in expression.steps
+        )
+        return syntax.MemberExpr(steps)
+    if isinstance(expression, syntax.BinaryExpr):
+        return replace(expression, left=_flatten(expression.left, shape), right=_flatten(expression.right, shape))
+    if isinstance(expression, syntax.UnaryExpr):
+        return replace(expression, operand=_flatten(expression.operand, shape))
+    if isinstance(expression, syntax.ListExpr):
+        return syntax.ListExpr(tuple(_flatten(item, shape) for item in expression.items))
+    return expression
+
+
+def _flatten_argument(argument: syntax.Argument, shape: Shape) -> syntax.Argument:
+    if isinstance(argument, syntax.NamedArgument):
+        return replace(argument, value=_flatten(argument.value, shape))
+    if isinstance(argument, syntax.LambdaArgument):
+        return argument
+    return _flatten(argument, shape)
+
+
+def _error(message: str) -> BadRequestError:
+    return BadRequestError(message, target=TARGET, code="InvalidApply")
+
+
+__all__ = [
+    "Aggregate",
+    "AggregateItem",
+    "ApplyBinder",
+    "Compute",
+    "Concat",
+    "Filter",
+    "GroupBy",
+    "GroupingProperty",
+    "OrderBy",
+    "Search",
+    "Shape",
+    "Skip",
+    "Step",
+    "Top",
+    "TopBottom",
+    "aggregated_shape",
+    "output_shape",
+]

@@ -37,6 +37,7 @@ PROBES: dict[str, tuple[str, str, dict[str, str]] | tuple[str, str, dict[str, st
         b'{"id":"2","method":"patch","url":"$1","headers":{"if-match":"$1"},"body":{"UnitsInStock":5},"dependsOn":["1"]}]}',
     ),
     "Capabilities.AsynchronousRequestsSupported": ("GET", "Products(1)", {"Prefer": "respond-async"}),
+    "Aggregation.ApplySupportedDefaults": ("GET", "Products?$apply=groupby((CategoryID),aggregate($count as N))", {}),
 }
 
 

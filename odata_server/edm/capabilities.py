@@ -8,7 +8,27 @@ server's answers.
 
 from __future__ import annotations
 
-from odata_server.edm.annotations import Annotation, Record
+from odata_server.edm.annotations import Annotation, EnumMember, Record
+
+#: The ``$apply`` transformations the server runs.
+APPLY_TRANSFORMATIONS = (
+    "aggregate",
+    "groupby",
+    "filter",
+    "compute",
+    "orderby",
+    "top",
+    "skip",
+    "search",
+    "concat",
+    "identity",
+    "topcount",
+    "bottomcount",
+    "toppercent",
+    "bottompercent",
+    "topsum",
+    "bottomsum",
+)
 
 #: Annotations on every entity set.
 ENTITY_SET_CAPABILITIES: tuple[Annotation, ...] = (
@@ -42,6 +62,16 @@ CONTAINER_CAPABILITIES: tuple[Annotation, ...] = (
         ),
     ),
     Annotation("Capabilities.AsynchronousRequestsSupported", True),
+    # $apply: the transformations it runs (Data Aggregation Extension 4.0); one rollup per groupby.
+    Annotation(
+        "Aggregation.ApplySupportedDefaults",
+        Record.of(
+            {
+                "Transformations": APPLY_TRANSFORMATIONS,
+                "Rollup": EnumMember("Aggregation.RollupType/SingleHierarchy"),
+            }
+        ),
+    ),
 )
 
-__all__ = ["CONTAINER_CAPABILITIES", "ENTITY_SET_CAPABILITIES"]
+__all__ = ["APPLY_TRANSFORMATIONS", "CONTAINER_CAPABILITIES", "ENTITY_SET_CAPABILITIES"]

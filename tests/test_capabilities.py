@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
@@ -64,3 +65,31 @@ async def test_advertised_capability_matches_the_answer(client: httpx.AsyncClien
         assert response.status_code < 300, response.text
     else:
         assert response.status_code == 501, response.text
+
+
+def _apply_supported(set_name: str) -> dict[str, Any]:
+    from examples.northwind.app import create_app
+
+    model = create_app("sqlite://").state.odata.model
+    (annotation,) = [a for a in model.entity_sets[set_name].annotations if a.term == "Aggregation.ApplySupported"]
+    return dict(annotation.value.values)
+
+
+APPLY = _apply_supported("Order_Details")
+AGGREGATIONS = [
+    (dict(record.values)["Property"].path, method)
+    for record in APPLY["AggregatableProperties"]
+    for method in dict(record.values)["SupportedAggregationMethods"]
+]
+
+
+@pytest.mark.parametrize(("name", "method"), AGGREGATIONS, ids=[f"{n}-{m}" for n, m in AGGREGATIONS])
+async def test_each_advertised_aggregation_answers(client: httpx.AsyncClient, name: str, method: str) -> None:
+    response = await client.get(f"Order_Details?$apply=aggregate({name} with {method} as Value)")
+    assert response.status_code == 200, response.text
+
+
+@pytest.mark.parametrize("path", [path.path for path in APPLY["GroupableProperties"]])
+async def test_each_advertised_grouping_answers(client: httpx.AsyncClient, path: str) -> None:
+    response = await client.get(f"Order_Details?$apply=groupby(({path}),aggregate($count as N))")
+    assert response.status_code == 200, response.text

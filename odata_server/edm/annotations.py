@@ -1,8 +1,8 @@
 """Vocabulary annotations (CSDL §14) attached to model elements.
 
 Only the value shapes the framework emits are modelled: booleans, integers,
-strings, enumeration members, records of those, and collections of property paths
-or of strings.
+strings, enumeration members, property paths, records of those, and collections
+of property paths, strings or records.
 """
 
 from __future__ import annotations
@@ -41,7 +41,9 @@ class Record:
         return cls(tuple(values.items()))
 
 
-AnnotationValue = Union[bool, int, str, EnumMember, Record, tuple[PropertyPath, ...], tuple[str, ...]]
+AnnotationValue = Union[
+    bool, int, str, EnumMember, PropertyPath, Record, tuple[PropertyPath, ...], tuple[str, ...], tuple[Record, ...]
+]
 
 
 @dataclass(frozen=True, slots=True)

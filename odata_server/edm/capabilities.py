@@ -8,7 +8,9 @@ server's answers.
 
 from __future__ import annotations
 
-from odata_server.edm.annotations import Annotation, EnumMember, Record
+from odata_server.edm.annotations import Annotation, EnumMember, PropertyPath, Record
+from odata_server.edm.model import EntityType
+from odata_server.edm.types import INTEGER_RANGES, PrimitiveType
 
 #: The ``$apply`` transformations the server runs.
 APPLY_TRANSFORMATIONS = (
@@ -74,4 +76,36 @@ CONTAINER_CAPABILITIES: tuple[Annotation, ...] = (
     ),
 )
 
-__all__ = ["APPLY_TRANSFORMATIONS", "CONTAINER_CAPABILITIES", "ENTITY_SET_CAPABILITIES"]
+_NUMERIC = frozenset({*INTEGER_RANGES, PrimitiveType.DECIMAL, PrimitiveType.DOUBLE, PrimitiveType.SINGLE})
+
+
+def apply_supported(entity_type: EntityType) -> Annotation:
+    """``Aggregation.ApplySupported`` of an entity set: what ``$apply`` may group by and
+    aggregate, with which methods (numbers all of them; other values min, max and
+    countdistinct; binary values nothing)."""
+    properties = [prop for prop in entity_type.properties.values() if prop.type is not PrimitiveType.BINARY]
+    aggregatable = tuple(
+        Record.of(
+            {
+                "Property": PropertyPath(prop.name),
+                "SupportedAggregationMethods": ("sum", "min", "max", "average", "countdistinct")
+                if prop.type in _NUMERIC
+                else ("min", "max", "countdistinct"),
+            }
+        )
+        for prop in properties
+    )
+    return Annotation(
+        "Aggregation.ApplySupported",
+        Record.of(
+            {
+                "Transformations": APPLY_TRANSFORMATIONS,
+                "Rollup": EnumMember("Aggregation.RollupType/SingleHierarchy"),
+                "GroupableProperties": tuple(PropertyPath(prop.name) for prop in properties),
+                "AggregatableProperties": aggregatable,
+            }
+        ),
+    )
+
+
+__all__ = ["APPLY_TRANSFORMATIONS", "CONTAINER_CAPABILITIES", "ENTITY_SET_CAPABILITIES", "apply_supported"]

@@ -20,7 +20,7 @@ from sqlalchemy.sql import sqltypes
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from odata_server.edm.annotations import Annotation, PropertyPath, Record
-from odata_server.edm.capabilities import CONTAINER_CAPABILITIES, ENTITY_SET_CAPABILITIES
+from odata_server.edm.capabilities import CONTAINER_CAPABILITIES, ENTITY_SET_CAPABILITIES, apply_supported
 from odata_server.edm.model import (
     EntitySet,
     EntityType,
@@ -155,7 +155,7 @@ def build_model(
         }
         search_properties = _search_properties(declaration, entity_type)
         concurrency = _concurrency(declaration, entity_type)
-        annotations = _searchable(ENTITY_SET_CAPABILITIES, bool(search_properties))
+        annotations = (*_searchable(ENTITY_SET_CAPABILITIES, bool(search_properties)), apply_supported(entity_type))
         if concurrency is not None:
             paths = tuple(PropertyPath(name) for name in concurrency.properties)
             annotations += (Annotation("Core.OptimisticConcurrency", paths),)

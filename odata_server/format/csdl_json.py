@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 import orjson
 
-from odata_server.edm.annotations import Annotation, AnnotationValue, EnumMember, Record
+from odata_server.edm.annotations import Annotation, AnnotationValue, EnumMember, PropertyPath, Record
 from odata_server.edm.model import EntitySet, EntityType, Model, NavigationProperty, Property
 from odata_server.edm.types import PrimitiveType
 from odata_server.format.csdl_xml import referenced_vocabularies
@@ -104,8 +104,10 @@ def _value(value: AnnotationValue) -> object:
         return {name: _value(item) for name, item in value.values}
     if isinstance(value, EnumMember):
         return value.name
+    if isinstance(value, PropertyPath):
+        return {"$PropertyPath": value.path}
     if isinstance(value, tuple):
-        return [item if isinstance(item, str) else {"$PropertyPath": item.path} for item in value]
+        return [item if isinstance(item, str) else _value(item) for item in value]
     return value
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from xml.etree.ElementTree import Element, SubElement, indent, tostring
 
-from odata_server.edm.annotations import VOCABULARIES, Annotation, AnnotationValue, EnumMember, Record
+from odata_server.edm.annotations import VOCABULARIES, Annotation, AnnotationValue, EnumMember, PropertyPath, Record
 from odata_server.edm.model import EntitySet, EntityType, Model, NavigationProperty, Property
 from odata_server.edm.types import PrimitiveType
 from odata_server.errors import ModelError
@@ -157,17 +157,25 @@ def _value(element: Element, value: AnnotationValue) -> None:
         element.set("String", value)
     elif isinstance(value, EnumMember):
         element.set("EnumMember", value.member)
+    elif isinstance(value, PropertyPath):
+        element.set("PropertyPath", value.path)
     elif isinstance(value, Record):
-        record = SubElement(element, "Record")
-        for name, item in value.values:
-            _value(SubElement(record, "PropertyValue", {"Property": name}), item)
+        _record(element, value)
     else:
         collection = SubElement(element, "Collection")
         for item in value:
-            if isinstance(item, str):
+            if isinstance(item, Record):
+                _record(collection, item)
+            elif isinstance(item, str):
                 SubElement(collection, "String").text = item
             else:
                 SubElement(collection, "PropertyPath").text = item.path
+
+
+def _record(parent: Element, record: Record) -> None:
+    element = SubElement(parent, "Record")
+    for name, item in record.values:
+        _value(SubElement(element, "PropertyValue", {"Property": name}), item)
 
 
 __all__ = ["EDMX_NAMESPACE", "EDM_NAMESPACE", "csdl_xml", "referenced_vocabularies"]

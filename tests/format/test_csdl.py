@@ -295,8 +295,10 @@ def _model_value(value: object) -> object:
         return {name: _model_value(item) for name, item in value.values}
     if isinstance(value, EnumMember):
         return value.member.rpartition("/")[2]
+    if isinstance(value, PropertyPath):
+        return {"$PropertyPath": value.path}
     if isinstance(value, tuple):
-        return [item if isinstance(item, str) else {"$PropertyPath": item.path} for item in value]
+        return [item if isinstance(item, str) else _model_value(item) for item in value]
     return value
 
 
@@ -369,6 +371,7 @@ def _xml_value(element: etree._Element) -> object:
         "Int": int,
         "String": str,
         "EnumMember": lambda text: text.rpartition("/")[2],
+        "PropertyPath": lambda text: {"$PropertyPath": text},
     }
     for attribute, convert in converters.items():
         if attribute in element.attrib:
@@ -377,7 +380,15 @@ def _xml_value(element: etree._Element) -> object:
     if child.tag == f"{EDM}Record":
         return {value.get("Property"): _xml_value(value) for value in child.iterfind(f"{EDM}PropertyValue")}
     assert child.tag == f"{EDM}Collection", child.tag
-    return [item.text if item.tag == f"{EDM}String" else {"$PropertyPath": item.text} for item in child]
+    return [_xml_item(item) for item in child]
+
+
+def _xml_item(item: etree._Element) -> object:
+    if item.tag == f"{EDM}String":
+        return item.text
+    if item.tag == f"{EDM}Record":
+        return {value.get("Property"): _xml_value(value) for value in item.iterfind(f"{EDM}PropertyValue")}
+    return {"$PropertyPath": item.text}
 
 
 def _optional_int(text: str | None) -> int | None:

@@ -11,6 +11,7 @@ cannot show it (``"Total@type": "Decimal"``). The context URL lists the properti
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 from urllib.parse import unquote
 
@@ -90,6 +91,8 @@ class _InstanceWriter:
             dynamic = len(path) == 1 and name not in declared.properties
             annotation = negotiated.primitive_type(kind) if dynamic and kind not in _SHOWN_BY_JSON else None
             converter = json_converter(kind, ieee754_compatible=negotiated.ieee754_compatible)
+            if kind is PrimitiveType.DECIMAL:
+                converter = _plain_decimal if converter is None else _then(_plain_decimal, converter)
             self.columns.append((index, path, converter, annotation))
         self.type_control = negotiated.control("type")
         self.branch_names = [set(names) for names in plan.branches]
@@ -110,6 +113,17 @@ class _InstanceWriter:
                 target[f"{path[-1]}{self.type_control}"] = annotation
             target[path[-1]] = value
         return instance
+
+
+def _plain_decimal(value: object) -> object:
+    """An aggregated decimal without the zeros a database pads it with (``455.7500000000`` → ``455.75``)."""
+    assert isinstance(value, Decimal)
+    text = format(value.normalize(), "f")
+    return Decimal(text)
+
+
+def _then(first: Converter, second: Converter) -> Converter:
+    return lambda value: second(first(value))
 
 
 def _fragment(entity_set: EntitySet, plan: ApplyPlan, applied: Applied) -> str:

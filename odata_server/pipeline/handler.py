@@ -52,7 +52,7 @@ def error_response(error: ODataError) -> ODataResponse:
 _OPTIONS_BY_KIND = {
     ResourceKind.COLLECTION: COLLECTION_OPTIONS | ENTITY_OPTIONS,
     ResourceKind.REFERENCE_COLLECTION: COLLECTION_OPTIONS,
-    ResourceKind.COUNT: frozenset({"filter", "search"}),
+    ResourceKind.COUNT: frozenset({"filter", "search", "apply"}),
     ResourceKind.ENTITY: ENTITY_OPTIONS,
 }
 # Where a change takes other options than a read: $id names the reference a DELETE removes

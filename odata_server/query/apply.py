@@ -120,14 +120,17 @@ class ApplyCompiler:
         for step in steps:
             if isinstance(step, apply.Concat):
                 rows, branches = self._concat(rows, step)
-            else:
-                rows = self._step(rows, step)
+                continue
+            rows = self._step(rows, step)
+            if isinstance(step, apply.Aggregate | apply.GroupBy | apply.Compute):
+                branches = None  # new rows, all of one structure
         alias = self._alias(rows)
         columns = self._columns(rows, alias)
         statement = self._from(rows, alias).add_columns(*(column.label(name) for name, column, _ in columns))
-        if isinstance(rows, _Table) and BRANCH in rows.extra:
+        if isinstance(rows, _Table) and branches is not None:
             statement = statement.add_columns(rows.subquery.c[BRANCH])
-            order = [rows.subquery.c[BRANCH], rows.subquery.c[POSITION]]
+            concatenated = [rows.subquery.c[BRANCH], rows.subquery.c[POSITION]]
+            order = self._order(rows, alias) if rows.order else concatenated
         else:
             statement = statement.add_columns(sa.literal(0).label(BRANCH))
             order = self._order(rows, alias)
@@ -153,11 +156,12 @@ class ApplyCompiler:
         if isinstance(step, apply.Top | apply.Skip | apply.TopBottom):
             return self._cut(rows, step)
         if isinstance(step, apply.Aggregate):
-            return self._grouped(rows, (), ((),), step.items, step.shape)
+            return self._grouped(rows, rows, (), step.items, step.shape)
         assert isinstance(step, apply.GroupBy)
-        for prepared in step.prepare:
-            rows = self._step(rows, prepared)
-        return self._grouped(rows, step.grouping, step.grouping_sets, step.aggregate, step.shape)
+        prepared = rows
+        for inner in step.prepare:
+            prepared = self._step(prepared, inner)
+        return self._grouped(rows, prepared, step.grouping, step.aggregate, step.shape)
 
     def _filter(self, rows: Rows, condition: Node) -> Rows:
         if isinstance(rows, Entities):
@@ -235,54 +239,44 @@ class ApplyCompiler:
     def _grouped(
         self,
         rows: Rows,
+        prepared: Rows,
         grouping: Sequence[apply.GroupingProperty],
-        grouping_sets: Sequence[Sequence[int]],
         items: Sequence[apply.AggregateItem],
         shape: apply.Shape,
     ) -> _Table:
-        selects = [self._grouping_set(rows, grouping, kept, items) for kept in grouping_sets]
-        statement = selects[0] if len(selects) == 1 else sa.union_all(*selects)
-        # Groups come in the order of their grouping values unless an orderby says otherwise.
-        order = tuple(
-            (nodes.PropertyAccess("$it", (), shape.entity_type.properties[prop.name]), False) for prop in grouping
-        )
-        return _Table(statement.subquery(), shape, order)
-
-    def _grouping_set(
-        self,
-        rows: Rows,
-        grouping: Sequence[apply.GroupingProperty],
-        kept: Sequence[int],
-        items: Sequence[apply.AggregateItem],
-    ) -> Select:
-        """One level of groups: the kept grouping properties (the others null), then the aggregated values."""
-        groups = [grouping[index] for index in kept]
+        """The groups of ``rows`` with the values aggregated over ``prepared`` (the rows
+        left in each group once filtered within it); groups come in the order of their
+        grouping values unless an ``orderby`` says otherwise."""
         direct = [item for item in items if not item.navigation]
-        values = self._values(rows, groups, direct)
-        group_columns = [values.c[f"g{slot}"] for slot in range(len(groups))]
+        values = self._values(prepared, grouping, direct)
+        group_columns = [values.c[f"g{slot}"] for slot in range(len(grouping))]
         aggregated = [
             _aggregate(item, values.c[f"a{index}"] if item.expression is not None else None).label(f"x{index}")
             for index, item in enumerate(direct)
         ]
+        if not group_columns and not aggregated:  # one row, to join the values aggregated through navigation to
+            aggregated = [sa.func.count().label("_rows")]
         main = sa.select(*group_columns, *aggregated).select_from(values).group_by(*group_columns).subquery()
-        slots = {index: slot for slot, index in enumerate(kept)}
-        outer = [
-            main.c[f"g{slots[index]}"].label(prop.name)
-            if index in slots
-            else sa.cast(sa.null(), sql_type(prop.type)).label(prop.name)
-            for index, prop in enumerate(grouping)
-        ]
-        joined: Any = main
         results = {item.alias: main.c[f"x{index}"] for index, item in enumerate(direct)}
+        groups: Any = main
+        joined: Any = main
+        if prepared is not rows and grouping:  # every group of the input, with or without rows left
+            every = self._values(rows, grouping, ())
+            groups = sa.select(*(every.c[f"g{slot}"] for slot in range(len(grouping)))).distinct().subquery()
+            joined = groups.outerjoin(main, _same_groups(groups, main, len(grouping)))
+            results = {alias: _counted(column, items, alias) for alias, column in results.items()}
         for index, item in enumerate(items):
             if item.navigation:
-                related = self._related(rows, groups, item, index)
-                on = [main.c[f"g{slot}"].is_not_distinct_from(related.c[f"g{slot}"]) for slot in range(len(groups))]
-                joined = joined.outerjoin(related, sa.and_(sa.true(), *on))
-                value = related.c[f"x{index}"]
-                results[item.alias] = sa.func.coalesce(value, 0) if item.method is None else value
+                related = self._related(prepared, grouping, item, index)
+                joined = joined.outerjoin(related, _same_groups(groups, related, len(grouping)))
+                results[item.alias] = _counted(related.c[f"x{index}"], items, item.alias)
+        outer = [groups.c[f"g{slot}"].label(prop.name) for slot, prop in enumerate(grouping)]
         typed = [sa.type_coerce(results[item.alias], sql_type(item.type)).label(item.alias) for item in items]
-        return sa.select(*outer, *typed).select_from(joined)
+        statement = sa.select(*outer, *typed).select_from(joined)
+        order = tuple(
+            (nodes.PropertyAccess("$it", (), shape.entity_type.properties[prop.name]), False) for prop in grouping
+        )
+        return _Table(statement.subquery(), shape, order)
 
     def _values(
         self, rows: Rows, groups: Sequence[apply.GroupingProperty], items: Sequence[apply.AggregateItem]
@@ -301,7 +295,7 @@ class ApplyCompiler:
     def _related(
         self, rows: Rows, groups: Sequence[apply.GroupingProperty], item: apply.AggregateItem, index: int
     ) -> sa.Subquery:
-        """A value aggregated through collection-valued navigation, per group."""
+        """A value aggregated through navigation, per group: over the distinct related entities."""
         assert isinstance(rows, Entities)
         alias = self._alias(rows)
         assert alias is not None
@@ -320,7 +314,9 @@ class ApplyCompiler:
             variable = RangeVariable(current, target_type, storage)
             value = ExpressionCompiler(self.model, self.storage, variable, self.dialect).compile(item.expression)
         grouped = [alias.compiler.compile(prop.expression).label(f"g{slot}") for slot, prop in enumerate(groups)]
-        values = statement.add_columns(*grouped, value.label("v")).subquery()
+        # Each related entity counts once per group, however many rows reach it.
+        reached = [key.label(f"k{slot}") for slot, key in enumerate(self._keys(target_type, current))]
+        values = statement.add_columns(*grouped, *reached, value.label("v")).distinct().subquery()
         group_columns = [values.c[f"g{slot}"] for slot in range(len(groups))]
         aggregated = _aggregate(item, values.c.v).label(f"x{index}")
         return sa.select(*group_columns, aggregated).select_from(values).group_by(*group_columns).subquery()
@@ -425,6 +421,18 @@ def entities_with_keys(storage: Storage, entity_type: EntityType, keys: Select) 
         return (own[0] if len(own) == 1 else sa.tuple_(*own)).in_(sa.select(*chosen.c))
 
     return Entities(entity_type, (predicate,))
+
+
+def _same_groups(left: Any, right: Any, count: int) -> Column:
+    """The join of two grouped subqueries on their grouping values (null equal to null)."""
+    return sa.and_(sa.true(), *(left.c[f"g{slot}"].is_not_distinct_from(right.c[f"g{slot}"]) for slot in range(count)))
+
+
+def _counted(column: Column, items: Sequence[apply.AggregateItem], alias: str) -> Column:
+    """A count of a group nothing joined to is 0, not null."""
+    (item,) = [item for item in items if item.alias == alias]
+    counts = item.method in (None, "countdistinct")
+    return sa.func.coalesce(column, 0) if counts else column
 
 
 def _sorted(column: Column, descending: bool) -> Column:

@@ -49,6 +49,8 @@ class Shape:
     entity_type: EntityType
     aggregated: bool = False
     computed: Mapping[str, Node] = field(default_factory=lambda: MappingProxyType({}))
+    entities: tuple[str, ...] = ()
+    """Grouping paths that are whole related entities (``groupby((Category))``)."""
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -60,9 +62,11 @@ class Shape:
 class AggregateItem:
     """One aggregated value.
 
-    ``navigation`` holds the collection-valued navigation properties the value is
-    reached through (``Order_Details`` in ``Order_Details/Quantity with sum``); the
-    ``expression`` is then bound against their target type. ``method`` None counts.
+    ``navigation`` holds the navigation properties a path reaches its values through
+    (``Order_Details`` in ``Order_Details/Quantity with sum``, ``Order`` in
+    ``Order/Freight with sum``); the ``expression`` is then bound against their target
+    type, and each entity reached counts once (Data Aggregation §3.2.1.1). ``method``
+    None counts.
     """
 
     alias: str
@@ -89,11 +93,10 @@ class Aggregate:
 
 @dataclass(frozen=True, slots=True)
 class GroupBy:
-    """``groupby``; ``grouping_sets`` lists, for a ``rollup``, which grouping properties
-    each set of groups keeps (the others are null in its rows), from the finest down."""
+    """``groupby``: the groups come from the input rows, the aggregated values from the
+    rows ``prepare`` leaves in each group (so a group may aggregate nothing)."""
 
     grouping: tuple[GroupingProperty, ...]
-    grouping_sets: tuple[tuple[int, ...], ...]
     prepare: tuple[Step, ...]
     aggregate: tuple[AggregateItem, ...]
     shape: Shape
@@ -297,7 +300,11 @@ class ApplyBinder:
         navigation, remainder, target_type = self._collection_prefix(item.expression, shape)
         if item.count:
             return AggregateItem(item.alias, None, None, navigation, P.INT64)
-        assert remainder is not None and item.method is not None
+        assert item.method is not None
+        if remainder is None:  # a related entity: its instances can only be counted
+            if item.method != "countdistinct":
+                raise _error(f"{item.method} aggregates values; an entity can only be counted (countdistinct)")
+            return AggregateItem(item.alias, None, None, navigation, P.INT64)
         item_shape = shape if not navigation else Shape(target_type)
         if item.method == "countdistinct":
             node = self._countdistinct_operand(remainder, item_shape)
@@ -330,8 +337,9 @@ class ApplyBinder:
     def _collection_prefix(
         self, expression: syntax.Expr | None, shape: Shape
     ) -> tuple[tuple[NavigationProperty, ...], syntax.Expr | None, EntityType]:
-        """Split ``Order_Details/Quantity`` into the collection-valued navigation it goes
-        through and the rest; for ``$count`` and ``Nav/$count``, the rest is None."""
+        """Split a path such as ``Order_Details/Quantity`` into the navigation it goes
+        through and the rest; for ``$count`` and ``Nav/$count``, the rest is None. An
+        expression that is not a path keeps its navigation inside (evaluated per row)."""
         entity_type = shape.entity_type
         if not isinstance(expression, syntax.MemberExpr) or shape.aggregated:
             return (), expression, entity_type
@@ -344,32 +352,49 @@ class ApplyBinder:
             navigation.append(nav)
             entity_type = self.model.entity_type(nav.target_type)
             steps.pop(0)
-        if not any(nav.collection for nav in navigation):
+        if not navigation:
             return (), expression, shape.entity_type
         rest = syntax.MemberExpr(tuple(steps)) if steps else None
         return tuple(navigation), rest, entity_type
 
-    def _groupby(self, transformation: syntax.GroupBy, shape: Shape) -> GroupBy:
-        paths: list[syntax.Path] = []
-        rollups: list[tuple[int, ...]] = []
-        for element in transformation.grouping:
-            if isinstance(element, syntax.Rollup):
-                if element.hierarchy is not None:
-                    raise FeatureNotImplementedError("Named hierarchies in rollup are not supported", target=TARGET)
-                rollups.append(tuple(range(len(paths), len(paths) + len(element.paths))))
-                paths.extend(element.paths)
-            elif isinstance(element, tuple):
-                paths.append(element)
-            else:
-                raise FeatureNotImplementedError("rolluprecursive is not supported", target=TARGET)
+    def _groupby(self, transformation: syntax.GroupBy, shape: Shape) -> GroupBy | Concat:
+        """``groupby``; with ``rollup(A,B)`` the ``concat`` of ``groupby((A,B),...)`` and
+        ``groupby((A),...)`` (Data Aggregation §3.2.3.2): a subtotal lacks the properties
+        rolled up."""
+        rollups = [element for element in transformation.grouping if isinstance(element, syntax.Rollup)]
+        if not rollups:
+            return self._simple_groupby(transformation.grouping, transformation.apply, shape)  # type: ignore[arg-type]
         if len(rollups) > 1:
             raise FeatureNotImplementedError("More than one rollup in a groupby is not supported yet", target=TARGET)
-        grouping = tuple(self._grouping_property(path, shape) for path in paths)
+        (rollup,) = rollups
+        if rollup.hierarchy is not None:
+            raise FeatureNotImplementedError("Named hierarchies in rollup are not supported", target=TARGET)
+        levels = []
+        for kept in range(len(rollup.paths), 0, -1):
+            grouping: list[syntax.Path] = []
+            for element in transformation.grouping:
+                grouping.extend(rollup.paths[:kept] if element is rollup else (element,))  # type: ignore[arg-type]
+            levels.append((self._simple_groupby(tuple(grouping), transformation.apply, shape),))
+        branches = tuple(levels)
+        return Concat(branches, _concat_shape(branches, shape))
+
+    def _simple_groupby(
+        self, elements: tuple[syntax.Path, ...], apply: tuple[syntax.Transformation, ...], shape: Shape
+    ) -> GroupBy:
+        grouping: list[GroupingProperty] = []
+        entities: list[str] = []
+        for element in elements:
+            if not isinstance(element, tuple):
+                raise FeatureNotImplementedError("rolluprecursive is not supported", target=TARGET)
+            properties = self._grouping_properties(element, shape)
+            if len(properties) > 1 or properties[0].name != "/".join(element):
+                entities.append("/".join(element))
+            grouping.extend(properties)
         if len({prop.name for prop in grouping}) != len(grouping):
             raise _error("groupby names a property twice")
-        prepare, aggregate = self._within_groups(transformation.apply, shape, tuple(p.name for p in grouping))
-        sets = _grouping_sets(len(grouping), rollups[0] if rollups else ())
-        return GroupBy(grouping, sets, prepare, aggregate, _aggregated_shape(shape, grouping, aggregate))
+        prepare, aggregate = self._within_groups(apply, shape, tuple(p.name for p in grouping))
+        result = _aggregated_shape(shape, tuple(grouping), aggregate)
+        return GroupBy(tuple(grouping), prepare, aggregate, replace(result, entities=tuple(entities)))
 
     def _within_groups(
         self, transformations: tuple[syntax.Transformation, ...], shape: Shape, grouping: tuple[str, ...]
@@ -393,33 +418,28 @@ class ApplyBinder:
             )
         return (*prepare, *tail), ()
 
-    def _grouping_property(self, path: syntax.Path, shape: Shape) -> GroupingProperty:
+    def _grouping_properties(self, path: syntax.Path, shape: Shape) -> list[GroupingProperty]:
+        """The property a grouping path names; for a related entity (``Category``), each of its properties."""
         name = "/".join(path)
         if shape.aggregated:
             prop = shape.entity_type.properties.get(name)
             if prop is None:
                 raise _error(f"groupby names {name}, which the input of groupby does not have")
-            node: Node = nodes.PropertyAccess("$it", (), prop)
-        else:
-            expression = syntax.MemberExpr(tuple(syntax.NameStep(step) for step in path))
-            node = self.expressions(shape).bind_any(expression)
-            if isinstance(node, nodes.EntityAccess) or node.type.collection:
-                raise _error(f"groupby needs single-valued primitive properties; {name} is not one")
-        if node.type.primitive is None:
-            raise _error(f"groupby cannot group by {name}")
-        return GroupingProperty(name, node, node.type.primitive)
-
-
-def _grouping_sets(count: int, rollup: tuple[int, ...]) -> tuple[tuple[int, ...], ...]:
-    """``rollup(A,B)`` with C: (A,B,C), (A,C), (C); without rollup one set with all."""
-    everything = tuple(range(count))
-    if not rollup:
-        return (everything,)
-    sets = []
-    for kept in range(len(rollup), -1, -1):
-        dropped = set(rollup[kept:])
-        sets.append(tuple(index for index in everything if index not in dropped))
-    return tuple(sets)
+            return [GroupingProperty(name, nodes.PropertyAccess("$it", (), prop), prop.type)]
+        expression = syntax.MemberExpr(tuple(syntax.NameStep(step) for step in path))
+        node = self.expressions(shape).bind_any(expression)
+        if isinstance(node, nodes.EntityAccess):
+            target = node.type.entity_type
+            assert target is not None
+            return [
+                GroupingProperty(
+                    f"{name}/{prop.name}", nodes.PropertyAccess(node.variable, node.navigation, prop), prop.type
+                )
+                for prop in target.properties.values()
+            ]
+        if node.type.collection or node.type.primitive is None:
+            raise _error(f"groupby needs single-valued properties; {name} is not one")
+        return [GroupingProperty(name, node, node.type.primitive)]
 
 
 def _result_type(method: str, operand: PrimitiveType) -> PrimitiveType:
@@ -467,7 +487,8 @@ def _concat_shape(branches: tuple[tuple[Step, ...], ...], shape: Shape) -> Shape
         properties.update(
             {alias: Property(alias, node.type.primitive or P.STRING) for alias, node in branch_shape.computed.items()}
         )
-    return Shape(_synthetic(shape.entity_type, properties), aggregated=True)
+    entities = tuple(dict.fromkeys(name for branch_shape in shapes for name in branch_shape.entities))
+    return Shape(_synthetic(shape.entity_type, properties), aggregated=True, entities=entities)
 
 
 def _flatten(expression: syntax.Expr, shape: Shape) -> syntax.Expr:

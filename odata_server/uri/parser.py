@@ -804,6 +804,10 @@ def parse(text: str, start: str, *, where: str, offset: int = 0, target: str | N
         raise BadRequestError(
             _describe(error, text, offset, where), code="SyntaxError", target=where if target == "" else target
         ) from None
+    except BadRequestError as error:  # a rule the grammar cannot say, checked as the parser reduces
+        if error.target is None:
+            error.target = where if target == "" else target
+        raise
 
 
 @lru_cache(maxsize=4096)

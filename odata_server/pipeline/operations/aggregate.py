@@ -18,7 +18,7 @@ from urllib.parse import unquote
 from odata_server.edm.model import EntitySet
 from odata_server.edm.types import PrimitiveType
 from odata_server.format.context_url import collection_fragment, context
-from odata_server.format.negotiation import Negotiated, Representation, json_content_type
+from odata_server.format.negotiation import MetadataLevel, Negotiated, Representation, json_content_type
 from odata_server.format.values import Converter, dumps, json_converter
 from odata_server.messages import ODataResponse
 from odata_server.pipeline.context import RequestContext
@@ -59,11 +59,26 @@ async def read_applied(ctx: RequestContext) -> ODataResponse:
     return ODataResponse(200, {"Content-Type": json_content_type(negotiated)}, dumps(document))
 
 
-def _plan(ctx: RequestContext, entity_set: EntitySet, applied: Applied, size: int) -> ApplyPlan:
+async def count_applied(ctx: RequestContext) -> int:
+    """``GET Products/$count?$apply=groupby((CategoryID))``: the number of result instances."""
+    entity_set = ctx.path.entity_set
+    assert entity_set is not None
+    applied = ctx.bound_options().apply
+    assert applied is not None
+    plan = _plan(ctx, entity_set, applied, 1, count=True)
+    assert plan.count is not None
+    async with reading(ctx.service.engine) as connection:
+        return int(await connection.scalar(plan.count) or 0)
+
+
+def _plan(
+    ctx: RequestContext, entity_set: EntitySet, applied: Applied, size: int, *, count: bool | None = None
+) -> ApplyPlan:
     options = ctx.bound_options()
     compiler = ApplyCompiler(ctx.service.model, ctx.service.storage, ctx.dialect)
     start = _start(ctx, entity_set)
-    return compiler.plan(start, applied.steps, top=options.top, skip=options.skip, count=options.count, limit=size + 1)
+    counted = options.count if count is None else count
+    return compiler.plan(start, applied.steps, top=options.top, skip=options.skip, count=counted, limit=size + 1)
 
 
 def _start(ctx: RequestContext, entity_set: EntitySet) -> Entities:
@@ -96,10 +111,16 @@ class _InstanceWriter:
             self.columns.append((index, path, converter, annotation))
         self.type_control = negotiated.control("type")
         self.branch_names = [set(names) for names in plan.branches]
+        # JSON Format 4.0 §4.5.8: a transient instance has a null id; 4.01 lets it go unsaid.
+        self.transient_id = (
+            {"@odata.id": None}
+            if negotiated.version == "4.0" and negotiated.metadata is not MetadataLevel.NONE
+            else None
+        )
 
     def instance(self, row: Sequence[Any]) -> dict[str, Any]:
         names = self.branch_names[row[-1]]
-        instance: dict[str, Any] = {}
+        instance: dict[str, Any] = dict(self.transient_id or {})
         for index, path, converter, annotation in self.columns:
             if "/".join(path) not in names:
                 continue
@@ -108,7 +129,7 @@ class _InstanceWriter:
                 value = converter(value)
             target = instance
             for step in path[:-1]:
-                target = target.setdefault(step, {})
+                target = target.setdefault(step, dict(self.transient_id or {}))
             if annotation is not None:
                 target[f"{path[-1]}{self.type_control}"] = annotation
             target[path[-1]] = value
@@ -127,18 +148,34 @@ def _then(first: Converter, second: Converter) -> Converter:
 
 
 def _fragment(entity_set: EntitySet, plan: ApplyPlan, applied: Applied) -> str:
-    """``Products(Category(CategoryName),Total)``; the set alone when the rows are its entities, unchanged."""
-    names = [name for name, _ in plan.columns if applied.select is None or name in applied.select]
+    """``Products(Category(CategoryName),Total)``: the properties every instance has (a
+    ``concat`` or ``rollup`` branch may lack some), a related entity grouped by as a
+    whole as ``Category()``; the set alone when the rows are its entities, unchanged."""
     if not applied.shape.aggregated and not applied.shape.computed and applied.select is None:
         return collection_fragment(entity_set)
+    names = [
+        name
+        for name, _ in plan.columns
+        if (applied.select is None or name in applied.select) and all(name in branch for branch in plan.branches)
+    ]
     tree: dict[str, Any] = {}
     for name in names:
+        entity = next((path for path in applied.shape.entities if name.startswith(f"{path}/")), None)
+        steps = entity.split("/") if entity is not None else name.split("/")
         node = tree
-        for step in name.split("/"):
+        for step in steps:
             node = node.setdefault(step, {})
+        if entity is not None:
+            node[""] = {}  # written as Entity()
 
     def written(node: dict[str, Any]) -> str:
-        return ",".join(f"{name}({written(child)})" if child else name for name, child in node.items())
+        items = []
+        for name, child in node.items():
+            if name == "":
+                continue
+            inner = written(child)
+            items.append(f"{name}({inner})" if child else name)
+        return ",".join(items)
 
     return f"{collection_fragment(entity_set)}({written(tree)})"
 
@@ -156,4 +193,4 @@ def _next_link(ctx: RequestContext, skip: int, top: int | None, size: int) -> st
     return f"{ctx.request.service_root}{ctx.request.path}?{'&'.join(kept)}"
 
 
-__all__ = ["read_applied"]
+__all__ = ["count_applied", "read_applied"]

@@ -33,7 +33,7 @@ from odata_server.format.negotiation import Negotiated, Representation, json_con
 from odata_server.format.values import dumps, json_converter, raw_text
 from odata_server.messages import ODataResponse
 from odata_server.pipeline.context import RequestContext
-from odata_server.pipeline.operations.aggregate import read_applied
+from odata_server.pipeline.operations.aggregate import count_applied, read_applied
 from odata_server.pipeline.operations.expand import Expander, entity_writer, fetched_fields, page_size
 from odata_server.pipeline.preconditions import check_read, not_modified
 from odata_server.pipeline.prefer import max_page_size
@@ -300,6 +300,9 @@ async def read_property_value(ctx: RequestContext) -> ODataResponse:
 async def read_count(ctx: RequestContext) -> ODataResponse:
     """``GET Products/$count?$filter=...``: the number as plain text."""
     ctx.negotiate(Representation.TEXT)
+    if ctx.bound_options().apply is not None:
+        count = await count_applied(ctx)
+        return ODataResponse(200, {"Content-Type": Representation.TEXT.value}, str(count).encode("ascii"))
     entity_set = ctx.path.entity_set
     assert entity_set is not None
     statement = plan_count(

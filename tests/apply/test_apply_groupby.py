@@ -215,6 +215,34 @@ CASES: list[Case] = [
             if row["Total"] > 300
         ],
     ),
+    # Transformations inside groupby run on each group (here no group ends up empty).
+    (
+        "Products?$apply=groupby((CategoryID),filter(UnitPrice gt 20)/aggregate($count as N,UnitPrice with min as Lo))",
+        "CategoryID,N,Lo",
+        ("CategoryID",),
+        lambda: per_category(
+            lambda rows: {
+                "N": sum(1 for p in rows if p["UnitPrice"] > 20),
+                "Lo": minimum(p["UnitPrice"] for p in rows if p["UnitPrice"] > 20),
+            }
+        ),
+    ),
+    (
+        "Products?$apply=groupby((Discontinued),search(kg)/aggregate($count as N))",
+        "Discontinued,N",
+        ("Discontinued",),
+        lambda: [
+            {
+                "Discontinued": d,
+                "N": sum(
+                    1
+                    for p in rows
+                    if any(w in (p["ProductName"] + " " + p["QuantityPerUnit"]).lower() for w in ("kg",))
+                ),
+            }
+            for d, rows in groups(products(), lambda p: p["Discontinued"]).items()
+        ],
+    ),
     # groupby, then aggregate / groupby again.
     (
         "Products?$apply=groupby((CategoryID),aggregate(UnitPrice with sum as Total))"

@@ -14,12 +14,15 @@ makes of the Northwind data, computed in Python from the CSV files
   (not a string) within a relative 1e-6; the sum of no values is ``null``.
 
 Aggregation through a navigation path follows the algorithm of section 3.2.1.1: the
-entities reached through the path's navigation part are taken once each.
+entities reached through the path's navigation part are taken once each, so
+``Order_Details?$apply=aggregate(Order/Freight with sum as F)`` adds up the freight
+of the 830 orders, not of the 2155 lines.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -37,7 +40,9 @@ from tests.apply.northwind_facts import (
     maximum,
     minimum,
     mismatches,
+    order,
     orders,
+    product,
     products,
     sales,
     total,
@@ -45,6 +50,20 @@ from tests.apply.northwind_facts import (
 
 Case = tuple[str, str, str, Callable[[], dict[str, Any]]]
 """(entity set or path, $apply, context select-list, the expected instance)."""
+
+
+def freight_of_orders_with(category: int | None = None) -> Any:
+    """The freight of the orders with a line (of a product of ``category``), each order once."""
+    reached = {d["OrderID"] for d in details() if category is None or product(d["ProductID"])["CategoryID"] == category}
+    return total(order(o)["Freight"] for o in reached)
+
+
+def test_expectations_are_not_trivial() -> None:
+    """The data behind the navigation cases differs from the naive join, so the cases can tell them apart."""
+    assert freight_of_orders_with() != total(order(d["OrderID"])["Freight"] for d in details())
+    naive_list_prices = total(product(d["ProductID"])["UnitPrice"] for d in details())
+    assert total(product(p)["UnitPrice"] for p in {d["ProductID"] for d in details()}) != naive_list_prices
+    assert Decimal(0) < freight_of_orders_with(1) < freight_of_orders_with()
 
 
 CASES: list[Case] = [
@@ -134,6 +153,35 @@ CASES: list[Case] = [
         "DistinctProducts",
         lambda: {"DistinctProducts": distinct(d["ProductID"] for d in details())},
     ),
+    # Through a single-valued navigation property: each related entity once (section 3.2.1.1).
+    (
+        "Order_Details",
+        "aggregate(Order/Freight with sum as TotalFreight)",
+        "TotalFreight",
+        lambda: {"TotalFreight": freight_of_orders_with()},
+    ),
+    (
+        "Order_Details",
+        "aggregate(Product/UnitPrice with sum as ListPrices,Product/$count as ProductCount)",
+        "ListPrices,ProductCount",
+        lambda: {
+            "ListPrices": total(product(p)["UnitPrice"] for p in {d["ProductID"] for d in details()}),
+            "ProductCount": len({d["ProductID"] for d in details()}),
+        },
+    ),
+    (
+        "Products",
+        "aggregate(Order_Details/Quantity with sum as TotalQuantity,Order_Details/$count as Lines)",
+        "TotalQuantity,Lines",
+        lambda: {"TotalQuantity": total(d["Quantity"] for d in details()), "Lines": len(details())},
+    ),
+    (
+        "Categories",
+        "aggregate(Products/UnitPrice with average as AvgPrice,Products/$count as ProductCount)",
+        "AvgPrice,ProductCount",
+        lambda: {"AvgPrice": average(p["UnitPrice"] for p in products()), "ProductCount": len(products())},
+    ),
+    # Through a collection-valued navigation property.
     (
         "Customers",
         "aggregate(Orders/Freight with sum as TotalFreight,Orders/$count as OrderCount,$count as CustomerCount)",

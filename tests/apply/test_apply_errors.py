@@ -5,15 +5,17 @@ of its ABNF (``odata-aggregation-abnf.txt``), so it is an OData error with statu
 ``error.target`` ``$apply``:
 
 - ``sum``/``average`` need numbers (section 3.2.1.3), so a string, a Boolean or an
-  entity cannot be summed;
+  entity cannot be summed; an unknown dot-less method is not in the grammar (dot-less
+  names are reserved, section 3.2.1.3.6);
 - unknown properties, functions and transformations;
 - ``groupby`` takes paths with single-valued segments only (section 3.2.3.1), so not a
   collection-valued navigation property;
 - aliases must differ from the input type's properties, from the properties of the
   current input set, and from each other (section 3.1.1);
-- ``with`` needs ``as`` (section 3.2.1);
+- ``with`` needs ``as``, and so does ``$count`` (section 3.2.1);
 - ``topcount`` needs a positive count and ``toppercent`` a percentage up to 100
-  (section 3.3.1), and ``top``/``skip`` a non-negative integer;
+  (section 3.3.1), both computed on the whole collection (not a property of each
+  instance), and ``top``/``skip`` a non-negative integer;
 - ``$apply`` "MUST NOT be used if the resource path addresses a single instance"
   (section 3);
 - syntax errors.
@@ -42,7 +44,9 @@ BAD = [
     ("Products", "aggregate(Category with sum as S)"),
     ("Order_Details", "aggregate(Product with average as A)"),
     ("Products", "groupby((CategoryID),aggregate(QuantityPerUnit with sum as S))"),
-    # Unknown names.
+    # Unknown methods and names (dot-less method names are reserved, section 3.2.1.3.6).
+    ("Products", "aggregate(UnitPrice with median as M)"),
+    ("Products", "aggregate(UnitPrice with Sum as S)"),
     ("Products", "aggregate(Price with sum as S)"),
     ("Products", "aggregate(Category/Price with max as M)"),
     ("Products", "groupby((Colour))"),
@@ -65,10 +69,12 @@ BAD = [
     ("Products", "compute(UnitPrice mul 2 as X)/aggregate(UnitPrice with sum as X)"),
     # Missing aliases.
     ("Products", "aggregate(UnitPrice with sum)"),
+    ("Products", "aggregate($count)"),
     ("Products", "aggregate(UnitPrice with sum from CategoryID with average)"),
     # Arguments out of range.
     ("Products", "topcount(-1,UnitPrice)"),
     ("Products", "toppercent(101,UnitPrice)"),
+    ("Products", "topcount(UnitsInStock,UnitPrice)"),
     ("Products", "top(-1)"),
     ("Products", "skip(x)"),
     # Malformed.

@@ -1,4 +1,4 @@
-"""``$apply=groupby(...)``, on SQLite and PostgreSQL.
+"""``$apply=groupby(...)`` and ``rollup``, on SQLite and PostgreSQL.
 
 Expected groups are computed in Python from the Northwind CSV files
 (``northwind_facts``). Per Data Aggregation Extension 4.0 (CS03):
@@ -6,13 +6,21 @@ Expected groups are computed in Python from the Northwind CSV files
 - section 3.2.3 "Transformation groupby": one instance per distinct combination of
   the grouping properties (null is a value like any other); a grouping path through a
   navigation property is written as a nested object (``{"Category": {"CategoryName":
-  "Beverages"}, ...}``) holding only the grouped properties; the transformations of the
-  second parameter run on each group; the order between groups is not defined, so
-  groups are compared sorted;
+  "Beverages"}, ...}``) holding only the grouped properties (a navigation property
+  itself groups by the related entity, expanded); the transformations of the second
+  parameter run on each group, so a ``filter`` or ``search`` there may leave a group
+  empty, and ``aggregate`` still gives that group its instance (``$count`` 0); the order
+  between groups is not defined, so groups are compared sorted;
 - section 3.1.1: the context URL's select-list names the grouping properties and the
   aliases (``$metadata#Products(Category(CategoryName),Avg)``, as in the spec's
   examples: grouping properties first, then aliases, in request order);
-- ``compute`` before ``groupby`` makes a property to group by (sales per category and year).
+- ``compute`` before ``groupby`` makes a property to group by (sales per category and year);
+- section 3.2.3.2 "Grouping with rollup": ``groupby((rollup(A,B)),T)`` is
+  ``concat(groupby((A,B),T),groupby((A),T))``: no grand total, every finer instance
+  before the coarser ones, and a rolled-up property is **absent** from its subtotal
+  instances (not ``null``: "the absence of one or more properties of the output
+  structure ... allows distinguishing rollup entities from other entities"), so it is
+  not in the context URL either; a grouping value that is really null stays ``null``.
 
 Every aggregated instance must be transient (no ``@id``/``@etag``; nested projections
 included); counts and sums of integers are JSON integers.
@@ -27,6 +35,7 @@ import httpx
 import pytest
 
 from tests.apply.northwind_facts import (
+    ABSENT,
     average,
     category_name,
     context,
@@ -38,12 +47,14 @@ from tests.apply.northwind_facts import (
     maximum,
     minimum,
     mismatches,
+    order,
     orders,
     product,
     products,
     sales,
     sort_key,
     supplier_country,
+    table,
     total,
     year_of,
 )
@@ -67,6 +78,48 @@ def _sales_per_category_and_year(by_name: bool) -> Rows:
         grouped = {"Category": {"CategoryName": category_name(category)}} if by_name else {"CategoryID": category}
         result.append({"Product": grouped, "Year": year, "Sales": total(sales(d) for d in rows)})
     return result
+
+
+def _customers_rollup() -> Rows:
+    detail = [
+        {"Country": country, "Region": region, "N": len(rows)}
+        for (country, region), rows in groups(customers(), lambda c: (c["Country"], c["Region"])).items()
+    ]
+    subtotal = [
+        {"Country": country, "Region": ABSENT, "N": len(rows)}
+        for country, rows in groups(customers(), lambda c: c["Country"]).items()
+    ]
+    return detail + subtotal
+
+
+def _products_rollup() -> Rows:
+    detail = [
+        {"CategoryID": c, "SupplierID": s, "N": len(rows), "Total": total(p["UnitPrice"] for p in rows)}
+        for (c, s), rows in groups(products(), lambda p: (p["CategoryID"], p["SupplierID"])).items()
+    ]
+    subtotal = [
+        {"CategoryID": c, "SupplierID": ABSENT, "N": len(rows), "Total": total(p["UnitPrice"] for p in rows)}
+        for c, rows in groups(products(), lambda p: p["CategoryID"]).items()
+    ]
+    return detail + subtotal
+
+
+def _three_level_rollup() -> Rows:
+    def rows_of(key: Callable[[dict[str, Any]], Any], names: tuple[str, ...]) -> Rows:
+        result = []
+        for values, rows in groups(details(), key).items():
+            row: dict[str, Any] = {"Product": {"CategoryID": values[0]}, "Year": ABSENT, "ProductID": ABSENT}
+            row.update(dict(zip(names[1:], values[1:], strict=True)))
+            row["Q"] = total(d["Quantity"] for d in rows)
+            result.append(row)
+        return result
+
+    category = lambda d: product(d["ProductID"])["CategoryID"]  # noqa: E731
+    return (
+        rows_of(lambda d: (category(d), year_of(d), d["ProductID"]), ("Category", "Year", "ProductID"))
+        + rows_of(lambda d: (category(d), year_of(d)), ("Category", "Year"))
+        + rows_of(lambda d: (category(d),), ("Category",))
+    )
 
 
 Case = tuple[str, str, tuple[str, ...], Callable[[], Rows]]
@@ -243,6 +296,64 @@ CASES: list[Case] = [
             for d, rows in groups(products(), lambda p: p["Discontinued"]).items()
         ],
     ),
+    # A search inside groupby may leave a group empty: it still gives its instance, with 0.
+    (
+        "Products?$apply=groupby((Discontinued),search(sauce OR syrup OR bottles)/aggregate($count as N))",
+        "Discontinued,N",
+        ("Discontinued",),
+        lambda: [
+            {
+                "Discontinued": d,
+                "N": sum(
+                    1
+                    for p in rows
+                    if any(
+                        w in (p["ProductName"] + " " + p["QuantityPerUnit"]).lower()
+                        for w in ("sauce", "syrup", "bottles")
+                    )
+                ),
+            }
+            for d, rows in groups(products(), lambda p: p["Discontinued"]).items()
+        ],
+    ),
+    # Each order once per category, not once per line (section 3.2.1.1).
+    (
+        "Order_Details?$apply=groupby((Product/CategoryID),aggregate(Order/Freight with sum as Freight))",
+        "Product(CategoryID),Freight",
+        ("Product/CategoryID",),
+        lambda: [
+            {"Product": {"CategoryID": c}, "Freight": total(order(o)["Freight"] for o in {d["OrderID"] for d in rows})}
+            for c, rows in groups(details(), lambda d: product(d["ProductID"])["CategoryID"]).items()
+        ],
+    ),
+    # A filter inside groupby runs on each group: Seafood-free categories still get their instance, with 0.
+    (
+        "Products?$apply=groupby((CategoryID),filter(UnitPrice gt 40)/aggregate($count as N))",
+        "CategoryID,N",
+        ("CategoryID",),
+        lambda: per_category(lambda rows: {"N": sum(1 for p in rows if p["UnitPrice"] > 40)}),
+    ),
+    # rollup: per (category, supplier), then per category; no grand total.
+    (
+        "Products?$apply=groupby((rollup(CategoryID,SupplierID)),aggregate($count as N,UnitPrice with sum as Total))",
+        "CategoryID,N,Total",
+        ("CategoryID", "SupplierID"),
+        _products_rollup,
+    ),
+    # A real null (Region) stays null; a rolled-up Region is absent.
+    (
+        "Customers?$apply=groupby((rollup(Country,Region)),aggregate($count as N))",
+        "Country,N",
+        ("Country", "Region"),
+        _customers_rollup,
+    ),
+    (
+        "Order_Details?$apply=compute(year(Order/OrderDate) as Year)"
+        "/groupby((rollup(Product/CategoryID,Year,ProductID)),aggregate(Quantity with sum as Q))",
+        "Product(CategoryID),Q",
+        ("Product/CategoryID", "Year", "ProductID"),
+        _three_level_rollup,
+    ),
     # groupby, then aggregate / groupby again.
     (
         "Products?$apply=groupby((CategoryID),aggregate(UnitPrice with sum as Total))"
@@ -295,3 +406,52 @@ async def test_groupby(
     northwind: httpx.AsyncClient, url: str, select: str, paths: tuple[str, ...], expected: Callable[[], Rows]
 ) -> None:
     await check_groupby(northwind, url, select, paths, expected)
+
+
+ROLLUP_ORDER = [
+    (
+        "Products?$apply=groupby((rollup(CategoryID,SupplierID)),aggregate($count as N))",
+        ["SupplierID"],
+    ),
+    (
+        "Order_Details?$apply=compute(year(Order/OrderDate) as Year)"
+        "/groupby((rollup(Product/CategoryID,Year,ProductID)),aggregate(Quantity with sum as Q))",
+        ["ProductID", "Year"],
+    ),
+]
+
+
+@pytest.mark.parametrize(("url", "levels"), ROLLUP_ORDER, ids=[case[0] for case in ROLLUP_ORDER])
+async def test_rollup_levels_come_in_concat_order(northwind: httpx.AsyncClient, url: str, levels: list[str]) -> None:
+    """rollup is defined as concat (section 3.2.3.2), and concat keeps the order of its parameters
+    (section 3.2.2): every finer instance comes before every instance of the next coarser level.
+
+    A level is told by the properties rolled up: absent, as the spec writes them, or null (these
+    grouping properties are never null in the data), so this test holds apart from that question."""
+    got = (await get_json(northwind, url))["value"]
+    depth = [sum(1 for name in levels if row.get(name) is None) for row in got]
+    assert depth == sorted(depth), depth
+
+
+async def test_groupby_navigation_property_expands_it(northwind: httpx.AsyncClient) -> None:
+    """Grouping by a navigation property groups by the related entity and expands it by default
+    (section 3.2.3.1; the spec's ``groupby((Customer))`` example has context ``Sales(Customer())``)."""
+    body = await get_json(northwind, "Products?$apply=groupby((Category),aggregate($count as N))")
+    assert body["@context"] == context("Category(),N")
+    expected = [
+        {
+            "Category": {
+                "CategoryID": c["CategoryID"],
+                "CategoryName": c["CategoryName"],
+                "Description": c["Description"],
+            },
+            "N": sum(1 for p in products() if p["CategoryID"] == c["CategoryID"]),
+        }
+        for c in table("Categories")
+    ]
+    got = sorted(body["value"], key=sort_key(("Category/CategoryID",)))
+    for row in got:
+        assert not [name for name in row if name.startswith("@")], row
+        row["Category"].pop("Picture", None)  # binary, not in the CSV this compares with
+    problems = mismatches(got, sorted(expected, key=sort_key(("Category/CategoryID",))))
+    assert not problems, "\n".join(problems)

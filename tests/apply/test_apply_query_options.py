@@ -1,8 +1,9 @@
-"""``$apply`` with the other system query options, paging, and how values are written.
+"""``$apply`` with the other system query options, paging, ``/$count``, and how values are written.
 
 Data Aggregation Extension 4.0 (CS03), section 3: "The system query option $apply is
 evaluated first, then the other system query options are evaluated, if applicable, on
-the result of $apply". So here ``$filter``, ``$orderby``, ``$top``, ``$skip``,
+the result of $apply"; on a path ending in ``/$count`` the result is the number of
+instances ``$apply`` gives. So here ``$filter``, ``$orderby``, ``$top``, ``$skip``,
 ``$count=true`` and ``$select`` work on the aggregated instances and may name their
 aliases; ``@count`` counts after ``$filter`` and before ``$top``/``$skip``; and
 server-driven paging pages the aggregated instances.
@@ -17,6 +18,8 @@ How values are written (OData JSON Format 4.01):
   DateTimeOffset); ``average`` of integers Double (no annotation needed); ``year()`` Int32.
 - §3.2 ``IEEE754Compatible=true`` writes Int64 and Decimal values as strings; by default
   they are JSON numbers.
+- §4.5.8: a transient instance needs no ``id`` in 4.01 payloads, but in 4.0 payloads
+  (``OData-MaxVersion: 4.0``) it MUST have ``"@odata.id": null``.
 """
 
 from __future__ import annotations
@@ -387,3 +390,46 @@ async def test_ieee754_compatible(northwind: httpx.AsyncClient) -> None:
     assert row["N"] == "77", row
     assert isinstance(row["Total"], str) and Decimal(row["Total"]) == total(p["UnitPrice"] for p in products()), row
     assert isinstance(row["AvgStock"], float | int) and not isinstance(row["AvgStock"], bool), row
+
+
+COUNTS = [
+    ("Products/$count?$apply=groupby((CategoryID))", lambda: len({p["CategoryID"] for p in products()})),
+    ("Products/$count?$apply=filter(UnitPrice gt 50)", lambda: sum(1 for p in products() if p["UnitPrice"] > 50)),
+    ("Order_Details/$count?$apply=groupby((OrderID))", lambda: len({d["OrderID"] for d in details()})),
+    ("Products/$count?$apply=aggregate($count as N)", lambda: 1),
+    (
+        "Categories(1)/Products/$count?$apply=groupby((SupplierID))",
+        lambda: len({p["SupplierID"] for p in products() if p["CategoryID"] == 1}),
+    ),
+]
+
+
+@pytest.mark.parametrize(("url", "expected"), COUNTS, ids=[case[0] for case in COUNTS])
+async def test_count_segment(northwind: httpx.AsyncClient, url: str, expected: Callable[[], int]) -> None:
+    """``/$count`` with ``$apply``: the number of instances ``$apply`` gives, as plain text."""
+    response = await northwind.get(url)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("text/plain")
+    assert response.text == str(expected())
+
+
+TRANSIENT_40 = [
+    ("Products?$apply=aggregate($count as N)", []),
+    ("Products?$apply=groupby((CategoryID),aggregate($count as N))", []),
+    ("Products?$apply=groupby((Category/CategoryName),aggregate($count as N))", ["Category"]),
+]
+
+
+@pytest.mark.parametrize(("url", "nested"), TRANSIENT_40, ids=[case[0] for case in TRANSIENT_40])
+async def test_odata_40_payload_marks_transient_instances(
+    northwind: httpx.AsyncClient, url: str, nested: list[str]
+) -> None:
+    """An OData 4.0 payload writes ``"@odata.id": null`` on every transient instance (JSON Format §4.5.8),
+    the nested projections of grouping properties included."""
+    body = await get_json(northwind, url, headers={"OData-MaxVersion": "4.0"})
+    assert body["@odata.context"].startswith(f"{context(None)}(")
+    assert "@context" not in body
+    for row in body["value"]:
+        assert "@odata.id" in row and row["@odata.id"] is None, row
+        for name in nested:
+            assert "@odata.id" in row[name] and row[name]["@odata.id"] is None, row

@@ -239,7 +239,33 @@ async def test_compute(northwind: httpx.AsyncClient) -> None:
     assert not problems, "\n".join(problems)
 
 
+def category_totals() -> Rows:
+    return [
+        {"CategoryID": c, "Total": total(p["UnitPrice"] for p in rows)}
+        for c, rows in groups(products(), lambda p: p["CategoryID"]).items()
+    ]
+
+
 CONCATS: list[tuple[str, str, tuple[str, ...], Callable[[], list[Rows]]]] = [
+    # A total row after the per-group rows.
+    (
+        "concat(groupby((CategoryID),aggregate(UnitPrice with sum as Total)),aggregate(UnitPrice with sum as Total))",
+        "Total",
+        ("CategoryID",),
+        lambda: [category_totals(), [{"Total": total(p["UnitPrice"] for p in products())}]],
+    ),
+    (
+        "concat(groupby((CategoryID),aggregate($count as N)),groupby((Discontinued),aggregate($count as N)))",
+        "N",
+        ("CategoryID", "Discontinued"),
+        lambda: [
+            [{"CategoryID": c, "N": len(rows)} for c, rows in groups(products(), lambda p: p["CategoryID"]).items()],
+            [
+                {"Discontinued": d, "N": len(rows)}
+                for d, rows in groups(products(), lambda p: p["Discontinued"]).items()
+            ],
+        ],
+    ),
     (
         "filter(CategoryID eq 3)/concat(aggregate(UnitPrice with max as Price),aggregate(UnitPrice with min as Price))",
         "Price",

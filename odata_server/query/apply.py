@@ -157,6 +157,8 @@ class ApplyCompiler:
             return self._cut(rows, step)
         if isinstance(step, apply.Aggregate):
             return self._grouped(rows, rows, (), step.items, step.shape)
+        if isinstance(step, apply.PerGroup):
+            return self._per_group(rows, step)
         assert isinstance(step, apply.GroupBy)
         prepared = rows
         for inner in step.prepare:
@@ -186,14 +188,37 @@ class ApplyCompiler:
         extra = [compiler.compile(node).label(alias) for alias, node in step.items]
         return _Table(sa.select(*rows.subquery.c, *extra).subquery(), step.shape, rows.order)
 
-    def _cut(self, rows: Rows, step: apply.Top | apply.Skip | apply.TopBottom) -> Rows:
-        """``top``, ``skip``, ``topcount`` and kin: keep some rows; their order goes on."""
+    def _per_group(self, rows: Rows, step: apply.PerGroup) -> Rows:
+        """Transformations within each group that keep entities: cuts are partitioned by
+        the grouping values; the entities come group by group."""
+        assert isinstance(rows, Entities)
+        for inner in step.steps:
+            if isinstance(inner, apply.Top | apply.Skip | apply.TopBottom):
+                rows = self._cut(rows, inner, partition=step.grouping)
+            else:
+                rows = self._step(rows, inner)
+        grouped = tuple((prop.expression, False) for prop in step.grouping)
+        return replace(rows, order=(*grouped, *rows.order))
+
+    def _cut(
+        self,
+        rows: Rows,
+        step: apply.Top | apply.Skip | apply.TopBottom,
+        partition: Sequence[apply.GroupingProperty] = (),
+    ) -> Rows:
+        """``top``, ``skip``, ``topcount`` and kin: keep some rows (within each partition);
+        their order goes on."""
         order = _value_order(step) or rows.order
         if isinstance(rows, Entities):
             inner = self._alias(rows)
             assert inner is not None
             keys = self._keys(rows.entity_type, inner.entity)
-            chosen = self._kept(self._from(rows, inner).add_columns(*keys), step, inner.compiler, rows.order, keys)
+            statement = self._from(rows, inner).add_columns(*keys)
+            if partition:
+                parts = [inner.compiler.compile(prop.expression) for prop in partition]
+                chosen = self._kept_per_group(statement, step, inner.compiler, rows.order, keys, parts)
+            else:
+                chosen = self._kept(statement, step, inner.compiler, rows.order, keys)
 
             def predicate(alias: _Alias) -> Column:
                 own = self._keys(rows.entity_type, alias.entity)
@@ -234,6 +259,42 @@ class ApplyCompiler:
             windowed.c._running - windowed.c._value < threshold
         )
 
+    def _kept_per_group(
+        self,
+        statement: Select,
+        step: apply.Top | apply.Skip | apply.TopBottom,
+        compiler: ExpressionCompiler,
+        order: Ordering,
+        keys: Sequence[Column],
+        partition: Sequence[Column],
+    ) -> Select:
+        """The keys ``step`` keeps within each group: by rank (``row_number``) or by running sum."""
+        if isinstance(step, apply.TopBottom):
+            value = compiler.compile(step.value)
+            ranked = [_sorted(value, step.kind.startswith("top")), *keys]
+            statement = statement.where(value.is_not(None))
+        else:
+            value = None
+            ranked = [_sorted(compiler.compile(node), descending) for node, descending in order] + list(keys)
+        position = sa.func.row_number().over(partition_by=partition, order_by=ranked)
+        extra = [position.label("_position")]
+        if value is not None and not step.kind.endswith("count"):
+            running = sa.func.sum(value).over(partition_by=partition, order_by=ranked, rows=(None, 0))
+            total = sa.func.sum(value).over(partition_by=partition)
+            extra += [value.label("_value"), running.label("_running"), total.label("_total")]
+        windowed = statement.add_columns(*extra).subquery()
+        names = [column.name for column in statement.selected_columns]
+        if isinstance(step, apply.Top):
+            kept = windowed.c._position <= step.count
+        elif isinstance(step, apply.Skip):
+            kept = windowed.c._position > step.count
+        elif step.kind.endswith("count"):
+            kept = windowed.c._position <= int(step.limit)
+        else:
+            threshold: Any = windowed.c._total * (step.limit / 100) if step.kind.endswith("percent") else step.limit
+            kept = windowed.c._running - windowed.c._value < threshold
+        return sa.select(*(windowed.c[name] for name in names)).where(kept)
+
     # -- aggregate and groupby
 
     def _grouped(
@@ -247,7 +308,7 @@ class ApplyCompiler:
         """The groups of ``rows`` with the values aggregated over ``prepared`` (the rows
         left in each group once filtered within it); groups come in the order of their
         grouping values unless an ``orderby`` says otherwise."""
-        direct = [item for item in items if not item.navigation]
+        direct = [item for item in items if not item.navigation and not item.from_]
         values = self._values(prepared, grouping, direct)
         group_columns = [values.c[f"g{slot}"] for slot in range(len(grouping))]
         aggregated = [
@@ -266,8 +327,9 @@ class ApplyCompiler:
             joined = groups.outerjoin(main, _same_groups(groups, main, len(grouping)))
             results = {alias: _counted(column, items, alias) for alias, column in results.items()}
         for index, item in enumerate(items):
-            if item.navigation:
-                related = self._related(prepared, grouping, item, index)
+            if item.navigation or item.from_:
+                compute = self._related if item.navigation else self._aggregated_from
+                related = compute(prepared, grouping, item, index)
                 joined = joined.outerjoin(related, _same_groups(groups, related, len(grouping)))
                 results[item.alias] = _counted(related.c[f"x{index}"], items, item.alias)
         outer = [groups.c[f"g{slot}"].label(prop.name) for slot, prop in enumerate(grouping)]
@@ -320,6 +382,28 @@ class ApplyCompiler:
         group_columns = [values.c[f"g{slot}"] for slot in range(len(groups))]
         aggregated = _aggregate(item, values.c.v).label(f"x{index}")
         return sa.select(*group_columns, aggregated).select_from(values).group_by(*group_columns).subquery()
+
+    def _aggregated_from(
+        self, rows: Rows, grouping: Sequence[apply.GroupingProperty], item: apply.AggregateItem, index: int
+    ) -> sa.Subquery:
+        """``A from P1 with g1 from P2 with g2``, per group: A per group of (groups, P1, P2),
+        then g1 over P1, then g2 over P2."""
+        base = replace(item, from_=())
+        paths = [prop for props, _ in item.from_ for prop in props]
+        values = self._values(rows, [*grouping, *paths], [base] if base.expression is not None else [])
+        kept = list(range(len(grouping) + len(paths)))
+        columns = [values.c[f"g{slot}"] for slot in kept]
+        value = _aggregate(base, values.c.a0 if base.expression is not None else None)
+        table = sa.select(*columns, value.label("x")).select_from(values).group_by(*columns).subquery()
+        start = len(grouping)
+        for props, method in item.from_:
+            dropped = set(range(start, start + len(props)))
+            start += len(props)
+            kept = [slot for slot in kept if slot not in dropped]
+            columns = [table.c[f"g{slot}"] for slot in kept]
+            value = _method(method, table.c.x)
+            table = sa.select(*columns, value.label("x")).select_from(table).group_by(*columns).subquery()
+        return sa.select(*(table.c[f"g{slot}"] for slot in kept), table.c.x.label(f"x{index}")).subquery()
 
     # -- concat
 
@@ -450,11 +534,16 @@ def _aggregate(item: apply.AggregateItem, value: Column | None) -> Column:
     if item.method is None:
         return sa.func.count() if value is None else sa.func.count(value)
     assert value is not None
-    if item.method == "countdistinct":
+    return _method(item.method, value)
+
+
+def _method(method: str, value: Column) -> Column:
+    """An aggregation method of the extension as SQL."""
+    if method == "countdistinct":
         return sa.func.count(sa.distinct(value))
-    if item.method == "average":
+    if method == "average":
         return sa.func.avg(value)
-    return getattr(sa.func, item.method)(value)  # type: ignore[no-any-return]
+    return getattr(sa.func, method)(value)  # type: ignore[no-any-return]
 
 
 __all__ = ["BRANCH", "ApplyCompiler", "ApplyPlan", "Entities", "entities_with_keys"]

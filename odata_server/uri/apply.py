@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
+from typing import Any
 
 from odata_server.edm.model import EntitySet, EntityType, Model, NavigationProperty, Property
 from odata_server.edm.types import INTEGER_RANGES, PrimitiveType
@@ -74,6 +75,9 @@ class AggregateItem:
     expression: Node | None
     navigation: tuple[NavigationProperty, ...]
     type: PrimitiveType
+    from_: tuple[tuple[tuple[GroupingProperty, ...], str], ...] = ()
+    """``from P1 with g1 from P2 with g2``: the value is first aggregated per the groups of
+    every ``from`` path, then with each method over its paths, in order (§3.2.1.5)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +103,16 @@ class GroupBy:
     grouping: tuple[GroupingProperty, ...]
     prepare: tuple[Step, ...]
     aggregate: tuple[AggregateItem, ...]
+    shape: Shape
+
+
+@dataclass(frozen=True, slots=True)
+class PerGroup:
+    """``groupby((CategoryID),orderby(UnitPrice desc)/top(1))``: transformations that keep
+    the entities, run within each group; the result is the entities they keep."""
+
+    grouping: tuple[GroupingProperty, ...]
+    steps: tuple[Step, ...]
     shape: Shape
 
 
@@ -158,7 +172,7 @@ class Concat:
     shape: Shape
 
 
-Step = Aggregate | GroupBy | Filter | Search | Compute | OrderBy | Top | Skip | TopBottom | Concat
+Step = Aggregate | GroupBy | PerGroup | Filter | Search | Compute | OrderBy | Top | Skip | TopBottom | Concat
 
 
 def output_shape(steps: tuple[Step, ...], start: Shape) -> Shape:
@@ -242,7 +256,9 @@ class ApplyBinder:
         if isinstance(transformation, syntax.GroupBy):
             return self._groupby(transformation, shape)
         if isinstance(transformation, syntax.Concat):
-            branches = tuple(self._sequence(branch, shape) for branch in transformation.branches)
+            branches = tuple(
+                flat for branch in transformation.branches for flat in _flat_branches(self._sequence(branch, shape))
+            )
             return Concat(branches, _concat_shape(branches, shape))
         assert isinstance(transformation, syntax.OtherTrafo)
         raise FeatureNotImplementedError(
@@ -266,8 +282,8 @@ class ApplyBinder:
         limit = binder.bind(transformation.limit)
         if not isinstance(limit, nodes.Constant) or not isinstance(limit.value, int | float) or limit.value < 0:
             raise _error(f"The first parameter of {transformation.kind} must be a non-negative number")
-        if transformation.kind.endswith("count") and not isinstance(limit.value, int):
-            raise _error(f"{transformation.kind} takes a whole number of instances")
+        if transformation.kind.endswith("count") and (not isinstance(limit.value, int) or limit.value < 1):
+            raise _error(f"{transformation.kind} takes a positive whole number of instances")
         if transformation.kind.endswith("percent") and limit.value > 100:
             raise _error(f"{transformation.kind} takes a percentage from 0 to 100")
         value = binder.bind(_flatten(transformation.value, shape))
@@ -285,15 +301,30 @@ class ApplyBinder:
             if item.custom or (item.method is not None and item.method not in _METHODS):
                 what = "Custom aggregates" if item.custom else f"The aggregation method {item.method}"
                 raise FeatureNotImplementedError(f"{what} are not supported", target=TARGET)
-            if item.from_:
-                raise FeatureNotImplementedError("Aggregate expressions with from are not supported yet", target=TARGET)
             if item.alias is None:
                 raise _error("An aggregate expression needs an alias (as ...)")
             names = {*shape.names, *shape.entity_type.navigation_properties, *taken, *(b.alias for b in bound)}
             if item.alias in names:
                 raise _error(f"The alias {item.alias} is already a property name")
-            bound.append(self._aggregate_item(item, shape))
+            bound.append(self._with_from(self._aggregate_item(item, shape), item.from_, shape))
         return tuple(bound)
+
+    def _with_from(self, item: AggregateItem, clauses: tuple[syntax.AggregateFrom, ...], shape: Shape) -> AggregateItem:
+        if not clauses:
+            return item
+        if item.navigation:
+            raise FeatureNotImplementedError("from after a path through navigation is not supported yet", target=TARGET)
+        kind = item.type
+        bound = []
+        for clause in clauses:
+            if clause.method is None or clause.method not in _METHODS:
+                raise _error("Each from names the standard method its groups are aggregated with")
+            grouping = tuple(prop for path in clause.grouping for prop in self._grouping_properties(path, shape))
+            if clause.method in ("sum", "average") and kind not in _NUMERIC:
+                raise _error(f"{clause.method} aggregates numbers, not values of type {kind.value}")
+            kind = P.INT64 if clause.method == "countdistinct" else _result_type(clause.method, kind)
+            bound.append((grouping, clause.method))
+        return replace(item, type=kind, from_=tuple(bound))
 
     def _aggregate_item(self, item: syntax.AggregateExpr, shape: Shape) -> AggregateItem:
         assert item.alias is not None
@@ -380,7 +411,7 @@ class ApplyBinder:
 
     def _simple_groupby(
         self, elements: tuple[syntax.Path, ...], apply: tuple[syntax.Transformation, ...], shape: Shape
-    ) -> GroupBy:
+    ) -> GroupBy | PerGroup:
         grouping: list[GroupingProperty] = []
         entities: list[str] = []
         for element in elements:
@@ -392,31 +423,24 @@ class ApplyBinder:
             grouping.extend(properties)
         if len({prop.name for prop in grouping}) != len(grouping):
             raise _error("groupby names a property twice")
-        prepare, aggregate = self._within_groups(apply, shape, tuple(p.name for p in grouping))
+        names = tuple(p.name for p in grouping)
+        *before, last = apply or (syntax.Identity(),)
+        prepare = self._sequence(tuple(before), shape)
+        inner_shape = output_shape(prepare, shape)
+        if isinstance(last, syntax.Aggregate):
+            _within(prepare, Filter | Search | Compute, "before aggregate")
+            aggregate = self._aggregate_items(last.items, inner_shape, taken=names)
+        else:
+            steps = (*prepare, *self._sequence((last,), inner_shape))
+            if any(not isinstance(step, Filter | Search | Compute) for step in steps):
+                # The entities each group keeps (per-group orderby, top, skip, topcount ...).
+                _within(steps, Filter | Search | Compute | OrderBy | Top | Skip | TopBottom, "without aggregate")
+                if shape.aggregated:
+                    raise FeatureNotImplementedError("groupby of aggregated instances needs aggregate", target=TARGET)
+                return PerGroup(tuple(grouping), steps, output_shape(steps, shape))
+            prepare, aggregate = steps, ()
         result = _aggregated_shape(shape, tuple(grouping), aggregate)
         return GroupBy(tuple(grouping), prepare, aggregate, replace(result, entities=tuple(entities)))
-
-    def _within_groups(
-        self, transformations: tuple[syntax.Transformation, ...], shape: Shape, grouping: tuple[str, ...]
-    ) -> tuple[tuple[Step, ...], tuple[AggregateItem, ...]]:
-        """What runs within each group: transformations that filter or extend the input
-        rows the same way in every group, then at most one ``aggregate``."""
-        *before, last = transformations or (syntax.Identity(),)
-        prepare = self._sequence(tuple(before), shape)
-        for step in prepare:
-            if not isinstance(step, Filter | Search | Compute):
-                raise FeatureNotImplementedError(
-                    "Within groupby, only filter, search and compute may come before aggregate", target=TARGET
-                )
-        shape = output_shape(prepare, shape)
-        if isinstance(last, syntax.Aggregate):
-            return prepare, self._aggregate_items(last.items, shape, taken=grouping)
-        tail = self._sequence((last,), shape)
-        if any(not isinstance(step, Filter | Search | Compute) for step in tail):
-            raise FeatureNotImplementedError(
-                "Within groupby, only filter, search, compute and aggregate are supported", target=TARGET
-            )
-        return (*prepare, *tail), ()
 
     def _grouping_properties(self, path: syntax.Path, shape: Shape) -> list[GroupingProperty]:
         """The property a grouping path names; for a related entity (``Category``), each of its properties."""
@@ -474,6 +498,27 @@ def _with_property(shape: Shape, alias: str, node: Node) -> Shape:
         properties = {**shape.entity_type.properties, alias: Property(alias, node.type.primitive)}
         return replace(shape, entity_type=_synthetic(shape.entity_type, properties))
     return replace(shape, computed=MappingProxyType({**shape.computed, alias: node}))
+
+
+def _within(steps: tuple[Step, ...], allowed: Any, where: str) -> None:
+    for step in steps:
+        if not isinstance(step, allowed):
+            raise FeatureNotImplementedError(
+                f"Within groupby {where}, the transformation {type(step).__name__.lower()} is not supported",
+                target=TARGET,
+            )
+
+
+def _flat_branches(steps: tuple[Step, ...]) -> tuple[tuple[Step, ...], ...]:
+    """A branch that ends in a concat (a rollup) is one branch per branch of it."""
+    if steps and isinstance(steps[-1], Concat):
+        *before, last = steps
+        return tuple((*before, *branch) for branch in last.branches)
+    if any(isinstance(step, Concat) for step in steps):
+        raise FeatureNotImplementedError(
+            "A concat (or rollup) followed by other transformations inside concat is not supported", target=TARGET
+        )
+    return (steps,)
 
 
 def _concat_shape(branches: tuple[tuple[Step, ...], ...], shape: Shape) -> Shape:
@@ -537,6 +582,7 @@ __all__ = [
     "GroupBy",
     "GroupingProperty",
     "OrderBy",
+    "PerGroup",
     "Search",
     "Shape",
     "Skip",

@@ -177,7 +177,8 @@ def _fragment(entity_set: EntitySet, plan: ApplyPlan, applied: Applied) -> str:
             items.append(f"{name}({inner})" if child else name)
         return ",".join(items)
 
-    return f"{collection_fragment(entity_set)}({written(tree)})"
+    # No property common to every instance: the structure varies (Data Aggregation §3.1.1).
+    return f"{collection_fragment(entity_set)}({written(tree) or '@Core.AnyStructure'})"
 
 
 def _next_link(ctx: RequestContext, skip: int, top: int | None, size: int) -> str:

@@ -21,7 +21,7 @@ telling them apart and keeping each one's order), and
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import sqlalchemy as sa
@@ -89,8 +89,6 @@ class _Table:
     subquery: sa.Subquery
     shape: apply.Shape
     order: Ordering = ()
-    extra: tuple[str, ...] = field(default=())
-    """Columns beyond the shape's (:data:`BRANCH`, :data:`POSITION` after ``concat``)."""
 
 
 Rows = Entities | _Table
@@ -436,7 +434,7 @@ class ApplyCompiler:
                 self._from(end, alias).add_columns(*labelled, sa.literal(index).label(BRANCH), position.label(POSITION))
             )
         shape = apply.aggregated_shape(step.shape.entity_type, union)
-        table = _Table(sa.union_all(*statements).subquery(), shape, extra=(BRANCH, POSITION))
+        table = _Table(sa.union_all(*statements).subquery(), shape)
         return table, tuple(branch_names)
 
     # -- rows to SQL

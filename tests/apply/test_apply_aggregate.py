@@ -13,6 +13,8 @@ makes of the Northwind data, computed in Python from the CSV files
   properties are JSON integers, exactly equal; every other number is a JSON number
   (not a string) within a relative 1e-6; the sum of no values is ``null``.
 
+``A from p with g`` (section 3.2.1.5) is ``groupby((p),aggregate(A as X))/aggregate(X with g)``.
+
 Aggregation through a navigation path follows the algorithm of section 3.2.1.1: the
 entities reached through the path's navigation part are taken once each, so
 ``Order_Details?$apply=aggregate(Order/Freight with sum as F)`` adds up the freight
@@ -37,6 +39,7 @@ from tests.apply.northwind_facts import (
     distinct,
     get_json,
     gross,
+    groups,
     maximum,
     minimum,
     mismatches,
@@ -209,6 +212,55 @@ CASES: list[Case] = [
             "First": minimum(o["OrderDate"] for o in orders()),
             "Last": maximum(o["OrderDate"] for o in orders()),
             "TotalFreight": total(o["Freight"] for o in orders()),
+        },
+    ),
+    # from (section 3.2.1.5): group first, then aggregate the groups.
+    (
+        "Products",
+        "aggregate(UnitPrice with sum from CategoryID with average as AvgCategoryTotal)",
+        "AvgCategoryTotal",
+        lambda: {
+            "AvgCategoryTotal": average(
+                total(p["UnitPrice"] for p in rows) for rows in groups(products(), lambda p: p["CategoryID"]).values()
+            )
+        },
+    ),
+    (
+        "Products",
+        "aggregate($count from CategoryID with max as Largest)",
+        "Largest",
+        lambda: {"Largest": max(len(rows) for rows in groups(products(), lambda p: p["CategoryID"]).values())},
+    ),
+    (
+        "Order_Details",
+        "aggregate(Quantity with sum from ProductID with max as BestSeller)",
+        "BestSeller",
+        lambda: {
+            "BestSeller": max(
+                total(d["Quantity"] for d in rows) for rows in groups(details(), lambda d: d["ProductID"]).values()
+            )
+        },
+    ),
+    (
+        "Order_Details",
+        "aggregate(Quantity with sum from Order/CustomerID with average as PerCustomer)",
+        "PerCustomer",
+        lambda: {
+            "PerCustomer": average(
+                total(d["Quantity"] for d in rows)
+                for rows in groups(details(), lambda d: order(d["OrderID"])["CustomerID"]).values()
+            )
+        },
+    ),
+    (
+        "Order_Details",
+        "aggregate(UnitPrice mul Quantity with sum from Order/EmployeeID with min as WeakestSeller)",
+        "WeakestSeller",
+        lambda: {
+            "WeakestSeller": min(
+                total(gross(d) for d in rows)
+                for rows in groups(details(), lambda d: order(d["OrderID"])["EmployeeID"]).values()
+            )
         },
     ),
     # No input: $count is 0, every aggregation method gives null.

@@ -72,6 +72,7 @@ BAD = [
     ("Products", "aggregate($count)"),
     ("Products", "aggregate(UnitPrice with sum from CategoryID with average)"),
     # Arguments out of range.
+    ("Products", "topcount(0,UnitPrice)"),
     ("Products", "topcount(-1,UnitPrice)"),
     ("Products", "toppercent(101,UnitPrice)"),
     ("Products", "topcount(UnitsInStock,UnitPrice)"),

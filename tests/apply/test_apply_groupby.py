@@ -9,8 +9,9 @@ Expected groups are computed in Python from the Northwind CSV files
   "Beverages"}, ...}``) holding only the grouped properties (a navigation property
   itself groups by the related entity, expanded); the transformations of the second
   parameter run on each group, so a ``filter`` or ``search`` there may leave a group
-  empty, and ``aggregate`` still gives that group its instance (``$count`` 0); the order
-  between groups is not defined, so groups are compared sorted;
+  empty, and ``aggregate`` still gives that group its instance (``$count`` 0), and
+  ``orderby(...)/top(1)`` there gives the first entity of each group; the order between
+  groups is not defined, so groups are compared sorted;
 - section 3.1.1: the context URL's select-list names the grouping properties and the
   aliases (``$metadata#Products(Category(CategoryName),Avg)``, as in the spec's
   examples: grouping properties first, then aliases, in request order);
@@ -36,6 +37,7 @@ import pytest
 
 from tests.apply.northwind_facts import (
     ABSENT,
+    PRODUCT_PROPERTIES,
     average,
     category_name,
     context,
@@ -50,6 +52,7 @@ from tests.apply.northwind_facts import (
     order,
     orders,
     product,
+    product_entity,
     products,
     sales,
     sort_key,
@@ -454,4 +457,21 @@ async def test_groupby_navigation_property_expands_it(northwind: httpx.AsyncClie
         assert not [name for name in row if name.startswith("@")], row
         row["Category"].pop("Picture", None)  # binary, not in the CSV this compares with
     problems = mismatches(got, sorted(expected, key=sort_key(("Category/CategoryID",))))
+    assert not problems, "\n".join(problems)
+
+
+async def test_top_per_group(northwind: httpx.AsyncClient) -> None:
+    """``groupby((CategoryID),orderby(UnitPrice desc)/top(1))``: the dearest product of each category.
+
+    The transformations inside groupby keep the entities as they are (sections 3.2.3.1
+    and 3.3), so each instance is a whole product."""
+    body = await get_json(northwind, "Products?$apply=groupby((CategoryID),orderby(UnitPrice desc)/top(1))")
+    assert body["@context"] in (context(None), context(",".join(PRODUCT_PROPERTIES)))
+    expected = []
+    for rows in groups(products(), lambda p: p["CategoryID"]).values():
+        ranked = sorted(rows, key=lambda p: p["UnitPrice"], reverse=True)
+        assert ranked[0]["UnitPrice"] != ranked[1]["UnitPrice"]
+        expected.append(product_entity(ranked[0]))
+    key = sort_key(("ProductID",))
+    problems = mismatches(sorted(body["value"], key=key), sorted(expected, key=key))
     assert not problems, "\n".join(problems)

@@ -18,7 +18,10 @@ Data Aggregation Extension 4.0 (CS03) says, and what is asserted:
 - ``compute`` adds a dynamic property to every instance (section 3.4.1.2).
 - ``concat`` (section 3.2.2): the outputs of its parameters, each made from the same
   input, one after the other in parameter order; its context URL's select-list names
-  the properties present in every instance (section 3.1.1).
+  only the properties present in every instance, and is ``@Core.AnyStructure`` when
+  there is none (section 3.1.1).
+- entities ``$apply`` keeps answer like the same request without ``$apply``: the same
+  values and, as they are not transient, the same ``@id``.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from tests.apply.northwind_facts import (
     PRODUCT_PROPERTIES,
     context,
     control_problems,
+    data,
     details,
     get_json,
     groups,
@@ -246,6 +250,14 @@ def category_totals() -> Rows:
     ]
 
 
+def _rollup_totals() -> Rows:
+    pairs = [
+        {"CategoryID": c, "SupplierID": s, "Total": total(p["UnitPrice"] for p in rows)}
+        for (c, s), rows in groups(products(), lambda p: (p["CategoryID"], p["SupplierID"])).items()
+    ]
+    return pairs + category_totals()
+
+
 CONCATS: list[tuple[str, str, tuple[str, ...], Callable[[], list[Rows]]]] = [
     # A total row after the per-group rows.
     (
@@ -265,6 +277,14 @@ CONCATS: list[tuple[str, str, tuple[str, ...], Callable[[], list[Rows]]]] = [
                 for d, rows in groups(products(), lambda p: p["Discontinued"]).items()
             ],
         ],
+    ),
+    # rollup has no grand total of its own: concat adds it.
+    (
+        "concat(groupby((rollup(CategoryID,SupplierID)),aggregate(UnitPrice with sum as Total)),"
+        "aggregate(UnitPrice with sum as Total))",
+        "Total",
+        ("CategoryID", "SupplierID"),
+        lambda: [_rollup_totals(), [{"Total": total(p["UnitPrice"] for p in products())}]],
     ),
     (
         "filter(CategoryID eq 3)/concat(aggregate(UnitPrice with max as Price),aggregate(UnitPrice with min as Price))",
@@ -316,3 +336,51 @@ async def test_concat_branches_start_from_the_same_input(northwind: httpx.AsyncC
         body["value"], [{"N": sum(1 for p in products() if p["CategoryID"] == 6)}, {"N": len(products())}]
     )
     assert not problems, "\n".join(problems)
+
+
+async def test_concat_of_entities_and_a_total(northwind: httpx.AsyncClient) -> None:
+    """``filter(...)/concat(identity,aggregate(...))``: the products, then their total (the spec's
+    "Add a grand total row" example, section 3.4.1.1).
+
+    No property is present in every instance, so the select-list is just the
+    ``Core.AnyStructure`` annotation (section 3.1.1, the spec's example ``Products(@Core.AnyStructure)``;
+    ``$metadata`` includes the Core vocabulary with the alias ``Core``)."""
+    body = await get_json(
+        northwind, "Products?$apply=filter(CategoryID eq 6)/concat(identity,aggregate(UnitPrice with sum as Total))"
+    )
+    assert body["@context"] in (context("@Core.AnyStructure"), context("@Org.OData.Core.V1.AnyStructure"))
+    meat = [p for p in products() if p["CategoryID"] == 6]
+    *entities, last = body["value"]
+    problems = mismatches(by_id(entities), [product_entity(p) for p in by_id(meat)])
+    problems += mismatches(last, {"Total": total(p["UnitPrice"] for p in meat)}, "total")
+    problems += control_problems(last, "total")
+    assert not problems, "\n".join(problems)
+
+
+async def check_same_entities(client: httpx.AsyncClient, applied: str, plain: str) -> None:
+    """``applied`` (an ``$apply`` that keeps the entities) answers the same entities as ``plain``
+    (the same request with ``$filter``/``$orderby``/``$top``/``$search``), with the same ``@id``
+    control information: the entities are not transient, so when ``$select`` leaves their key
+    out, ``@id`` must be written (OData JSON 4.01 §4.5.8)."""
+    ours, theirs = await get_json(client, applied), await get_json(client, plain)
+    assert ours["@context"] == theirs["@context"]
+    assert [row.get("@id") for row in ours["value"]] == [row.get("@id") for row in theirs["value"]]
+    problems = mismatches(ours["value"], data(theirs["value"]))
+    assert not problems, "\n".join(problems)
+
+
+SAME_ENTITIES = [
+    (
+        "Products?$apply=filter(CategoryID eq 1)&$orderby=ProductID",
+        "Products?$filter=CategoryID eq 1&$orderby=ProductID",
+    ),
+    (
+        "Products?$apply=orderby(UnitPrice desc)/top(3)&$select=ProductID,UnitPrice",
+        "Products?$orderby=UnitPrice desc&$top=3&$select=ProductID,UnitPrice",
+    ),
+]
+
+
+@pytest.mark.parametrize(("applied", "plain"), SAME_ENTITIES, ids=[case[0] for case in SAME_ENTITIES])
+async def test_same_entities_as_without_apply(northwind: httpx.AsyncClient, applied: str, plain: str) -> None:
+    await check_same_entities(northwind, applied, plain)

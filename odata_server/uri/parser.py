@@ -156,7 +156,7 @@ class _ToSyntax(Transformer[Token, object]):
     Data aggregation (``$apply``, see the ``$apply`` section of syntax.py): the
     collection path expression ``Sales/aggregate(Amount with sum)`` is
     ``NameStep("aggregate", (AggregateExpr(alias=None, ...),))``, never the first step
-    of a path; ``$these`` is ``VariableStep("$these")``, always first and followed by
+    of a path (the grammar has it only after ``/``); ``$these`` is ``VariableStep("$these")``, always first and followed by
     ``$count``, ``aggregate(...)``, another call or an annotation; ``isdefined(Path)``
     is ``NameStep("isdefined", (MemberExpr(...),))``. ``$apply`` inside ``$expand``
     options parses but answers 501: :class:`NestedOptions` has no field for it yet.
@@ -231,9 +231,7 @@ class _ToSyntax(Transformer[Token, object]):
         for index, step in enumerate(steps):
             if isinstance(step, NameStep):
                 if step.arguments is not None and step.name in _CHECKED_CALLS:
-                    if step.name == "aggregate":
-                        self._check_aggregate_call(first=index == 0)
-                    elif step.name == "isdefined":
+                    if step.name == "isdefined":
                         self._check_isdefined(step, alone=len(steps) == 1)
                     else:
                         self._check_lambda(step, first=index == 0)
@@ -627,13 +625,6 @@ class _ToSyntax(Transformer[Token, object]):
             raise BadRequestError(f"{step.name}() takes one lambda argument, variable:predicate", code="SyntaxError")
 
     @staticmethod
-    def _check_aggregate_call(*, first: bool) -> None:
-        if first:
-            raise _syntax_error(
-                "aggregate(...) must follow a path to a collection or $these, as in Sales/aggregate(...)"
-            )
-
-    @staticmethod
     def _check_isdefined(step: NameStep, *, alone: bool) -> None:
         """isdefined(Path): one path, or a parameter alias (isdefinedExpr takes a firstMemberExpr)."""
         arguments = step.arguments or ()
@@ -669,8 +660,8 @@ _REF = object()
 _THESE = VariableStep("$these")
 _ROOT = VariableStep("$root")
 
-#: Calls that member_expr checks: lambdas, and the aggregation extension's.
-_CHECKED_CALLS = frozenset({"any", "all", "aggregate", "isdefined"})
+#: Calls that member_expr checks: lambdas, and isdefined.
+_CHECKED_CALLS = frozenset({"any", "all", "isdefined"})
 
 #: aggregateMethod without a namespace (case-sensitive, as in the ABNF).
 _AGGREGATION_METHODS = frozenset({"sum", "min", "max", "average", "countdistinct"})

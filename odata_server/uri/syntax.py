@@ -235,6 +235,12 @@ class ExpandItem:
 
 
 # ---------------------------------------------------------------- $apply (Data Aggregation Extension 4.0)
+# ``$apply`` parses (start rule "apply") into ``tuple[Transformation, ...]``. The
+# extension's expressions use the expression nodes above: ``$these`` is
+# ``VariableStep("$these")``, first in a path and followed by ``$count``,
+# ``aggregate(...)``, another call or an annotation; ``Sales/aggregate(Amount with sum)``
+# is a ``NameStep("aggregate", (AggregateExpr(None, ...),))`` step (see AggregateExpr);
+# ``isdefined(Customer/Name)`` is ``NameStep("isdefined", (MemberExpr(...),))``.
 
 Path = tuple[str, ...]
 """A property path as names: ``("Category", "CategoryName")``; casts are qualified names in it."""
@@ -243,7 +249,10 @@ Path = tuple[str, ...]
 @dataclass(frozen=True, slots=True)
 class AggregateFrom:
     """``from Time,Product/Name with average``: group by ``grouping`` first, then aggregate
-    those groups with ``method`` (None when a custom aggregate's ``from`` names none)."""
+    those groups with ``method`` (None when a custom aggregate's ``from`` names none).
+
+    Only a custom aggregate's ``from`` may omit ``with``; after an expression ``with``
+    a method, or after a count, every ``from`` has its method (the parser checks)."""
 
     grouping: tuple[Path, ...]
     method: str | None = None
@@ -261,6 +270,23 @@ class AggregateExpr:
 
     ``method`` is "sum", "min", "max", "average", "countdistinct" or a qualified custom
     method (``Custom.concat``); None for counts and custom aggregates without ``with``.
+
+    As parsed:
+
+    - ``expression`` is a :class:`MemberExpr` for paths (``Product`` with countdistinct,
+      ``Products/Self.DigitalProduct`` with a custom method), or any expression with ``with``;
+    - ``count`` is True only without ``with``: ``Sales/$count with sum as N`` is an
+      ordinary aggregated expression whose ``expression`` ends with :class:`CountStep`;
+    - a count's or custom aggregate's path holds names and casts only (no keys,
+      calls, annotations or variables), and a custom aggregate's last name is
+      unqualified; whether that name is a custom aggregate or a property (then
+      ``with`` was missing) only the model tells;
+    - ``from_`` is in the order written: ``... from Time with average from Product/Name
+      with max`` is ``(AggregateFrom((("Time",),), "average"), AggregateFrom((("Product", "Name"),), "max"))``;
+    - ``alias`` is None only for a custom aggregate without ``from``, and in the
+      collection function ``$these/aggregate(...)``/``Sales/aggregate(...)``
+      (aggregateFunctionExpr), which has no alias: it is
+      ``NameStep("aggregate", (AggregateExpr(None, ...),))``, after ``/`` only.
     """
 
     alias: str | None
@@ -274,7 +300,10 @@ class AggregateExpr:
 @dataclass(frozen=True, slots=True)
 class Rollup:
     """``rollup(Country,Name)``: the grouping paths from the top level down; or
-    ``rollup(CustomerHierarchy)``, a named leveled hierarchy (``hierarchy``)."""
+    ``rollup(CustomerHierarchy)``, a named leveled hierarchy (``hierarchy``).
+
+    One path is a hierarchy name, two or more are ``paths`` (the ABNF has no rollup
+    of one path): ``rollup(A)`` is ``Rollup(hierarchy="A")``."""
 
     paths: tuple[Path, ...] = ()
     hierarchy: str | None = None
@@ -291,7 +320,11 @@ class Aggregate:
 
 @dataclass(frozen=True, slots=True)
 class GroupBy:
-    """``groupby((A,B/C),aggregate(...))``: ``apply`` is what runs within each group."""
+    """``groupby((A,B/C),aggregate(...))``: ``apply`` is what runs within each group.
+
+    A grouping :data:`Path` holds names and casts, never ends with a cast and has no
+    two casts in a row; ``rolluprecursive(...)`` is an :class:`OtherTrafo`. Without
+    a transformation (``groupby((A))``) ``apply`` is ``()``."""
 
     grouping: tuple[GroupingElement, ...]
     apply: tuple[Transformation, ...] = ()
@@ -343,7 +376,10 @@ class Concat:
 class TopBottom:
     """``topcount(5,Amount)`` and kin: ``kind`` is topcount, bottomcount, toppercent,
     bottompercent, topsum or bottomsum; ``limit`` the count, percentage or sum; ``value``
-    the expression that ranks."""
+    the expression that ranks.
+
+    ``limit`` is computed on the whole input (collectionExpr): a path in it starts
+    with ``$these`` or ``$root`` (``$these/$count div 10``), as the parser checks."""
 
     kind: str
     limit: Expr
@@ -354,7 +390,12 @@ class TopBottom:
 class OtherTrafo:
     """A transformation the grammar reads but this server does not run (``nest``,
     ``addnested``, ``join``, ``outerjoin``, ``ancestors``, ``descendants``, ``traverse``,
-    ``rolluprecursive``, custom functions): its name and its text, for the 501."""
+    ``rolluprecursive``, custom functions): its name and its text, for the 501.
+
+    ``name`` is the keyword, or a custom function's qualified name (``Custom.condense``);
+    ``text`` is the transformation as written, from its name to its closing parenthesis
+    (``Custom.condense()``), whitespace included. A custom function's parameters are
+    ``Name=value`` pairs."""
 
     name: str
     text: str

@@ -58,7 +58,17 @@ class ApplyPlan:
     statement: Select
     count: Select | None
     columns: tuple[tuple[str, PrimitiveType], ...]
-    branches: tuple[tuple[str, ...], ...]
+    branches: tuple[Branch, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Branch:
+    """The rows of one ``concat`` branch (or of the whole result): the names they have,
+    and whether they are entities of the set (kept by ``filter``, ``top`` ...) rather
+    than aggregated instances."""
+
+    names: tuple[str, ...]
+    entities: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +124,7 @@ class ApplyCompiler:
     ) -> ApplyPlan:
         """The rows after ``steps``, then ``$skip``/``$top``, at most ``limit`` of them."""
         rows: Rows = start
-        branches: tuple[tuple[str, ...], ...] | None = None
+        branches: tuple[Branch, ...] | None = None
         for step in steps:
             if isinstance(step, apply.Concat):
                 rows, branches = self._concat(rows, step)
@@ -138,7 +148,8 @@ class ApplyCompiler:
             statement = statement.offset(skip)
         statement = statement.limit(limit if top is None else min(limit, top))
         names = tuple(name for name, _, _ in columns)
-        return ApplyPlan(statement, counted, tuple((name, kind) for name, _, kind in columns), branches or (names,))
+        branches = branches or (Branch(names, isinstance(rows, Entities)),)
+        return ApplyPlan(statement, counted, tuple((name, kind) for name, _, kind in columns), branches)
 
     # -- one step
 
@@ -405,7 +416,7 @@ class ApplyCompiler:
 
     # -- concat
 
-    def _concat(self, rows: Rows, step: apply.Concat) -> tuple[_Table, tuple[tuple[str, ...], ...]]:
+    def _concat(self, rows: Rows, step: apply.Concat) -> tuple[_Table, tuple[Branch, ...]]:
         """Each branch's rows after one another; the names each branch's rows have."""
         ends: list[Rows] = []
         for branch in step.branches:
@@ -414,12 +425,12 @@ class ApplyCompiler:
                 end = self._step(end, inner)
             ends.append(end)
         union: dict[str, PrimitiveType] = {}
-        branch_names: list[tuple[str, ...]] = []
+        branch_names: list[Branch] = []
         selects = []
         for index, end in enumerate(ends):
             alias = self._alias(end)
             columns = self._columns(end, alias)
-            branch_names.append(tuple(name for name, _, _ in columns))
+            branch_names.append(Branch(tuple(name for name, _, _ in columns), isinstance(end, Entities)))
             for name, _, kind in columns:
                 union.setdefault(name, kind)
             selects.append((end, alias, {name: column for name, column, _ in columns}, index))
@@ -544,4 +555,4 @@ def _method(method: str, value: Column) -> Column:
     return getattr(sa.func, method)(value)  # type: ignore[no-any-return]
 
 
-__all__ = ["BRANCH", "ApplyCompiler", "ApplyPlan", "Entities", "entities_with_keys"]
+__all__ = ["BRANCH", "ApplyCompiler", "ApplyPlan", "Branch", "Entities", "entities_with_keys"]

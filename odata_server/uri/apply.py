@@ -424,21 +424,19 @@ class ApplyBinder:
         if len({prop.name for prop in grouping}) != len(grouping):
             raise _error("groupby names a property twice")
         names = tuple(p.name for p in grouping)
-        *before, last = apply or (syntax.Identity(),)
-        prepare = self._sequence(tuple(before), shape)
-        inner_shape = output_shape(prepare, shape)
-        if isinstance(last, syntax.Aggregate):
+        prepare: tuple[Step, ...] = ()
+        aggregate: tuple[AggregateItem, ...] = ()
+        if apply and isinstance(apply[-1], syntax.Aggregate):
+            prepare = self._sequence(apply[:-1], shape)
             _within(prepare, Filter | Search | Compute, "before aggregate")
-            aggregate = self._aggregate_items(last.items, inner_shape, taken=names)
-        else:
-            steps = (*prepare, *self._sequence((last,), inner_shape))
-            if any(not isinstance(step, Filter | Search | Compute) for step in steps):
-                # The entities each group keeps (per-group orderby, top, skip, topcount ...).
-                _within(steps, Filter | Search | Compute | OrderBy | Top | Skip | TopBottom, "without aggregate")
-                if shape.aggregated:
-                    raise FeatureNotImplementedError("groupby of aggregated instances needs aggregate", target=TARGET)
-                return PerGroup(tuple(grouping), steps, output_shape(steps, shape))
-            prepare, aggregate = steps, ()
+            aggregate = self._aggregate_items(apply[-1].items, output_shape(prepare, shape), taken=names)
+        elif apply:
+            # Without aggregate, each group's result is the entities its transformations keep.
+            steps = self._sequence(apply, shape)
+            _within(steps, Filter | Search | Compute | OrderBy | Top | Skip | TopBottom, "without aggregate")
+            if shape.aggregated:
+                raise FeatureNotImplementedError("groupby of aggregated instances needs aggregate", target=TARGET)
+            return PerGroup(tuple(grouping), steps, output_shape(steps, shape))
         result = _aggregated_shape(shape, tuple(grouping), aggregate)
         return GroupBy(tuple(grouping), prepare, aggregate, replace(result, entities=tuple(entities)))
 

@@ -18,6 +18,7 @@ from urllib.parse import unquote
 from odata_server.edm.model import EntitySet
 from odata_server.edm.types import PrimitiveType
 from odata_server.format.context_url import collection_fragment, context
+from odata_server.format.json import canonical_key
 from odata_server.format.negotiation import MetadataLevel, Negotiated, Representation, json_content_type
 from odata_server.format.values import Converter, dumps, json_converter
 from odata_server.messages import ODataResponse
@@ -49,7 +50,7 @@ async def read_applied(ctx: RequestContext) -> ODataResponse:
         total = await connection.scalar(plan.count) if plan.count is not None else None
         rows = (await connection.execute(plan.statement)).all()
     more = len(rows) > size
-    writer = _InstanceWriter(entity_set, plan, applied, negotiated)
+    writer = _InstanceWriter(entity_set, plan, applied, negotiated, ctx.request.service_root)
     document: dict[str, Any] = context(negotiated, ctx.request.service_root, _fragment(entity_set, plan, applied))
     if total is not None:
         document[negotiated.control("count")] = str(total) if negotiated.ieee754_compatible else total
@@ -93,10 +94,26 @@ def _start(ctx: RequestContext, entity_set: EntitySet) -> Entities:
 
 
 class _InstanceWriter:
-    """Writes result rows as instances: nested by path, dynamic properties typed."""
+    """Writes result rows as instances: nested by path, dynamic properties typed.
 
-    def __init__(self, entity_set: EntitySet, plan: ApplyPlan, applied: Applied, negotiated: Negotiated) -> None:
+    Rows that are entities of the set (``$apply=filter(...)``) keep their identity: the
+    ``@id`` when the key is not written; aggregated instances are transient and have none
+    (in 4.0 a null ``@odata.id``).
+    """
+
+    def __init__(
+        self, entity_set: EntitySet, plan: ApplyPlan, applied: Applied, negotiated: Negotiated, service_root: str
+    ) -> None:
         declared = entity_set.entity_type
+        self.entity_set = entity_set
+        self.service_root = service_root
+        positions = {name: index for index, (name, _) in enumerate(plan.columns)}
+        self.key_positions = [positions.get(name) for name in declared.key]
+        shown = {name for name, _ in plan.columns if applied.select is None or name in applied.select}
+        self.with_id = negotiated.metadata is not MetadataLevel.NONE and (
+            negotiated.metadata is MetadataLevel.FULL or not set(declared.key) <= shown
+        )
+        self.id_name = negotiated.control("id")
         kept = set(applied.select) if applied.select is not None else None
         self.columns: list[tuple[int, tuple[str, ...], Converter | None, str | None]] = []
         for index, (name, kind) in enumerate(plan.columns):
@@ -110,7 +127,7 @@ class _InstanceWriter:
                 converter = _plain_decimal if converter is None else _then(_plain_decimal, converter)
             self.columns.append((index, path, converter, annotation))
         self.type_control = negotiated.control("type")
-        self.branch_names = [set(names) for names in plan.branches]
+        self.branches = [(set(branch.names), branch.entities) for branch in plan.branches]
         # JSON Format 4.0 §4.5.8: a transient instance has a null id; 4.01 lets it go unsaid.
         self.transient_id = (
             {"@odata.id": None}
@@ -119,8 +136,14 @@ class _InstanceWriter:
         )
 
     def instance(self, row: Sequence[Any]) -> dict[str, Any]:
-        names = self.branch_names[row[-1]]
-        instance: dict[str, Any] = dict(self.transient_id or {})
+        names, entities = self.branches[row[-1]]
+        instance: dict[str, Any] = {}
+        if entities:
+            if self.with_id and None not in self.key_positions:
+                key = [row[position] for position in self.key_positions]  # type: ignore[index]
+                instance[self.id_name] = self.service_root + canonical_key(self.entity_set, key)
+        elif self.transient_id:
+            instance.update(self.transient_id)
         for index, path, converter, annotation in self.columns:
             if "/".join(path) not in names:
                 continue
@@ -129,7 +152,7 @@ class _InstanceWriter:
                 value = converter(value)
             target = instance
             for step in path[:-1]:
-                target = target.setdefault(step, dict(self.transient_id or {}))
+                target = target.setdefault(step, dict(self.transient_id or {}) if not entities else {})
             if annotation is not None:
                 target[f"{path[-1]}{self.type_control}"] = annotation
             target[path[-1]] = value
@@ -156,7 +179,7 @@ def _fragment(entity_set: EntitySet, plan: ApplyPlan, applied: Applied) -> str:
     names = [
         name
         for name, _ in plan.columns
-        if (applied.select is None or name in applied.select) and all(name in branch for branch in plan.branches)
+        if (applied.select is None or name in applied.select) and all(name in branch.names for branch in plan.branches)
     ]
     tree: dict[str, Any] = {}
     for name in names:

@@ -71,6 +71,7 @@ CONTAINER_CAPABILITIES: tuple[Annotation, ...] = (
             {
                 "Transformations": APPLY_TRANSFORMATIONS,
                 "Rollup": EnumMember("Aggregation.RollupType/SingleHierarchy"),
+                "From": True,
             }
         ),
     ),
@@ -101,6 +102,7 @@ def apply_supported(entity_type: EntityType) -> Annotation:
             {
                 "Transformations": APPLY_TRANSFORMATIONS,
                 "Rollup": EnumMember("Aggregation.RollupType/SingleHierarchy"),
+                "From": True,
                 "GroupableProperties": tuple(PropertyPath(prop.name) for prop in properties),
                 "AggregatableProperties": aggregatable,
             }

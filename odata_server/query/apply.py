@@ -352,16 +352,28 @@ class ApplyCompiler:
     def _values(
         self, rows: Rows, groups: Sequence[apply.GroupingProperty], items: Sequence[apply.AggregateItem]
     ) -> sa.Subquery:
-        """Per input row: the grouping values (g0, g1 ...) and the values to aggregate (a0 ...)."""
+        """Per input row: the grouping values (g0, g1 ...) and the values to aggregate (a0 ...).
+
+        A value reached through single-valued navigation (``Product/CategoryID``) comes
+        from a LEFT JOIN, one per path, rather than a subquery per row."""
         alias = self._alias(rows)
-        compiler = alias.compiler if alias is not None else self._table_compiler(rows)  # type: ignore[arg-type]
+        if alias is None:
+            compiler: ExpressionCompiler = self._table_compiler(rows)  # type: ignore[arg-type]
+        else:
+            assert isinstance(rows, Entities)
+            storage = self.storage[rows.entity_type.qualified_name]
+            variable = RangeVariable(alias.entity, rows.entity_type, storage)
+            compiler = _JoiningCompiler(self.model, self.storage, variable, self.dialect)
         columns = [compiler.compile(prop.expression).label(f"g{slot}") for slot, prop in enumerate(groups)]
         columns += [
             compiler.compile(item.expression).label(f"a{index}")
             for index, item in enumerate(items)
             if item.expression is not None
         ]
-        return self._from(rows, alias).add_columns(*(columns or [sa.literal(1).label("_row")])).subquery()
+        statement = self._from(rows, alias)
+        for join in getattr(compiler, "joins", ()):
+            statement = statement.outerjoin(join)
+        return statement.add_columns(*(columns or [sa.literal(1).label("_row")])).subquery()
 
     def _related(
         self, rows: Rows, groups: Sequence[apply.GroupingProperty], item: apply.AggregateItem, index: int
@@ -502,6 +514,34 @@ class ApplyCompiler:
         assert alias is not None
         ordered = [_sorted(alias.compiler.compile(node), descending) for node, descending in rows.order]
         return ordered + self._keys(rows.entity_type, alias.entity)
+
+
+class _JoiningCompiler(ExpressionCompiler):
+    """Compiles ``$it``'s single-valued navigation paths to LEFT JOINs (collected in
+    ``joins``, one per path) instead of correlated subqueries: the same values (null
+    where nothing is related), read once per query rather than once per row."""
+
+    def __init__(self, model: Model, storage: Storage, it: RangeVariable, dialect: str) -> None:
+        super().__init__(model, storage, it, dialect)
+        self.joins: list[Any] = []
+        self._targets: dict[tuple[str, ...], tuple[Entity, EntityStorage]] = {}
+
+    def _PropertyAccess(self, node: nodes.PropertyAccess) -> Column:
+        if node.variable != "$it" or not node.navigation or any(nav.collection for nav in node.navigation):
+            return super()._PropertyAccess(node)
+        variable = self.ranges["$it"]
+        current, storage = variable.entity, variable.storage
+        path: tuple[str, ...] = ()
+        for navigation in node.navigation:
+            path += (navigation.name,)
+            if path not in self._targets:
+                relationship = getattr(current, storage.relationships[navigation.name])
+                target_storage = self.storage[navigation.target_type]
+                target = aliased(target_storage.mapped_class)
+                self.joins.append(relationship.of_type(target))
+                self._targets[path] = (target, target_storage)
+            current, storage = self._targets[path]
+        return getattr(current, storage.columns[node.property.name])  # type: ignore[no-any-return]
 
 
 def entities_with_keys(storage: Storage, entity_type: EntityType, keys: Select) -> Entities:

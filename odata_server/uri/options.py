@@ -37,7 +37,21 @@ SYSTEM_QUERY_OPTIONS = frozenset(
 
 #: The system query options this server evaluates; the others answer 501.
 SUPPORTED_SYSTEM_QUERY_OPTIONS = frozenset(
-    {"format", "filter", "orderby", "top", "skip", "count", "skiptoken", "select", "expand", "search", "compute", "apply", "id"}
+    {
+        "format",
+        "filter",
+        "orderby",
+        "top",
+        "skip",
+        "count",
+        "skiptoken",
+        "select",
+        "expand",
+        "search",
+        "compute",
+        "apply",
+        "id",
+    }
 )
 
 

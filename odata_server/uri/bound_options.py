@@ -303,12 +303,21 @@ def _bind_applied(
     """``$apply``, then ``$filter``, ``$orderby``, ``$skip``, ``$top``, ``$count`` and
     ``$select`` on its output (Data Aggregation §3.1)."""
     system = options.system
-    for option in ("expand", "compute", "search", "skiptoken"):
+    for option in ("compute", "search", "skiptoken"):
         if option in system:
             raise FeatureNotImplementedError(f"${option} together with $apply is not supported", target=f"${option}")
     binder = apply.ApplyBinder(model, entity_set, options.aliases, limits.max_expression_nodes)
     steps = binder.bind(parsed("apply"))  # type: ignore[arg-type]
     shape = apply.output_shape(steps, apply.Shape(entity_set.entity_type))
+    expand: tuple[Expand, ...] = ()
+    if "expand" in system:
+        # The entities $apply keeps (filter, top, ...) expand as any; aggregated instances have no navigation.
+        if shape.aggregated or any(isinstance(step, apply.Concat) for step in steps):
+            raise FeatureNotImplementedError(
+                "$expand of aggregated instances is not supported; it expands the entities $apply keeps",
+                target="$expand",
+            )
+        expand = _Binder(model, options.aliases, limits).expand(parsed("expand"), entity_set, depth=0)  # type: ignore[arg-type]
     after = binder.after(shape, filter=parsed("filter"), orderby=parsed("orderby"))  # type: ignore[arg-type]
     top = _non_negative(system, "top")
     if top is not None and top > limits.max_top:
@@ -318,6 +327,7 @@ def _bind_applied(
         top=top,
         skip=_non_negative(system, "skip"),
         count=_boolean(system, "count"),
+        expand=expand,
         apply=Applied((*steps, *after), shape, select),
     )
 

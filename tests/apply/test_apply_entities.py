@@ -94,3 +94,37 @@ async def test_groupby_without_aggregate_keeps_what_its_transformations_give(
     key = sort_key(("ProductID",))
     problems = mismatches(sorted(body["value"], key=key), sorted(expected(), key=key))
     assert not problems, "\n".join(problems)
+
+
+def _without_etags(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {name: _without_etags(item) for name, item in value.items() if not name.endswith("etag")}
+    if isinstance(value, list):
+        return [_without_etags(item) for item in value]
+    return value
+
+
+EXPANDED = [
+    ("filter(UnitPrice gt 100)", "$filter=UnitPrice gt 100", "$expand=Category&$orderby=ProductID"),
+    (
+        "filter(CategoryID eq 2)",
+        "$filter=CategoryID eq 2",
+        "$expand=Order_Details($top=2;$select=Quantity)&$select=ProductName&$orderby=ProductID",
+    ),
+    ("orderby(UnitPrice desc)/top(3)", "$orderby=UnitPrice desc&$top=3", "$expand=Supplier($select=CompanyName)"),
+]
+
+
+@pytest.mark.parametrize(("applied", "plain", "rest"), EXPANDED, ids=[case[0] for case in EXPANDED])
+async def test_expand_after_apply_expands_the_entities_it_keeps(
+    northwind: httpx.AsyncClient, applied: str, plain: str, rest: str
+) -> None:
+    with_apply = await get_json(northwind, f"Products?$apply={applied}&{rest}")
+    without = await get_json(northwind, f"Products?{plain}&{rest}")
+    assert _without_etags(with_apply["value"]) == _without_etags(without["value"])
+
+
+async def test_expand_of_aggregated_instances_is_501(northwind: httpx.AsyncClient) -> None:
+    response = await northwind.get("Products?$apply=groupby((CategoryID))&$expand=Category")
+    assert response.status_code == 501
+    assert response.json()["error"]["target"] == "$expand"

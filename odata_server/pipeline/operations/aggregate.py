@@ -18,12 +18,12 @@ from urllib.parse import unquote
 from odata_server.edm.model import EntitySet
 from odata_server.edm.types import PrimitiveType
 from odata_server.format.context_url import collection_fragment, context
-from odata_server.format.json import canonical_key
+from odata_server.format.json import EntityWriter, canonical_key
 from odata_server.format.negotiation import MetadataLevel, Negotiated, Representation, json_content_type
 from odata_server.format.values import Converter, dumps, json_converter
 from odata_server.messages import ODataResponse
 from odata_server.pipeline.context import RequestContext
-from odata_server.pipeline.operations.expand import page_size
+from odata_server.pipeline.operations.expand import Expander, page_size
 from odata_server.pipeline.transaction import reading
 from odata_server.query.apply import ApplyCompiler, ApplyPlan, Entities, entities_with_keys
 from odata_server.query.plan import EntityQuery
@@ -46,15 +46,19 @@ async def read_applied(ctx: RequestContext) -> ODataResponse:
     plan = ctx.service.plan_cache.get(
         ("apply", ctx.request.path, ctx.request.query, size), lambda: _plan(ctx, entity_set, applied, size)
     )
+    writer = _InstanceWriter(entity_set, plan, applied, negotiated, ctx.request.service_root)
     async with reading(ctx.service.engine) as connection:
         total = await connection.scalar(plan.count) if plan.count is not None else None
         rows = (await connection.execute(plan.statement)).all()
+        instances = [writer.instance(row) for row in rows[:size]]
+        if options.expand:
+            await _expander(ctx, entity_set, plan, negotiated).attach(connection, instances, rows[:size])
     more = len(rows) > size
-    writer = _InstanceWriter(entity_set, plan, applied, negotiated, ctx.request.service_root)
-    document: dict[str, Any] = context(negotiated, ctx.request.service_root, _fragment(entity_set, plan, applied))
+    fragment = _fragment(entity_set, plan, applied, tuple(expand.navigation.name for expand in options.expand))
+    document: dict[str, Any] = context(negotiated, ctx.request.service_root, fragment)
     if total is not None:
         document[negotiated.control("count")] = str(total) if negotiated.ieee754_compatible else total
-    document["value"] = [writer.instance(row) for row in rows[:size]]
+    document["value"] = instances
     if more:
         document[negotiated.control("nextLink")] = _next_link(ctx, options.skip or 0, options.top, size)
     return ODataResponse(200, {"Content-Type": json_content_type(negotiated)}, dumps(document))
@@ -159,6 +163,15 @@ class _InstanceWriter:
         return instance
 
 
+def _expander(ctx: RequestContext, entity_set: EntitySet, plan: ApplyPlan, negotiated: Negotiated) -> Expander:
+    """``$expand`` of the entities ``$apply`` kept: their rows hold every property, so their keys."""
+    properties = [
+        entity_set.entity_type.properties[name] for name, _ in plan.columns if name in entity_set.entity_type.properties
+    ]
+    writer = EntityWriter(entity_set, properties, negotiated, ctx.request.service_root)
+    return Expander(ctx, writer, ctx.bound_options(), negotiated)
+
+
 def _plain_decimal(value: object) -> object:
     """An aggregated decimal without the zeros a database pads it with (``455.7500000000`` → ``455.75``)."""
     assert isinstance(value, Decimal)
@@ -170,12 +183,14 @@ def _then(first: Converter, second: Converter) -> Converter:
     return lambda value: second(first(value))
 
 
-def _fragment(entity_set: EntitySet, plan: ApplyPlan, applied: Applied) -> str:
+def _fragment(entity_set: EntitySet, plan: ApplyPlan, applied: Applied, expanded: tuple[str, ...]) -> str:
     """``Products(Category(CategoryName),Total)``: the properties every instance has (a
     ``concat`` or ``rollup`` branch may lack some), a related entity grouped by as a
-    whole as ``Category()``; the set alone when the rows are its entities, unchanged."""
+    whole as ``Category()``; the set alone when the rows are its entities, unchanged,
+    with ``Nav()`` for each expanded navigation property."""
     if not applied.shape.aggregated and not applied.shape.computed and applied.select is None:
-        return collection_fragment(entity_set)
+        navigations = ",".join(f"{name}()" for name in expanded)
+        return collection_fragment(entity_set) + (f"({navigations})" if navigations else "")
     names = [
         name
         for name, _ in plan.columns
@@ -200,8 +215,9 @@ def _fragment(entity_set: EntitySet, plan: ApplyPlan, applied: Applied) -> str:
             items.append(f"{name}({inner})" if child else name)
         return ",".join(items)
 
+    listed = ",".join(filter(None, [written(tree), *(f"{name}()" for name in expanded)]))
     # No property common to every instance: the structure varies (Data Aggregation §3.1.1).
-    return f"{collection_fragment(entity_set)}({written(tree) or '@Core.AnyStructure'})"
+    return f"{collection_fragment(entity_set)}({listed or '@Core.AnyStructure'})"
 
 
 def _next_link(ctx: RequestContext, skip: int, top: int | None, size: int) -> str:

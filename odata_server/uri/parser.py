@@ -8,7 +8,7 @@ was expected there.
 
 from __future__ import annotations
 
-from contextvars import ContextVar
+import threading
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
@@ -92,9 +92,17 @@ START_RULES = (
     "apply",
 )
 
-#: The text being parsed, for the transformer: a transformation kept as text
-#: (:class:`OtherTrafo`) is cut out of it by the positions of its tokens.
-_SOURCE: ContextVar[str] = ContextVar("_SOURCE", default="")
+
+class _Source(threading.local):
+    """The text being parsed in this thread, for the transformer: a transformation kept as
+    text (:class:`OtherTrafo`) is cut out of it by the positions of its tokens. A parse
+    runs to its end without yielding, so one per thread is enough (and cheaper than a
+    ContextVar, which the parse of every $filter would pay for)."""
+
+    text = ""
+
+
+_SOURCE = _Source()
 
 
 @cache
@@ -355,9 +363,7 @@ class _ToSyntax(Transformer[Token, object]):
         return str(children[0])
 
     def select_options(self, children: list[tuple[str, object]]) -> NestedOptions:
-        if any(name == "apply" for name, _ in children):
-            raise BadRequestError("$apply is not an option of a $select item", target="$select", code="SyntaxError")
-        return _nested_options([pair for pair in children if pair[0] != "alias"])
+        return _nested_options([pair for pair in children if pair[0] != "alias"], within="$select")
 
     def expand(self, children: list[ExpandItem]) -> tuple[ExpandItem, ...]:
         return tuple(children)
@@ -395,9 +401,7 @@ class _ToSyntax(Transformer[Token, object]):
         return _REF
 
     def expand_options(self, children: list[tuple[str, object]]) -> NestedOptions:
-        if any(name == "apply" for name, _ in children):
-            raise FeatureNotImplementedError("$apply inside $expand is not supported yet", target="$expand")
-        return _nested_options([pair for pair in children if pair[0] != "alias"])
+        return _nested_options([pair for pair in children if pair[0] != "alias"], within="$expand")
 
     def nested_option(self, children: list[Any]) -> tuple[str, object]:
         """``$top=2`` inside parentheses: (option name, value); the name token is ``$top=``."""
@@ -601,7 +605,7 @@ class _ToSyntax(Transformer[Token, object]):
         """A transformation kept as its text, from its first token to its closing parenthesis."""
         first, last = children[0], children[-1]
         assert isinstance(first, Token) and isinstance(last, Token)
-        return OtherTrafo(name, _SOURCE.get()[first.start_pos : last.end_pos])
+        return OtherTrafo(name, _SOURCE.text[first.start_pos : last.end_pos])
 
     # -- helpers
 
@@ -757,12 +761,16 @@ _LITERAL_KINDS = frozenset(
 )
 
 
-def _nested_options(pairs: list[tuple[str, object]]) -> NestedOptions:
+def _nested_options(pairs: list[tuple[str, object]], *, within: str) -> NestedOptions:
     values: dict[str, object] = {}
     for name, value in pairs:
         if name in values:
             raise BadRequestError(f"The option ${name} appears twice in the same parentheses", target=f"${name}")
         values[name] = value
+    if "apply" in values:  # expandOption =/ apply; NestedOptions has no field for it yet
+        if within == "$expand":
+            raise FeatureNotImplementedError("$apply inside $expand is not supported yet", target=within)
+        raise BadRequestError(f"$apply is not an option of a {within} item", target=within, code="SyntaxError")
     return NestedOptions(**values)  # type: ignore[arg-type]
 
 
@@ -805,11 +813,8 @@ def parse(text: str, start: str, *, where: str, offset: int = 0, target: str | N
 def _parse_cached(text: str, start: str) -> Any:
     """Parsing is the costliest step of a request, and clients repeat their queries; the
     syntax nodes are immutable, so a repeated text reuses its nodes. Errors are not cached."""
-    source = _SOURCE.set(text)
-    try:
-        return _parser().parse(text, start=start)
-    finally:
-        _SOURCE.reset(source)
+    _SOURCE.text = text
+    return _parser().parse(text, start=start)
 
 
 def _describe(error: UnexpectedInput, text: str, offset: int, where: str) -> str:

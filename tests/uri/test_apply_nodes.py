@@ -8,6 +8,8 @@ the extension's words stay usable as property names.
 
 from __future__ import annotations
 
+import sys
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -483,3 +485,23 @@ def test_nodes_are_cached_per_text() -> None:
     assert apply("nest(identity as N)") == (OtherTrafo("nest", "nest(identity as N)"),)
     assert apply("join(Sales as S)") is first
     assert first == (OtherTrafo("join", "join(Sales as S)"),)
+
+
+def test_text_of_other_transformations_in_threads() -> None:
+    """Each thread's OtherTrafo text comes from its own parse (the parser keeps the text per thread)."""
+
+    def parse_many(thread: int) -> list[str]:
+        wrong = []
+        for index in range(100):
+            text = f"join(Sales{thread}x{index} as S)"
+            if apply(f"{text}/identity") != (OtherTrafo("join", text), Identity()):
+                wrong.append(text)
+        return wrong
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-4)  # switch threads often, so parses interleave
+    try:
+        with ThreadPoolExecutor(4) as pool:
+            assert [text for wrong in pool.map(parse_many, range(4)) for text in wrong] == []
+    finally:
+        sys.setswitchinterval(interval)

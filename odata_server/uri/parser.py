@@ -96,13 +96,15 @@ START_RULES = (
 class _Source(threading.local):
     """The text being parsed in this thread, for the transformer: a transformation kept as
     text (:class:`OtherTrafo`) is cut out of it by the positions of its tokens. A parse
-    runs to its end without yielding, so one per thread is enough (and cheaper than a
-    ContextVar, which the parse of every $filter would pay for)."""
+    runs to its end without yielding, so one per thread is enough. It is set only for
+    the start rules whose text may hold a transformation, so that parsing $filter and
+    the others pays nothing for it."""
 
     text = ""
 
 
 _SOURCE = _Source()
+_TRANSFORMATION_STARTS = frozenset({"apply", "expand"})  # $expand: expandOption =/ apply
 
 
 @cache
@@ -813,7 +815,8 @@ def parse(text: str, start: str, *, where: str, offset: int = 0, target: str | N
 def _parse_cached(text: str, start: str) -> Any:
     """Parsing is the costliest step of a request, and clients repeat their queries; the
     syntax nodes are immutable, so a repeated text reuses its nodes. Errors are not cached."""
-    _SOURCE.text = text
+    if start in _TRANSFORMATION_STARTS:
+        _SOURCE.text = text
     return _parser().parse(text, start=start)
 
 

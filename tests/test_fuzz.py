@@ -1,4 +1,4 @@
-"""Random and mutated query strings never make the server answer 500.
+"""Random and mutated query strings (``$apply`` among them) never make the server answer 500.
 
 Hypothesis builds query strings from OData fragments (names, operators, functions,
 literals, punctuation) and from valid queries with characters inserted, deleted or
@@ -21,6 +21,8 @@ FRAGMENTS = [
     "99999999999999999999", "'x'", "2020-01-01", "2020-01-01T00:00:00Z", "12:00", "duration'P1D'",
     "binary'AA'", "01234567-89ab-cdef-0123-456789abcdef", "INF", "NaN", "@p", "[", "]", "{", "}", "\"a\"",
     "$filter=", "$select=", "$expand=", "$top=", "asc", "desc", "as", "*", "$levels=max", "$ref", "%",
+    "aggregate", "groupby", "with", "sum", "average", "countdistinct", "from", "rollup", "concat", "topcount",
+    "toppercent", "identity", "filter", "compute", "$apply=", "Order_Details/Quantity", "Category/CategoryName",
 ]  # fmt: skip
 OPTIONS = [
     "$filter",
@@ -31,6 +33,7 @@ OPTIONS = [
     "$skip",
     "$search",
     "$compute",
+    "$apply",
     "$count",
     "$skiptoken",
     "$format",
@@ -43,6 +46,9 @@ VALID = [
     "$expand=Category($select=CategoryName),Order_Details($top=2;$orderby=Quantity)",
     "$select=ProductName&$compute=UnitPrice mul 2 as Twice&$orderby=Twice",
     '$search=chai OR "bottles"&$count=true&$top=3&$skip=1',
+    "$apply=groupby((Category/CategoryName),aggregate(Order_Details/Quantity with sum as Q,$count as N))&$filter=Q gt 5",
+    "$apply=filter(UnitPrice gt 5)/concat(topcount(2,UnitPrice),aggregate(UnitPrice with average as A))",
+    "$apply=groupby((rollup(CategoryID,SupplierID)),aggregate(UnitPrice with sum from SupplierID with max as M))",
 ]
 
 option_value = st.lists(st.sampled_from(FRAGMENTS), min_size=1, max_size=12).map("".join)

@@ -102,9 +102,45 @@ class Changes:
         self._add_version(entity_set, values)
         _require_values(self.storage(entity_set), entity_set, values, own, where)
         key = await writes.insert(self.connection, self.storage(entity_set), entity_set.entity_type, values, own)
+        leaves: dict[str, list[tuple[EntityPayload, str]]] = {}
         for name, related, target in later:
-            await self._attach(entity_set, name, key, related, target, parent_is_new=True)
+            if self._is_new_leaf(entity_set, name, related):
+                leaves.setdefault(name, []).append((related, target))  # type: ignore[arg-type]
+            else:
+                await self._attach(entity_set, name, key, related, target, parent_is_new=True)
+        for name, children in leaves.items():
+            await self._insert_leaves(entity_set, name, key, children)
         return key
+
+    def _is_new_leaf(self, entity_set: EntitySet, name: str, related: EntityPayload | Key) -> bool:
+        """A nested entity under a parent created now, new for certain and with nothing
+        nested or linked itself: many of them are inserted in one statement."""
+        if not isinstance(related, EntityPayload) or related.id is not None:
+            return False
+        if related.nested or related.binds or related.nulls or related.delta:
+            return False
+        relationship = self.relationship(entity_set, name)
+        if relationship.direction is not RelationshipDirection.ONETOMANY:
+            return False
+        # New for certain: the key is generated, or holds the new parent's key.
+        return key_of(related) is None or relationship.key_bound
+
+    async def _insert_leaves(
+        self, entity_set: EntitySet, name: str, parent: Key, children: list[tuple[EntityPayload, str]]
+    ) -> None:
+        relationship = self.relationship(entity_set, name)
+        foreign_keys = await self._foreign_key(relationship, parent, "", exists=True)
+        target_set = self._target_set(entity_set, name)
+        storage = self.storage(target_set)
+        rows = []
+        for child, where in children:
+            _refuse_server_values(child, where)
+            self._complete_key(child, foreign_keys, where)
+            values = dict(child.values)
+            self._add_version(target_set, values)
+            _require_values(storage, target_set, values, foreign_keys, where)
+            rows.append({**writes.assignments(storage, values), **foreign_keys})
+        await writes.insert_many(self.connection, storage, rows)
 
     def _add_version(self, entity_set: EntitySet, values: dict[str, object]) -> None:
         concurrency = entity_set.concurrency

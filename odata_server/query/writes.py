@@ -69,6 +69,19 @@ async def insert(
     return {name: by_column[column(storage, name)] for name in entity_type.key}
 
 
+async def insert_many(
+    connection: AsyncConnection, storage: EntityStorage, rows: list[dict[sa.Column[Any], object]]
+) -> None:
+    """Insert entities whose keys nobody needs back: one statement per set of columns given."""
+    by_columns: dict[tuple[str, ...], list[dict[str, object]]] = {}
+    for row in rows:
+        by_columns.setdefault(tuple(sorted(column.key for column in row)), []).append(
+            {column.key: value for column, value in row.items()}
+        )
+    for parameters in by_columns.values():
+        await connection.execute(sa.insert(table(storage)), parameters)
+
+
 async def select_values(
     connection: AsyncConnection, storage: EntityStorage, key: Key, names: tuple[str, ...], *, lock: bool = False
 ) -> tuple[object, ...] | None:
@@ -238,6 +251,7 @@ __all__ = [
     "column",
     "delete",
     "insert",
+    "insert_many",
     "key_condition",
     "select_values",
     "table",

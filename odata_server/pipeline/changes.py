@@ -104,20 +104,18 @@ class Changes:
         key = await writes.insert(self.connection, self.storage(entity_set), entity_set.entity_type, values, own)
         leaves: dict[str, list[tuple[EntityPayload, str]]] = {}
         for name, related, target in later:
-            if self._is_new_leaf(entity_set, name, related):
-                leaves.setdefault(name, []).append((related, target))  # type: ignore[arg-type]
+            if isinstance(related, EntityPayload) and self._is_new_leaf(entity_set, name, related):
+                leaves.setdefault(name, []).append((related, target))
             else:
                 await self._attach(entity_set, name, key, related, target, parent_is_new=True)
         for name, children in leaves.items():
             await self._insert_leaves(entity_set, name, key, children)
         return key
 
-    def _is_new_leaf(self, entity_set: EntitySet, name: str, related: EntityPayload | Key) -> bool:
+    def _is_new_leaf(self, entity_set: EntitySet, name: str, related: EntityPayload) -> bool:
         """A nested entity under a parent created now, new for certain and with nothing
         nested or linked itself: many of them are inserted in one statement."""
-        if not isinstance(related, EntityPayload) or related.id is not None:
-            return False
-        if related.nested or related.binds or related.nulls or related.delta:
+        if related.id is not None or related.nested or related.binds or related.nulls or related.delta:
             return False
         relationship = self.relationship(entity_set, name)
         if relationship.direction is not RelationshipDirection.ONETOMANY:

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import replace
 from urllib.parse import quote
 
+from sqlalchemy.orm import RelationshipDirection
+
 from odata_server.edm.model import EntitySet
 from odata_server.errors import BadRequestError, NotFoundError
 from odata_server.format.json import canonical_key
@@ -23,7 +25,7 @@ from odata_server.pipeline.preconditions import check_change
 from odata_server.pipeline.prefer import return_preference
 from odata_server.query.writes import Key
 from odata_server.uri.options import parse_query
-from odata_server.uri.path import KeySegment, NavigationSegment, ODataPath, ResourceKind
+from odata_server.uri.path import EntitySetSegment, KeySegment, NavigationSegment, ODataPath, ResourceKind
 
 CREATED = 201
 NO_CONTENT = 204
@@ -63,12 +65,11 @@ async def _create_related(
     parent_set = parent_path.entity_set
     assert parent_set is not None
     relationship = changes.relationship(parent_set, navigation.navigation.name)
-    if relationship.source_holds_key:  # pragma: no cover - a collection is never many-to-one
-        raise BadRequestError("Entities cannot be posted to a single-valued navigation property")
-    if relationship.direction.name == "ONETOMANY":
+    if relationship.direction is RelationshipDirection.ONETOMANY:  # the new entity holds the foreign key
         return await changes.create(
             payload, await relationship.foreign_key(changes.connection, parent_key, exists=True)
         )
+    # A collection is never many-to-one, so this is many-to-many: an association row.
     key = await changes.create(payload)
     await relationship.link(changes.connection, parent_key, key)
     return key
@@ -80,7 +81,8 @@ def _parent_set(ctx: RequestContext) -> EntitySet:
         if isinstance(segment, NavigationSegment):
             return segment.entity_set
     first = segments[0]
-    return first.entity_set  # type: ignore[union-attr]
+    assert isinstance(first, EntitySetSegment)
+    return first.entity_set
 
 
 async def _created(ctx: RequestContext, changes: Changes, payload: EntityPayload, key: Key) -> ODataResponse:

@@ -166,9 +166,10 @@ class _ToSyntax(Transformer[Token, object]):
     Data aggregation (``$apply``, see the ``$apply`` section of syntax.py): the
     collection path expression ``Sales/aggregate(Amount with sum)`` is
     ``NameStep("aggregate", (AggregateExpr(alias=None, ...),))``, never the first step
-    of a path (the grammar has it only after ``/``); ``$these`` is ``VariableStep("$these")``, always first and followed by
-    ``$count``, ``aggregate(...)``, another call or an annotation; ``isdefined(Path)``
-    is ``NameStep("isdefined", (MemberExpr(...),))``. ``$apply`` inside ``$expand``
+    of a path (the grammar has it only after ``/``); ``$these`` is
+    ``VariableStep("$these")``, always first and followed by ``$count``,
+    ``aggregate(...)``, another call or an annotation; ``isdefined(Path)`` is
+    ``NameStep("isdefined", (MemberExpr(...),))``. ``$apply`` inside ``$expand``
     options parses but answers 501: :class:`NestedOptions` has no field for it yet.
     """
 
@@ -724,14 +725,9 @@ def _check_collection_expr(expression: object, where: str) -> None:
         _check_collection_expr(expression.value, where)
     elif isinstance(expression, MemberExpr):
         first = expression.steps[0]
-        if isinstance(first, VariableStep) and first.name in ("$these", "$root"):
+        if first in (_THESE, _ROOT):
             return
-        if isinstance(first, NameStep) and first.arguments is not None and "." not in first.name:
-            if len(expression.steps) == 1:  # a canonical function
-                for argument in first.arguments:
-                    _check_collection_expr(argument, where)
-                return
-        if isinstance(first, NameStep) and first.arguments is not None:  # Namespace.Function(...)
+        if isinstance(first, NameStep) and first.arguments is not None:  # round(...), Namespace.Function(...)
             for argument in first.arguments:
                 _check_collection_expr(argument, where)
             return

@@ -298,6 +298,8 @@ class ApplyBinder:
     ) -> tuple[AggregateItem, ...]:
         bound: list[AggregateItem] = []
         for item in items:
+            if item.custom and self._names_a_property(item.expression, shape):
+                raise _error("An aggregated property needs a method: Property with sum as Alias")
             if item.custom or (item.method is not None and item.method not in _METHODS):
                 what = "Custom aggregates" if item.custom else f"The aggregation method {item.method}"
                 raise FeatureNotImplementedError(f"{what} are not supported", target=TARGET)
@@ -325,6 +327,16 @@ class ApplyBinder:
             kind = P.INT64 if clause.method == "countdistinct" else _result_type(clause.method, kind)
             bound.append((grouping, clause.method))
         return replace(item, type=kind, from_=tuple(bound))
+
+    @staticmethod
+    def _names_a_property(expression: syntax.Expr | None, shape: Shape) -> bool:
+        """Whether what reads like a custom aggregate (``aggregate(UnitPrice)``) is a property."""
+        if not isinstance(expression, syntax.MemberExpr) or not expression.steps:
+            return False
+        first = expression.steps[0]
+        return isinstance(first, syntax.NameStep) and (
+            first.name in shape.names or first.name in shape.entity_type.navigation_properties
+        )
 
     def _aggregate_item(self, item: syntax.AggregateExpr, shape: Shape) -> AggregateItem:
         assert item.alias is not None

@@ -219,8 +219,10 @@ class ExpressionBinder:
                 return self._function(first)
         variable = "$it"
         if isinstance(first, syntax.VariableStep):
-            if first.name == "$root":
-                raise FeatureNotImplementedError("$root in expressions is not supported yet", target=self.option)
+            if first.name in ("$root", "$these"):
+                raise FeatureNotImplementedError(
+                    f"{first.name} in expressions is not supported yet", target=self.option
+                )
             steps.pop(0)
         elif isinstance(first, syntax.NameStep) and first.name in self.scope and first.arguments is None:
             variable = first.name
@@ -280,6 +282,11 @@ class ExpressionBinder:
         if len(rest) == 1 and isinstance(rest[0], syntax.CountStep):
             return nodes.CollectionCount(variable, navigation)
         step = rest[0] if len(rest) == 1 else None
+        if isinstance(step, syntax.NameStep) and step.name == "aggregate" and step.arguments is not None:
+            raise FeatureNotImplementedError(
+                f"{name}/aggregate(...) (Data Aggregation Extension) in expressions is not supported yet",
+                target=self.option,
+            )
         if not isinstance(step, syntax.NameStep) or step.name not in ("any", "all") or step.arguments is None:
             raise self._error(f"{name} is a collection; follow it with /$count, /any(...) or /all(...)")
         arguments = step.arguments

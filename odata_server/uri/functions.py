@@ -57,6 +57,7 @@ NOT_YET = frozenset(
         "geo.length",
         "hassubset",
         "hassubsequence",
+        "isdefined",  # Data Aggregation Extension
     }
 )
 

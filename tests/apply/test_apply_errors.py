@@ -94,6 +94,9 @@ BAD = [
     ("Products", "concat(identity)"),
     ("Products", "identity()"),
     ("Products", "groupby((rollup(CategoryID,)),aggregate($count as N))"),
+    # A property written where a custom aggregate would be: it needs a method.
+    ("Products", "aggregate(UnitPrice)"),
+    ("Products", "groupby((CategoryID),aggregate(UnitPrice as P))"),
     # A single entity.
     ("Products(1)", "identity"),
     ("Products(1)", "aggregate($count as N)"),
@@ -126,6 +129,10 @@ NOT_RUN = [
         "rolluprecursive",
     ),
     ("Products", "aggregate(UnitPrice with Custom.median as Median)", "Custom.median"),
+    ("Products", "aggregate(Forecast)", "Custom aggregates"),
+    ("Products", "topcount($these/$count,UnitPrice)", "$these"),
+    ("Categories", "filter(Products/aggregate(UnitPrice with sum) gt 5)", "aggregate"),
+    ("Products", "filter(isdefined(UnitPrice))", "isdefined"),
     ("Products", "groupby((CategoryID),aggregate(ProductName with Custom.concat as Names))", "Custom.concat"),
     ("Products", "NorthwindModel.TopSellers(Count=5)", "NorthwindModel.TopSellers"),
     (

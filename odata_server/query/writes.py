@@ -168,44 +168,33 @@ class Relationship:
         if self.direction is RelationshipDirection.MANYTOMANY:
             await self._insert_association(connection, source_key, target_key)
             return
-        if self.source_holds_key:
-            changes = await self.foreign_key(connection, target_key)
-            dependent, dependent_key = self.source, source_key
-        else:
-            changes = await self.foreign_key(connection, source_key)
-            dependent, dependent_key = self.target, target_key
-        statement = sa.update(table(dependent)).where(key_condition(dependent, dependent_key)).values(changes)
+        dependent, dependent_key, pointing = await self._dependent(connection, source_key, target_key)
+        statement = sa.update(table(dependent)).where(key_condition(dependent, dependent_key)).values(pointing)
         await connection.execute(statement)
 
-    async def unlink(self, connection: AsyncConnection, source_key: Key, target_key: Key | None) -> bool:
-        """Remove the link between the source and the target (any target for a single-valued one).
-
-        Returns whether a link was removed.
-        """
+    async def unlink(self, connection: AsyncConnection, source_key: Key, target_key: Key) -> bool:
+        """Remove the link between the source and the target; whether there was one."""
         if self.direction is RelationshipDirection.MANYTOMANY:
-            assert target_key is not None
             secondary = self.property.secondary
             assert secondary is not None
             condition = sa.and_(*self._association_values(source_key, target_key, as_condition=True))
             result = await connection.execute(sa.delete(secondary).where(condition))
             return bool(result.rowcount)
-        if self.source_holds_key:
-            nulls = {local: None for local, _ in self.property.local_remote_pairs or ()}
-            where = key_condition(self.source, source_key)
-            if target_key is not None:
-                where = sa.and_(
-                    where,
-                    *(local == value for local, value in (await self.foreign_key(connection, target_key)).items()),
-                )
-            result = await connection.execute(sa.update(table(self.source)).where(where).values(nulls))
-        else:
-            assert target_key is not None
-            pointing = await self.foreign_key(connection, source_key)
-            where = sa.and_(key_condition(self.target, target_key), *(col == value for col, value in pointing.items()))
-            result = await connection.execute(
-                sa.update(table(self.target)).where(where).values({col: None for col in pointing})
-            )
+        dependent, dependent_key, pointing = await self._dependent(connection, source_key, target_key)
+        where = sa.and_(key_condition(dependent, dependent_key), *(col == value for col, value in pointing.items()))
+        result = await connection.execute(
+            sa.update(table(dependent)).where(where).values({col: None for col in pointing})
+        )
         return bool(result.rowcount)
+
+    async def _dependent(
+        self, connection: AsyncConnection, source_key: Key, target_key: Key
+    ) -> tuple[EntityStorage, Key, dict[sa.Column[Any], object]]:
+        """The entity whose row holds the link (one-to-many or many-to-one), its key, and
+        the foreign key values that point it at the other."""
+        if self.source_holds_key:
+            return self.source, source_key, await self.foreign_key(connection, target_key)
+        return self.target, target_key, await self.foreign_key(connection, source_key)
 
     @property
     def key_bound(self) -> bool:

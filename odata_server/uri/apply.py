@@ -497,9 +497,8 @@ def aggregated_shape(base: EntityType, types: Mapping[str, PrimitiveType]) -> Sh
 
 
 def _aggregated_shape(shape: Shape, grouping: tuple[GroupingProperty, ...], items: tuple[AggregateItem, ...]) -> Shape:
-    properties = {prop.name: Property(prop.name, prop.type) for prop in grouping}
-    properties.update({item.alias: Property(item.alias, item.type) for item in items})
-    return Shape(_synthetic(shape.entity_type, properties), aggregated=True)
+    types = {prop.name: prop.type for prop in grouping} | {item.alias: item.type for item in items}
+    return aggregated_shape(shape.entity_type, types)
 
 
 def _with_property(shape: Shape, alias: str, node: Node) -> Shape:
@@ -536,14 +535,12 @@ def _concat_shape(branches: tuple[tuple[Step, ...], ...], shape: Shape) -> Shape
     shapes = [output_shape(branch, shape) for branch in branches]
     if not any(branch_shape.aggregated for branch_shape in shapes):
         return shape
-    properties: dict[str, Property] = {}
+    types: dict[str, PrimitiveType] = {}
     for branch_shape in shapes:
-        properties.update(branch_shape.entity_type.properties)
-        properties.update(
-            {alias: Property(alias, node.type.primitive or P.STRING) for alias, node in branch_shape.computed.items()}
-        )
+        types.update({name: prop.type for name, prop in branch_shape.entity_type.properties.items()})
+        types.update({alias: node.type.primitive or P.STRING for alias, node in branch_shape.computed.items()})
     entities = tuple(dict.fromkeys(name for branch_shape in shapes for name in branch_shape.entities))
-    return Shape(_synthetic(shape.entity_type, properties), aggregated=True, entities=entities)
+    return replace(aggregated_shape(shape.entity_type, types), entities=entities)
 
 
 def _flatten(expression: syntax.Expr, shape: Shape) -> syntax.Expr:

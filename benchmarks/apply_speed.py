@@ -33,9 +33,7 @@ import asyncio
 import math
 import sys
 import tempfile
-import time
-from collections.abc import Awaitable, Callable
-from decimal import Decimal
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +45,7 @@ from fastapi.responses import Response
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks.harness import decimal_json, requests_per_second  # noqa: E402
 from examples.northwind.app import create_app  # noqa: E402
 from examples.northwind.models import Order, OrderDetail, Product  # noqa: E402
 
@@ -65,12 +64,6 @@ GRAND_TOTAL = (
 )
 
 
-def _default(value: object) -> object:
-    if isinstance(value, Decimal):
-        return orjson.Fragment(str(value))
-    raise TypeError
-
-
 def handwritten_app(database_url: str) -> FastAPI:
     """The same aggregates by hand: FastAPI + SQLAlchemy Core + orjson, no OData framework."""
     from odata_server import async_engine
@@ -85,7 +78,7 @@ def handwritten_app(database_url: str) -> FastAPI:
             return (await connection.execute(statement)).all()
 
     def respond(context: str, value: list[dict[str, Any]]) -> Response:
-        body = orjson.dumps({"@context": ROOT + "$metadata#" + context, "value": value}, default=_default)
+        body = orjson.dumps({"@context": ROOT + "$metadata#" + context, "value": value}, default=decimal_json)
         return Response(body, media_type="application/json")
 
     @app.get("/per-product")
@@ -183,16 +176,6 @@ def _same(ours: Any, theirs: Any, where: str) -> None:
         assert math.isclose(ours, theirs, rel_tol=1e-6), f"{where}: {ours} != {theirs}"
     else:
         assert ours == theirs, f"{where}: {ours!r} != {theirs!r}"
-
-
-async def requests_per_second(call: Callable[[int], Awaitable[httpx.Response]], count: int) -> float:
-    for n in range(20):
-        response = await call(-1 - n)
-        assert response.status_code == 200, response.text
-    started = time.perf_counter()
-    for n in range(count):
-        await call(n)
-    return count / (time.perf_counter() - started)
 
 
 async def throughput(odata_app: FastAPI, database_url: str, count: int) -> None:

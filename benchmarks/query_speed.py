@@ -26,8 +26,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
-from decimal import Decimal
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +38,7 @@ from fastapi.responses import Response
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks.harness import decimal_json, requests_per_second  # noqa: E402
 from examples.northwind.app import create_app  # noqa: E402
 from examples.northwind.models import Product  # noqa: E402
 from odata_server.uri.options import parse_query  # noqa: E402
@@ -135,16 +135,13 @@ def handwritten_app(database_url: str) -> FastAPI:
     app = FastAPI()
     columns = [column for column in Product.__table__.columns]
 
-    def default(value: object) -> object:
-        if isinstance(value, Decimal):
-            return orjson.Fragment(str(value))
-        raise TypeError
-
     async def rows_response(statement: sa.Select[Any], context: str) -> Response:
         async with engine.connect() as connection:
             rows = (await connection.execute(statement)).all()
         names = [column.name for column in columns]
-        body = orjson.dumps({"@context": context, "value": [dict(zip(names, row)) for row in rows]}, default=default)
+        body = orjson.dumps(
+            {"@context": context, "value": [dict(zip(names, row)) for row in rows]}, default=decimal_json
+        )
         return Response(body, media_type="application/json")
 
     @app.get("/products/top-priced")
@@ -166,19 +163,13 @@ def handwritten_app(database_url: str) -> FastAPI:
     return app
 
 
-async def requests_per_second(call: Callable[[int], Awaitable[httpx.Response]], count: int) -> float:
-    for n in range(50):
-        assert (await call(-1 - n)).status_code == 200
-    started = time.perf_counter()
-    for n in range(count):
-        await call(n)
-    return count / (time.perf_counter() - started)
-
-
 async def throughput(odata_app: FastAPI, database_url: str, count: int) -> None:
     plain = handwritten_app(database_url)
     pairs = {
-        "filter+orderby+top": (lambda n: "Products?$filter=UnitPrice gt 20&$orderby=UnitPrice desc,ProductName&$top=10", lambda n: "products/top-priced"),
+        "filter+orderby+top": (
+            lambda n: "Products?$filter=UnitPrice gt 20&$orderby=UnitPrice desc,ProductName&$top=10",
+            lambda n: "products/top-priced",
+        ),
         "whole collection": (lambda n: "Products", lambda n: "products"),
         "a new query each time": (
             lambda n: f"Products?$filter=UnitPrice gt {n % 50}&$orderby=UnitPrice desc,ProductName&$top=10&n={n}",
@@ -191,8 +182,8 @@ async def throughput(odata_app: FastAPI, database_url: str, count: int) -> None:
     ):
         print(f"\n{'request':<22} {'odata req/s':>12} {'hand-written req/s':>19} {'ratio':>6}")
         for name, (odata_path, plain_path) in pairs.items():
-            ours = await requests_per_second(lambda n, path=odata_path: odata.get(path(n)), count)
-            theirs = await requests_per_second(lambda n, path=plain_path: hand.get(path(n)), count)
+            ours = await requests_per_second(lambda n, path=odata_path: odata.get(path(n)), count, warmup=50)
+            theirs = await requests_per_second(lambda n, path=plain_path: hand.get(path(n)), count, warmup=50)
             print(f"{name:<22} {ours:>12.0f} {theirs:>19.0f} {ours / theirs:>6.2f}")
     await plain.state.engine.dispose()
 

@@ -97,7 +97,11 @@ def child(mode: str, path: Path) -> None:
     size = asyncio.run(serve_with_odata(path) if mode == "odata" else serve_whole(path))
     seconds = time.perf_counter() - started
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(orjson.dumps({"mode": mode, "bytes": size, "seconds": round(seconds, 2), "peak_rss_mb": round(peak_mb, 1)}).decode())
+    print(
+        orjson.dumps(
+            {"mode": mode, "bytes": size, "seconds": round(seconds, 2), "peak_rss_mb": round(peak_mb, 1)}
+        ).decode()
+    )
 
 
 def main() -> None:
@@ -121,7 +125,9 @@ def main() -> None:
                 check=True,
             )
             figures = orjson.loads(result.stdout.strip().splitlines()[-1])
-            print(f"{mode:>9}: {figures['bytes']:>12,} bytes  {figures['seconds']:>6} s  peak RSS {figures['peak_rss_mb']:>7} MB")
+            print(
+                f"{mode:>9}: {figures['bytes']:>12,} bytes  {figures['seconds']:>6} s  peak RSS {figures['peak_rss_mb']:>7} MB"
+            )
 
 
 if __name__ == "__main__":

@@ -27,9 +27,6 @@ import asyncio
 import hashlib
 import sys
 import tempfile
-import time
-from collections.abc import Awaitable, Callable
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -41,14 +38,9 @@ from fastapi.responses import Response
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks.harness import decimal_json, requests_per_second  # noqa: E402
 from examples.northwind.app import create_app  # noqa: E402
 from examples.northwind.models import Order, OrderDetail, Product  # noqa: E402
-
-
-def _default(value: object) -> object:
-    if isinstance(value, Decimal):
-        return orjson.Fragment(str(value))
-    raise TypeError
 
 
 def handwritten_app(database_url: str) -> FastAPI:
@@ -62,7 +54,7 @@ def handwritten_app(database_url: str) -> FastAPI:
 
     def etag(row: Any) -> str:
         values = [value for name, value in zip(product_names, row) if name != "ProductID"]
-        digest = hashlib.sha256(orjson.dumps(values, default=_default)).hexdigest()[:22]
+        digest = hashlib.sha256(orjson.dumps(values, default=decimal_json)).hexdigest()[:22]
         return f'W/"{digest}"'
 
     @app.post("/products")
@@ -73,7 +65,8 @@ def handwritten_app(database_url: str) -> FastAPI:
             key = result.inserted_primary_key[0]
             row = (await connection.execute(sa.select(*product_columns).where(Product.ProductID == key))).one()
         body = orjson.dumps(
-            {"@context": "http://bench/$metadata#Products/$entity", **dict(zip(product_names, row))}, default=_default
+            {"@context": "http://bench/$metadata#Products/$entity", **dict(zip(product_names, row))},
+            default=decimal_json,
         )
         return Response(body, 201, media_type="application/json", headers={"Location": f"http://bench/Products({key})"})
 
@@ -116,21 +109,11 @@ def handwritten_app(database_url: str) -> FastAPI:
             **row._asdict(),
             "Order_Details": [line._asdict() for line in lines],
         }
-        body = orjson.dumps(document, default=_default)
+        body = orjson.dumps(document, default=decimal_json)
         return Response(body, 201, media_type="application/json")
 
     app.state.engine = engine
     return app
-
-
-async def requests_per_second(call: Callable[[int], Awaitable[httpx.Response]], count: int, status: int) -> float:
-    for n in range(20):
-        response = await call(-1 - n)
-        assert response.status_code == status, response.text
-    started = time.perf_counter()
-    for n in range(count):
-        await call(n)
-    return count / (time.perf_counter() - started)
 
 
 def _product(n: int) -> dict[str, Any]:
@@ -175,8 +158,8 @@ async def throughput(odata_app: FastAPI, database_url: str, count: int) -> None:
         }
         print(f"{'request':<26} {'odata req/s':>12} {'hand-written req/s':>19} {'ratio':>6}")
         for name, (ours_call, theirs_call, status) in pairs.items():
-            ours = await requests_per_second(ours_call, count, status)
-            theirs = await requests_per_second(theirs_call, count, status)
+            ours = await requests_per_second(ours_call, count, status=status)
+            theirs = await requests_per_second(theirs_call, count, status=status)
             print(f"{name:<26} {ours:>12.0f} {theirs:>19.0f} {ours / theirs:>6.2f}")
     await plain.state.engine.dispose()
 

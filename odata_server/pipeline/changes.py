@@ -27,9 +27,10 @@ from odata_server.errors import (
     PreconditionFailedError,
     PreconditionRequiredError,
 )
-from odata_server.format.etag import entity_tag, matches, parse_tags
+from odata_server.format.etag import entity_tag
 from odata_server.pipeline.context import ServiceParts
 from odata_server.pipeline.payload import EntityPayload, key_of
+from odata_server.pipeline.preconditions import lists_etag
 from odata_server.pipeline.transaction import atomic
 from odata_server.query import writes
 from odata_server.query.plan import select_entities
@@ -394,7 +395,7 @@ class Changes:
                     code="PreconditionRequired",
                 )
             return
-        if not matches(parse_tags(sent), self.etag(entity_set, current) or ""):
+        if not lists_etag(sent, self.etag(entity_set, current)):
             raise PreconditionFailedError(
                 f"The entity at {target} has changed: its @etag does not match",
                 target=target,

@@ -39,14 +39,20 @@ def check_change(request: ODataRequest, entity_set: EntitySet, etag: str | None,
 def not_modified(request: ODataRequest, etag: str | None) -> bool:
     """Whether a GET's ``If-None-Match`` lists the entity's current ETag (304)."""
     if_none_match = request.header("if-none-match")
-    return if_none_match is not None and _holds(parse_tags(if_none_match), etag, exists=True)
+    return if_none_match is not None and lists_etag(if_none_match, etag)
 
 
 def check_read(request: ODataRequest, etag: str | None) -> None:
     """A GET with ``If-Match`` answers only while the entity still has one of the listed ETags."""
     if_match = request.header("if-match")
-    if if_match is not None and not _holds(parse_tags(if_match), etag, exists=True):
+    if if_match is not None and not lists_etag(if_match, etag):
         raise PreconditionFailedError("The entity has changed: If-Match does not hold", code="PreconditionFailed")
+
+
+def lists_etag(tags: str, etag: str | None) -> bool:
+    """Whether an ``If-Match``-style list (or a nested entity's ``@etag``) holds for an
+    existing entity with ``etag``: ``*``, or one of its tags."""
+    return _holds(parse_tags(tags), etag, exists=True)
 
 
 def _holds(tags: tuple[str, ...] | None, etag: str | None, exists: bool) -> bool:
@@ -58,4 +64,4 @@ def _holds(tags: tuple[str, ...] | None, etag: str | None, exists: bool) -> bool
     return etag is not None and matches(tags, etag)
 
 
-__all__ = ["check_change", "check_read", "not_modified"]
+__all__ = ["check_change", "check_read", "lists_etag", "not_modified"]

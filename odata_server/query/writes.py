@@ -46,7 +46,8 @@ def _stored(col: sa.Column[Any], value: object) -> object:
 
 
 def assignments(storage: EntityStorage, values: Values) -> dict[sa.Column[Any], object]:
-    return {column(storage, name): _stored(column(storage, name), value) for name, value in values.items()}
+    columns = {name: column(storage, name) for name in values}
+    return {columns[name]: _stored(columns[name], value) for name, value in values.items()}
 
 
 def key_condition(storage: EntityStorage, key: Key) -> sa.ColumnElement[bool]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -67,6 +68,16 @@ class RequestContext:
             (self.request.query, entity_set.name),
             lambda: bind_options(self.options, self.service.model, entity_set, limits),
         )
+
+    def link_with(self, dropped: frozenset[str], added: list[str]) -> str:
+        """The request's URL without the query options named in ``dropped`` (lower case, no
+        ``$``) and with the ``added`` query parts: the next page of a collection."""
+        kept = [
+            part
+            for part in self.request.query.split("&")
+            if part and unquote(part.partition("=")[0]).lower().removeprefix("$") not in dropped
+        ]
+        return f"{self.request.service_root}{self.request.path}?{'&'.join([*kept, *added])}"
 
     @property
     def dialect(self) -> str:

@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
-from urllib.parse import unquote
 
 from odata_server.edm.model import EntitySet
 from odata_server.edm.types import PrimitiveType
@@ -222,15 +221,8 @@ def _fragment(entity_set: EntitySet, plan: ApplyPlan, applied: Applied, expanded
 
 def _next_link(ctx: RequestContext, skip: int, top: int | None, size: int) -> str:
     """The request with ``$skip`` (and ``$top``) moved on by one page."""
-    kept = [
-        part
-        for part in ctx.request.query.split("&")
-        if part and unquote(part.partition("=")[0]).lower().removeprefix("$") not in ("skip", "top")
-    ]
-    kept.append(f"$skip={skip + size}")
-    if top is not None:
-        kept.append(f"$top={top - size}")
-    return f"{ctx.request.service_root}{ctx.request.path}?{'&'.join(kept)}"
+    added = [f"$skip={skip + size}", *([f"$top={top - size}"] if top is not None else [])]
+    return ctx.link_with(frozenset({"skip", "top"}), added)
 
 
 __all__ = ["count_applied", "read_applied"]

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import unquote
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -197,13 +196,7 @@ _PAGING_OPTIONS = frozenset({"skiptoken", "skip"})
 
 def _next_link(ctx: RequestContext, token: str) -> str:
     """The request URL with ``$skiptoken`` in place of any ``$skip``/``$skiptoken``."""
-    kept = [
-        part
-        for part in ctx.request.query.split("&")
-        if part and unquote(part.partition("=")[0]).lower().removeprefix("$") not in _PAGING_OPTIONS
-    ]
-    query = "&".join([*kept, f"$skiptoken={token}"])
-    return f"{ctx.request.service_root}{ctx.request.path}?{query}"
+    return ctx.link_with(_PAGING_OPTIONS, [f"$skiptoken={token}"])
 
 
 async def read_entity(ctx: RequestContext) -> ODataResponse:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import Enum
 from types import MappingProxyType
 
 from odata_server.edm.annotations import Annotation
@@ -19,20 +20,95 @@ def frozen_mapping(items: Mapping[str, object] | None = None) -> Mapping[str, ob
 
 
 @dataclass(frozen=True, slots=True)
-class Property:
-    """A structural property of primitive type (CSDL §6)."""
+class EnumMember:
+    """A named value of an enumeration type (CSDL §10.2)."""
 
     name: str
-    type: PrimitiveType
+    value: int
+
+
+@dataclass(frozen=True, slots=True)
+class EnumType:
+    """An enumeration type (CSDL §10): named integer values, combinable when ``is_flags``.
+
+    ``python_class`` is the Python :class:`enum.Enum` whose members the storage holds,
+    or ``None`` when it holds the member names as strings. Values in the framework
+    are what the storage holds: members of ``python_class``, or names.
+    """
+
+    name: str
+    namespace: str
+    members: tuple[EnumMember, ...]
+    is_flags: bool = False
+    underlying_type: PrimitiveType = PrimitiveType.INT32
+    python_class: type | None = field(default=None, compare=False)
+
+    @property
+    def qualified_name(self) -> str:
+        return f"{self.namespace}.{self.name}"
+
+    def member(self, name: str) -> EnumMember | None:
+        for member in self.members:
+            if member.name == name:
+                return member
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class ComplexType:
+    """A complex type (CSDL §9): a structured value without identity.
+
+    ``properties`` holds the inherited properties too, base type first; CSDL shows
+    only those the type declares itself (:func:`declared_properties`).
+    """
+
+    name: str
+    namespace: str
+    properties: Mapping[str, Property]
+    base_type: str | None = None
+    """Qualified name of the complex type this one derives from."""
+    abstract: bool = False
+    open: bool = False
+
+    @property
+    def qualified_name(self) -> str:
+        return f"{self.namespace}.{self.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class Property:
+    """A structural property (CSDL §6): of primitive, enumeration or complex type,
+    single-valued or a collection."""
+
+    name: str
+    type: PrimitiveType | EnumType | ComplexType
     nullable: bool = True
     max_length: int | None = None
     precision: int | None = None
     scale: int | None = None
     annotations: tuple[Annotation, ...] = ()
 
+    collection: bool = False
+
     @property
     def computed(self) -> bool:
         return any(a.term == "Core.Computed" and a.value is True for a in self.annotations)
+
+    @property
+    def primitive(self) -> bool:
+        """A single primitive value: what comparisons, keys and ``$value`` work on."""
+        return isinstance(self.type, PrimitiveType) and not self.collection
+
+    @property
+    def type_name(self) -> str:
+        """The type as CSDL writes it: ``Edm.String``, ``NS.Location``, ``Collection(Edm.String)``."""
+        name = type_name(self.type)
+        return f"Collection({name})" if self.collection else name
+
+
+def type_name(edm_type: PrimitiveType | EnumType | ComplexType | EntityType) -> str:
+    """The qualified name of a type of any kind."""
+    return edm_type.value if isinstance(edm_type, PrimitiveType) else edm_type.qualified_name
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,17 +130,31 @@ class NavigationProperty:
     nullable: bool = True
     partner: str | None = None
     referential_constraints: tuple[ReferentialConstraint, ...] = ()
+    contains_target: bool = False
+    """A containment navigation property (CSDL §8.4): its targets exist only through it,
+    addressed by a path through their container, and belong to no entity set."""
 
 
 @dataclass(frozen=True, slots=True)
 class EntityType:
-    """An entity type (CSDL §6): a key, structural properties and navigation properties."""
+    """An entity type (CSDL §6): a key, structural properties and navigation properties.
+
+    ``properties`` and ``navigation_properties`` hold the inherited members too, the
+    base type's first; CSDL shows only those the type declares itself
+    (:func:`declared_properties`). A derived type has its base type's key.
+    """
 
     name: str
     namespace: str
     key: tuple[str, ...]
     properties: Mapping[str, Property]
     navigation_properties: Mapping[str, NavigationProperty] = field(default_factory=frozen_mapping)
+    base_type: str | None = None
+    """Qualified name of the entity type this one derives from."""
+    abstract: bool = False
+    open: bool = False
+    has_stream: bool = False
+    """A media entity type (CSDL §8.1.2): each entity has a stream, read and written at ``/$value``."""
 
     @property
     def qualified_name(self) -> str:
@@ -112,15 +202,102 @@ class EntitySet:
 
 
 @dataclass(frozen=True, slots=True)
+class Parameter:
+    """A parameter of a function or action (CSDL §12.9)."""
+
+    name: str
+    type: PrimitiveType | EnumType | ComplexType | EntityType
+    collection: bool = False
+    nullable: bool = True
+
+    @property
+    def type_name(self) -> str:
+        name = type_name(self.type)
+        return f"Collection({name})" if self.collection else name
+
+
+@dataclass(frozen=True, slots=True)
+class ReturnType:
+    """What a function or action returns (CSDL §12.8)."""
+
+    type: PrimitiveType | EnumType | ComplexType | EntityType
+    collection: bool = False
+    nullable: bool = True
+
+    @property
+    def type_name(self) -> str:
+        name = type_name(self.type)
+        return f"Collection({name})" if self.collection else name
+
+
+class OperationKind(Enum):
+    FUNCTION = "Function"
+    ACTION = "Action"
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    """A function (no side effects, invoked with GET) or an action (invoked with POST), CSDL §12.
+
+    A bound operation's first parameter is its binding parameter: the entity or
+    collection it is invoked on. A composable function's result accepts further
+    path segments and query options.
+    """
+
+    name: str
+    namespace: str
+    kind: OperationKind
+    parameters: tuple[Parameter, ...] = ()
+    return_type: ReturnType | None = None
+    bound: bool = False
+    composable: bool = False
+    entity_set_path: str | None = None
+
+    @property
+    def qualified_name(self) -> str:
+        return f"{self.namespace}.{self.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class OperationImport:
+    """A FunctionImport or ActionImport (CSDL §13.5, §13.6): an unbound operation in the container.
+
+    ``entity_set`` names the entity set holding the entities it returns.
+    """
+
+    name: str
+    operation: Operation
+    entity_set: str | None = None
+    include_in_service_document: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Singleton:
+    """A singleton (CSDL §13.3): one entity addressed by name, such as ``Me``."""
+
+    name: str
+    entity_type: EntityType
+    navigation_property_bindings: Mapping[str, str] = field(default_factory=frozen_mapping)
+    annotations: tuple[Annotation, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Model:
-    """A whole service model: one schema with its entity container."""
+    """A whole service model: one schema with its types, operations and entity container."""
 
     namespace: str
     container_name: str
     entity_types: Mapping[str, EntityType]
-    """Keyed by qualified name."""
+    """Keyed by qualified name, base types before the types derived from them."""
     entity_sets: Mapping[str, EntitySet]
     container_annotations: tuple[Annotation, ...] = ()
+    complex_types: Mapping[str, ComplexType] = field(default_factory=frozen_mapping)
+    """Keyed by qualified name, base types first."""
+    enum_types: Mapping[str, EnumType] = field(default_factory=frozen_mapping)
+    """Keyed by qualified name."""
+    singletons: Mapping[str, Singleton] = field(default_factory=frozen_mapping)
+    operations: tuple[Operation, ...] = ()
+    operation_imports: Mapping[str, OperationImport] = field(default_factory=frozen_mapping)
 
     def entity_type(self, qualified_name: str) -> EntityType:
         return self.entity_types[qualified_name]
@@ -129,14 +306,68 @@ class Model:
         """The entity set that holds the targets of ``navigation`` from ``entity_set``."""
         return self.entity_sets[entity_set.navigation_property_bindings[navigation.name]]
 
+    def derived_types(self, entity_type: EntityType) -> tuple[EntityType, ...]:
+        """The entity types derived from ``entity_type``, directly or not."""
+        found: list[EntityType] = []
+        names = {entity_type.qualified_name}
+        for candidate in self.entity_types.values():  # base types come first
+            if candidate.base_type in names:
+                found.append(candidate)
+                names.add(candidate.qualified_name)
+        return tuple(found)
+
+    def bound_operations(self, binding: EntityType, *, collection: bool) -> dict[str, Operation]:
+        """The operations bound to ``binding`` (or a base type of it), or to a collection of it, by qualified name."""
+        lineage = set(self.lineage(binding))
+        return {
+            operation.qualified_name: operation
+            for operation in self.operations
+            if operation.bound
+            and operation.parameters[0].collection == collection
+            and isinstance(operation.parameters[0].type, EntityType)
+            and operation.parameters[0].type.qualified_name in lineage
+        }
+
+    def lineage(self, entity_type: EntityType) -> tuple[str, ...]:
+        """The qualified names of ``entity_type`` and its base types, nearest first."""
+        names = [entity_type.qualified_name]
+        while entity_type.base_type is not None:
+            entity_type = self.entity_types[entity_type.base_type]
+            names.append(entity_type.qualified_name)
+        return tuple(names)
+
+
+def declared_properties(
+    structured: EntityType | ComplexType, base: EntityType | ComplexType | None
+) -> tuple[list[Property], list[NavigationProperty]]:
+    """The members ``structured`` declares itself, not those it inherits from ``base``."""
+    inherited = set(base.properties) if base is not None else set()
+    properties = [prop for name, prop in structured.properties.items() if name not in inherited]
+    navigation: list[NavigationProperty] = []
+    if isinstance(structured, EntityType):
+        inherited_navigation = set(base.navigation_properties) if isinstance(base, EntityType) else set()
+        navigation = [nav for name, nav in structured.navigation_properties.items() if name not in inherited_navigation]
+    return properties, navigation
+
 
 __all__ = [
+    "ComplexType",
     "EntitySet",
     "EntityType",
+    "EnumMember",
+    "EnumType",
     "Model",
     "NavigationProperty",
+    "Operation",
+    "OperationImport",
+    "OperationKind",
     "OptimisticConcurrency",
+    "Parameter",
     "Property",
     "ReferentialConstraint",
+    "ReturnType",
+    "Singleton",
+    "declared_properties",
     "frozen_mapping",
+    "type_name",
 ]

@@ -14,7 +14,23 @@ from collections.abc import Iterable
 import orjson
 
 from odata_server.edm.annotations import Annotation, AnnotationValue, EnumMember, PropertyPath, Record
-from odata_server.edm.model import EntitySet, EntityType, Model, NavigationProperty, Property
+from odata_server.edm.model import (
+    ComplexType,
+    EntitySet,
+    EntityType,
+    EnumType,
+    Model,
+    NavigationProperty,
+    Operation,
+    OperationImport,
+    OperationKind,
+    Parameter,
+    Property,
+    ReturnType,
+    Singleton,
+    declared_properties,
+    type_name,
+)
 from odata_server.edm.types import PrimitiveType
 from odata_server.format.csdl_xml import referenced_vocabularies
 
@@ -33,26 +49,52 @@ def csdl_json(model: Model) -> bytes:
     }
     if references:
         document["$Reference"] = references
-    schema: JsonObject = {entity_type.name: _entity_type(entity_type) for entity_type in model.entity_types.values()}
+    schema: JsonObject = {enum_type.name: _enum_type(enum_type) for enum_type in model.enum_types.values()}
+    for complex_type in model.complex_types.values():
+        schema[complex_type.name] = _structured_type(
+            complex_type, model.complex_types.get(complex_type.base_type or "")
+        )
+    for entity_type in model.entity_types.values():
+        schema[entity_type.name] = _structured_type(entity_type, model.entity_types.get(entity_type.base_type or ""))
+    for operation in model.operations:
+        # CSDL JSON §12: a schema member holds an array of the overloads of an operation.
+        overloads = schema.setdefault(operation.name, [])
+        assert isinstance(overloads, list)
+        overloads.append(_operation(operation))
     schema[model.container_name] = _entity_container(model)
     document[model.namespace] = schema
     return orjson.dumps(document)
 
 
-def _entity_type(entity_type: EntityType) -> JsonObject:
-    members: JsonObject = {"$Kind": "EntityType", "$Key": list(entity_type.key)}
-    members.update((prop.name, _property(prop)) for prop in entity_type.properties.values())
-    members.update(
-        (navigation.name, _navigation_property(navigation)) for navigation in entity_type.navigation_properties.values()
-    )
+def _enum_type(enum_type: EnumType) -> JsonObject:
+    members: JsonObject = {"$Kind": "EnumType"}
+    if enum_type.underlying_type is not PrimitiveType.INT32:
+        members["$UnderlyingType"] = enum_type.underlying_type.value
+    if enum_type.is_flags:
+        members["$IsFlags"] = True
+    members.update((member.name, member.value) for member in enum_type.members)
+    return members
+
+
+def _structured_type(structured: EntityType | ComplexType, base: EntityType | ComplexType | None) -> JsonObject:
+    entity = isinstance(structured, EntityType)
+    members: JsonObject = {"$Kind": "EntityType" if entity else "ComplexType"}
+    if structured.base_type is not None:
+        members["$BaseType"] = structured.base_type
+    elif isinstance(structured, EntityType):
+        members["$Key"] = list(structured.key)
+    flags = (("$Abstract", structured.abstract), ("$OpenType", structured.open))
+    members.update((member, True) for member, value in flags if value)
+    if isinstance(structured, EntityType) and structured.has_stream:
+        members["$HasStream"] = True
+    properties, navigation_properties = declared_properties(structured, base)
+    members.update((prop.name, _property(prop)) for prop in properties)
+    members.update((navigation.name, _navigation_property(navigation)) for navigation in navigation_properties)
     return members
 
 
 def _property(prop: Property) -> JsonObject:
-    members: JsonObject = {}
-    # CSDL JSON §7.1: an absent $Type means Edm.String.
-    if prop.type is not PrimitiveType.STRING:
-        members["$Type"] = prop.type.value
+    members: JsonObject = _typed(prop)
     # CSDL JSON §7.2.1: an absent $Nullable means false, the opposite of CSDL XML.
     if prop.nullable:
         members["$Nullable"] = True
@@ -72,6 +114,8 @@ def _navigation_property(navigation: NavigationProperty) -> JsonObject:
         members["$Nullable"] = True
     if navigation.partner is not None:
         members["$Partner"] = navigation.partner
+    if navigation.contains_target:
+        members["$ContainsTarget"] = True
     if navigation.referential_constraints:
         members["$ReferentialConstraint"] = {
             constraint.property: constraint.referenced_property for constraint in navigation.referential_constraints
@@ -79,10 +123,48 @@ def _navigation_property(navigation: NavigationProperty) -> JsonObject:
     return members
 
 
+def _typed(typed: Property | Parameter | ReturnType) -> JsonObject:
+    """``$Type`` and ``$Collection`` of a property, parameter or return type."""
+    members: JsonObject = {}
+    # CSDL JSON §7.1: an absent $Type means Edm.String.
+    if typed.type is not PrimitiveType.STRING:
+        members["$Type"] = type_name(typed.type)
+    if typed.collection:
+        members["$Collection"] = True
+    return members
+
+
+def _operation(operation: Operation) -> JsonObject:
+    members: JsonObject = {"$Kind": operation.kind.value}
+    if operation.bound:
+        members["$IsBound"] = True
+    if operation.entity_set_path is not None:
+        members["$EntitySetPath"] = operation.entity_set_path
+    if operation.composable:
+        members["$IsComposable"] = True
+    if operation.parameters:
+        members["$Parameter"] = [_parameter(parameter) for parameter in operation.parameters]
+    if operation.return_type is not None:
+        returns = _typed(operation.return_type)
+        if not operation.return_type.nullable:
+            returns["$Nullable"] = False  # CSDL JSON §12.8: an absent $Nullable means true here
+        members["$ReturnType"] = returns
+    return members
+
+
+def _parameter(parameter: Parameter) -> JsonObject:
+    members: JsonObject = {"$Name": parameter.name, **_typed(parameter)}
+    if not parameter.nullable:
+        members["$Nullable"] = False  # CSDL JSON §12.9: an absent $Nullable means true here
+    return members
+
+
 def _entity_container(model: Model) -> JsonObject:
     members: JsonObject = {"$Kind": "EntityContainer"}
     members.update(_annotations(model.container_annotations))
     members.update((entity_set.name, _entity_set(entity_set)) for entity_set in model.entity_sets.values())
+    members.update((singleton.name, _singleton(singleton)) for singleton in model.singletons.values())
+    members.update((name, _operation_import(item)) for name, item in model.operation_imports.items())
     return members
 
 
@@ -91,6 +173,24 @@ def _entity_set(entity_set: EntitySet) -> JsonObject:
     if entity_set.navigation_property_bindings:
         members["$NavigationPropertyBinding"] = dict(entity_set.navigation_property_bindings)
     members.update(_annotations(entity_set.annotations))
+    return members
+
+
+def _singleton(singleton: Singleton) -> JsonObject:
+    members: JsonObject = {"$Type": singleton.entity_type.qualified_name}
+    if singleton.navigation_property_bindings:
+        members["$NavigationPropertyBinding"] = dict(singleton.navigation_property_bindings)
+    members.update(_annotations(singleton.annotations))
+    return members
+
+
+def _operation_import(operation_import: OperationImport) -> JsonObject:
+    function = operation_import.operation.kind is OperationKind.FUNCTION
+    members: JsonObject = {("$Function" if function else "$Action"): operation_import.operation.qualified_name}
+    if operation_import.entity_set is not None:
+        members["$EntitySet"] = operation_import.entity_set
+    if function and operation_import.include_in_service_document:
+        members["$IncludeInServiceDocument"] = True
     return members
 
 

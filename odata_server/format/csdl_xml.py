@@ -12,7 +12,20 @@ from collections.abc import Iterable, Iterator
 from xml.etree.ElementTree import Element, SubElement, indent, tostring
 
 from odata_server.edm.annotations import VOCABULARIES, Annotation, AnnotationValue, EnumMember, PropertyPath, Record
-from odata_server.edm.model import EntitySet, EntityType, Model, NavigationProperty, Property
+from odata_server.edm.model import (
+    ComplexType,
+    EntitySet,
+    EntityType,
+    EnumType,
+    Model,
+    NavigationProperty,
+    Operation,
+    OperationImport,
+    OperationKind,
+    Property,
+    Singleton,
+    declared_properties,
+)
 from odata_server.edm.types import PrimitiveType
 from odata_server.errors import ModelError
 
@@ -33,8 +46,14 @@ def csdl_xml(model: Model, version: str = "4.01") -> bytes:
         SubElement(reference, "edmx:Include", {"Namespace": namespace, "Alias": alias})
     data_services = SubElement(root, "edmx:DataServices")
     schema = SubElement(data_services, "Schema", {"Namespace": model.namespace, "xmlns": EDM_NAMESPACE})
+    for enum_type in model.enum_types.values():
+        _enum_type(schema, enum_type)
+    for complex_type in model.complex_types.values():
+        _structured_type(schema, complex_type, model.complex_types.get(complex_type.base_type or ""))
     for entity_type in model.entity_types.values():
-        _entity_type(schema, entity_type)
+        _structured_type(schema, entity_type, model.entity_types.get(entity_type.base_type or ""))
+    for operation in model.operations:
+        _operation(schema, operation)
     _entity_container(schema, model)
     indent(root, space="  ")
     return _DECLARATION + tostring(root, encoding="utf-8") + b"\n"
@@ -53,8 +72,10 @@ def _all_annotations(model: Model) -> Iterator[Annotation]:
     yield from model.container_annotations
     for entity_set in model.entity_sets.values():
         yield from entity_set.annotations
-    for entity_type in model.entity_types.values():
-        for prop in entity_type.properties.values():
+    for singleton in model.singletons.values():
+        yield from singleton.annotations
+    for structured in (*model.complex_types.values(), *model.entity_types.values()):
+        for prop in structured.properties.values():
             yield from prop.annotations
 
 
@@ -62,14 +83,46 @@ def _attributes(**values: str | None) -> dict[str, str]:
     return {name: value for name, value in values.items() if value is not None}
 
 
-def _entity_type(schema: Element, entity_type: EntityType) -> None:
-    element = SubElement(schema, "EntityType", {"Name": entity_type.name})
-    key = SubElement(element, "Key")
-    for name in entity_type.key:
-        SubElement(key, "PropertyRef", {"Name": name})
-    for prop in entity_type.properties.values():
+def _enum_type(schema: Element, enum_type: EnumType) -> None:
+    element = SubElement(
+        schema,
+        "EnumType",
+        _attributes(
+            Name=enum_type.name,
+            UnderlyingType=None
+            if enum_type.underlying_type is PrimitiveType.INT32
+            else enum_type.underlying_type.value,
+            IsFlags="true" if enum_type.is_flags else None,
+        ),
+    )
+    for member in enum_type.members:
+        SubElement(element, "Member", {"Name": member.name, "Value": str(member.value)})
+
+
+def _structured_type(
+    schema: Element, structured: EntityType | ComplexType, base: EntityType | ComplexType | None
+) -> None:
+    """An EntityType or ComplexType element with the members it declares itself."""
+    kind = "EntityType" if isinstance(structured, EntityType) else "ComplexType"
+    element = SubElement(
+        schema,
+        kind,
+        _attributes(
+            Name=structured.name,
+            BaseType=structured.base_type,
+            Abstract="true" if structured.abstract else None,
+            OpenType="true" if structured.open else None,
+            HasStream="true" if isinstance(structured, EntityType) and structured.has_stream else None,
+        ),
+    )
+    if isinstance(structured, EntityType) and structured.base_type is None:
+        key = SubElement(element, "Key")
+        for name in structured.key:
+            SubElement(key, "PropertyRef", {"Name": name})
+    properties, navigation_properties = declared_properties(structured, base)
+    for prop in properties:
         _property(element, prop)
-    for navigation in entity_type.navigation_properties.values():
+    for navigation in navigation_properties:
         _navigation_property(element, navigation)
 
 
@@ -79,7 +132,7 @@ def _property(parent: Element, prop: Property) -> None:
         "Property",
         _attributes(
             Name=prop.name,
-            Type=prop.type.value,
+            Type=prop.type_name,
             Nullable=None if prop.nullable else "false",
             MaxLength=_optional_text(prop.max_length),
             Precision=_optional_text(prop.precision),
@@ -112,6 +165,7 @@ def _navigation_property(parent: Element, navigation: NavigationProperty) -> Non
             # CSDL §8.2: Nullable MUST NOT be specified for a collection-valued navigation property.
             Nullable=None if navigation.collection or navigation.nullable else "false",
             Partner=navigation.partner,
+            ContainsTarget="true" if navigation.contains_target else None,
         ),
     )
     for constraint in navigation.referential_constraints:
@@ -122,11 +176,44 @@ def _navigation_property(parent: Element, navigation: NavigationProperty) -> Non
         )
 
 
+def _operation(schema: Element, operation: Operation) -> None:
+    element = SubElement(
+        schema,
+        operation.kind.value,
+        _attributes(
+            Name=operation.name,
+            IsBound="true" if operation.bound else None,
+            EntitySetPath=operation.entity_set_path,
+            IsComposable="true" if operation.composable else None,
+        ),
+    )
+    for parameter in operation.parameters:
+        SubElement(
+            element,
+            "Parameter",
+            _attributes(
+                Name=parameter.name, Type=parameter.type_name, Nullable=None if parameter.nullable else "false"
+            ),
+        )
+    if operation.return_type is not None:
+        SubElement(
+            element,
+            "ReturnType",
+            _attributes(
+                Type=operation.return_type.type_name, Nullable=None if operation.return_type.nullable else "false"
+            ),
+        )
+
+
 def _entity_container(schema: Element, model: Model) -> None:
     container = SubElement(schema, "EntityContainer", {"Name": model.container_name})
     _annotations(container, model.container_annotations)
     for entity_set in model.entity_sets.values():
         _entity_set(container, entity_set)
+    for singleton in model.singletons.values():
+        _singleton(container, singleton)
+    for operation_import in model.operation_imports.values():
+        _operation_import(container, operation_import)
 
 
 def _entity_set(container: Element, entity_set: EntitySet) -> None:
@@ -136,6 +223,28 @@ def _entity_set(container: Element, entity_set: EntitySet) -> None:
     for path, target in entity_set.navigation_property_bindings.items():
         SubElement(element, "NavigationPropertyBinding", {"Path": path, "Target": target})
     _annotations(element, entity_set.annotations)
+
+
+def _singleton(container: Element, singleton: Singleton) -> None:
+    element = SubElement(container, "Singleton", {"Name": singleton.name, "Type": singleton.entity_type.qualified_name})
+    for path, target in singleton.navigation_property_bindings.items():
+        SubElement(element, "NavigationPropertyBinding", {"Path": path, "Target": target})
+    _annotations(element, singleton.annotations)
+
+
+def _operation_import(container: Element, operation_import: OperationImport) -> None:
+    function = operation_import.operation.kind is OperationKind.FUNCTION
+    SubElement(
+        container,
+        "FunctionImport" if function else "ActionImport",
+        _attributes(
+            Name=operation_import.name,
+            Function=operation_import.operation.qualified_name if function else None,
+            Action=None if function else operation_import.operation.qualified_name,
+            EntitySet=operation_import.entity_set,
+            IncludeInServiceDocument="true" if function and operation_import.include_in_service_document else None,
+        ),
+    )
 
 
 def _annotations(parent: Element, annotations: Iterable[Annotation]) -> None:

@@ -1,7 +1,7 @@
 """odata-server: a complete OData v4.01 service from SQLAlchemy models, served by FastAPI."""
 
 from odata_server.config import ServiceConfig
-from odata_server.edm.sqltypes import Byte, SByte
+from odata_server.edm.sqltypes import Byte, FlagEnum, JsonValue, SByte
 from odata_server.errors import ModelError, ODataError
 from odata_server.messages import ODataRequest, ODataResponse
 from odata_server.service import ODataService, async_engine
@@ -13,6 +13,8 @@ __all__ = [
     "async_engine",
     # column types
     "Byte",
+    "FlagEnum",
+    "JsonValue",
     "SByte",
     # errors
     "ModelError",

@@ -9,6 +9,7 @@ columns. Anything the framework cannot express raises
 
 from __future__ import annotations
 
+import enum
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -22,8 +23,10 @@ from sqlalchemy.types import TypeDecorator, TypeEngine
 from odata_server.edm.annotations import Annotation, PropertyPath, Record
 from odata_server.edm.capabilities import CONTAINER_CAPABILITIES, ENTITY_SET_CAPABILITIES, apply_supported
 from odata_server.edm.model import (
+    ComplexType,
     EntitySet,
     EntityType,
+    EnumType,
     Model,
     NavigationProperty,
     OptimisticConcurrency,
@@ -31,7 +34,8 @@ from odata_server.edm.model import (
     ReferentialConstraint,
     frozen_mapping,
 )
-from odata_server.edm.sqltypes import Byte, SByte
+from odata_server.edm.python_types import PythonTypes
+from odata_server.edm.sqltypes import Byte, FlagEnum, JsonValue, SByte
 from odata_server.edm.storage import EntityStorage
 from odata_server.edm.types import INTEGER_RANGES, PrimitiveType
 from odata_server.errors import ModelError
@@ -107,17 +111,23 @@ def build_model(
         _check_identifier(part, f"namespace {namespace!r}")
     _check_identifier(container_name, f"container name {container_name!r}")
 
+    python_types = PythonTypes(namespace)
     types_by_class: dict[type, tuple[EntityType, EntityStorage, EntitySetDeclaration]] = {}
     for declaration in declarations:
         if declaration.mapped_class in types_by_class:
             _check_same_type(types_by_class[declaration.mapped_class][2], declaration)
             continue
         versions = {d.version for d in declarations if d.mapped_class is declaration.mapped_class and d.version}
-        entity_type, storage = _entity_type(declaration, namespace, versions)
+        entity_type, storage = _entity_type(declaration, namespace, versions, python_types)
         types_by_class[declaration.mapped_class] = (entity_type, storage, declaration)
     _check_unique(
-        [*(t.name for t, _, _ in types_by_class.values()), container_name],
-        "schema members (entity types and the container)",
+        [
+            *(t.name for t, _, _ in types_by_class.values()),
+            *(t.name for t in python_types.complex_types.values()),
+            *(t.name for t in python_types.enum_types.values()),
+            container_name,
+        ],
+        "schema members (entity, complex and enumeration types and the container)",
         "pass type_name= or container_name= to tell them apart",
     )
     _check_unique((d.entity_set_name for d in declarations), "entity sets", "pass name= to tell them apart")
@@ -175,6 +185,8 @@ def build_model(
         entity_types=frozen_mapping(entity_types),  # type: ignore[arg-type]
         entity_sets=frozen_mapping(entity_sets),  # type: ignore[arg-type]
         container_annotations=CONTAINER_CAPABILITIES,
+        complex_types=frozen_mapping(python_types.complex_types),  # type: ignore[arg-type]
+        enum_types=frozen_mapping(python_types.enum_types),  # type: ignore[arg-type]
     )
     return model, storage
 
@@ -201,7 +213,7 @@ def _edm_name(declaration: EntitySetDeclaration, attribute: str) -> str:
 
 
 def _entity_type(
-    declaration: EntitySetDeclaration, namespace: str, versions: set[str]
+    declaration: EntitySetDeclaration, namespace: str, versions: set[str], python_types: PythonTypes
 ) -> tuple[EntityType, EntityStorage]:
     """The entity type of a class; ``versions`` are the properties the server increments (Core.Computed)."""
     mapped_class = declaration.mapped_class
@@ -225,7 +237,7 @@ def _entity_type(
         name = _edm_name(declaration, attribute.key)
         if name in properties:
             raise ModelError(f"{where}: two attributes are both exposed as {name!r}")
-        properties[name] = _property(attribute, name, where)
+        properties[name] = _property(attribute, name, where, python_types)
         if name in versions and not properties[name].computed:
             properties[name] = replace(properties[name], annotations=(*properties[name].annotations, _COMPUTED))
         columns[name] = attribute.key
@@ -247,11 +259,11 @@ def _entity_type(
     return entity_type, EntityStorage(mapped_class, frozen_mapping(columns), frozen_mapping())  # type: ignore[arg-type]
 
 
-def _property(attribute: ColumnProperty[object], name: str, where: str) -> Property:
+def _property(attribute: ColumnProperty[object], name: str, where: str, python_types: PythonTypes) -> Property:
     expression = attribute.columns[0]
     column = expression if isinstance(expression, sa.Column) else None
     try:
-        edm_type, facets = edm_type_of(expression.type)
+        edm_type, facets = _structured_type_of(expression.type, python_types, f"{where}.{attribute.key}")
     except ModelError as error:
         raise ModelError(f"{where}.{attribute.key}: {error}") from None
 
@@ -265,6 +277,26 @@ def _property(attribute: ColumnProperty[object], name: str, where: str) -> Prope
         annotations=(_COMPUTED,) if computed else (),
         **facets,
     )
+
+
+def _structured_type_of(
+    sql_type: TypeEngine[object], python_types: PythonTypes, where: str
+) -> tuple[PrimitiveType | EnumType | ComplexType, dict[str, object]]:
+    """The Edm type and facets of a column: enumeration and JSON columns, or a primitive type."""
+    if isinstance(sql_type, JsonValue):
+        use = python_types.use(sql_type.annotation, where)
+        if isinstance(use.type, EntityType):
+            raise ModelError("a JsonValue column cannot hold entities; use a relationship")
+        if not use.collection and not isinstance(use.type, ComplexType):
+            raise ModelError("a JsonValue column holds a complex value or a collection, not a single primitive")
+        return use.type, {"collection": use.collection}
+    if isinstance(sql_type, FlagEnum):
+        return python_types.enum_type(sql_type.flag_class), {}
+    if isinstance(sql_type, sa.Enum) and sql_type.enum_class is not None:
+        if issubclass(sql_type.enum_class, enum.Flag):
+            raise ModelError("sa.Enum stores one member; a Flag whose members combine needs FlagEnum")
+        return python_types.enum_type(sql_type.enum_class), {}
+    return edm_type_of(sql_type)
 
 
 def edm_type_of(sql_type: TypeEngine[object]) -> tuple[PrimitiveType, dict[str, int | None]]:

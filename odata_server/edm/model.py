@@ -54,9 +54,11 @@ class EnumType:
         return None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class ComplexType:
     """A complex type (CSDL §9): a structured value without identity.
+
+    Compared and hashed by identity: a model makes each complex type once.
 
     ``properties`` holds the inherited properties too, base type first; CSDL shows
     only those the type declares itself (:func:`declared_properties`).

@@ -91,13 +91,14 @@ async def private_database(kind: str, name: str, folder: Path) -> AsyncIterator[
     """The URL of a new, empty database for tests that write, dropped afterwards.
 
     ``kind`` is "sqlite" (a file in ``folder``) or "postgresql" (a database named
-    ``odata_<name>`` on the local server, so other tests' data stays as it is).
+    ``<test database>_<name>`` on the local server, so other tests' data stays as it
+    is, and test runs against different ``TEST_POSTGRES_URL`` databases do not meet).
     """
     if kind == "sqlite":
         yield f"sqlite:///{folder / f'{name}.db'}"
         return
     admin = async_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    database = f"odata_{name}"
+    database = f"{POSTGRES_URL.rsplit('/', 1)[1]}_{name}"
     try:
         if not await _reachable(admin):
             require_service(f"PostgreSQL is not reachable at {POSTGRES_URL}")

@@ -15,13 +15,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
 import sqlalchemy as sa
-from sqlalchemy.exc import NoInspectionAvailable
 from sqlalchemy.orm import ColumnProperty, Mapper, RelationshipDirection, RelationshipProperty
 from sqlalchemy.sql import sqltypes
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
+from odata_server.edm import inheritance
 from odata_server.edm.annotations import Annotation, PropertyPath, Record
 from odata_server.edm.capabilities import CONTAINER_CAPABILITIES, ENTITY_SET_CAPABILITIES, apply_supported
+from odata_server.edm.inheritance import ExposedClass, exposed_classes
 from odata_server.edm.model import (
     ComplexType,
     EntitySet,
@@ -32,6 +33,7 @@ from odata_server.edm.model import (
     OptimisticConcurrency,
     Property,
     ReferentialConstraint,
+    declared_properties,
     frozen_mapping,
 )
 from odata_server.edm.python_types import PythonTypes
@@ -61,7 +63,8 @@ class EntitySetDeclaration:
         mapped_class: a SQLAlchemy declarative class.
         name: the entity set name; ``None`` for the plural of the type name.
         type_name: the entity type name; ``None`` for the class name.
-        exclude: attribute names not to expose.
+        exclude: attribute names not to expose, and mapped subclasses not to expose as
+            derived types (with their own subclasses).
         names: attribute name → Edm property or navigation property name, where they differ.
         search: the Edm names of the string properties ``$search`` looks in; ``None``
             for all string properties.
@@ -76,7 +79,7 @@ class EntitySetDeclaration:
     mapped_class: type
     name: str | None = None
     type_name: str | None = None
-    exclude: frozenset[str] = frozenset()
+    exclude: frozenset[str | type] = frozenset()
     names: Mapping[str, str] = field(default_factory=dict)
     search: tuple[str, ...] | None = None
     etag: tuple[str, ...] | bool = ()
@@ -92,6 +95,19 @@ class EntitySetDeclaration:
     def entity_set_name(self) -> str:
         return self.name or plural(self.entity_type_name)
 
+    @property
+    def excluded_attributes(self) -> frozenset[str]:
+        return frozenset(item for item in self.exclude if isinstance(item, str))
+
+    @property
+    def excluded_classes(self) -> frozenset[type]:
+        return frozenset(item for item in self.exclude if isinstance(item, type))
+
+    @property
+    def shapes_type(self) -> bool:
+        """Whether it gives options of the entity type (not only of the entity set)."""
+        return self.type_name is not None or bool(self.exclude) or bool(self.names)
+
 
 def plural(name: str) -> str:
     """The English plural used for default entity set names: Category → Categories."""
@@ -105,24 +121,32 @@ def plural(name: str) -> str:
 def build_model(
     declarations: Iterable[EntitySetDeclaration], *, namespace: str, container_name: str
 ) -> tuple[Model, dict[str, EntityStorage]]:
-    """Build and validate the model of the declared entity sets."""
+    """Build and validate the model of the declared entity sets (and the types derived from theirs)."""
     declarations = list(declarations)
     for part in namespace.split("."):
         _check_identifier(part, f"namespace {namespace!r}")
     _check_identifier(container_name, f"container name {container_name!r}")
 
-    python_types = PythonTypes(namespace)
-    types_by_class: dict[type, tuple[EntityType, EntityStorage, EntitySetDeclaration]] = {}
+    first_declaration: dict[type, EntitySetDeclaration] = {}
     for declaration in declarations:
-        if declaration.mapped_class in types_by_class:
-            _check_same_type(types_by_class[declaration.mapped_class][2], declaration)
-            continue
-        versions = {d.version for d in declarations if d.mapped_class is declaration.mapped_class and d.version}
-        entity_type, storage = _entity_type(declaration, namespace, versions, python_types)
-        types_by_class[declaration.mapped_class] = (entity_type, storage, declaration)
+        earlier = first_declaration.setdefault(declaration.mapped_class, declaration)
+        _check_same_type(earlier, declaration)
+    exposed = exposed_classes(declarations)
+    versions: dict[int, set[str]] = {}  # by id of the declaration shaping the hierarchy
+    for declaration in declarations:
+        if declaration.version:
+            versions.setdefault(id(exposed[declaration.mapped_class].declaration), set()).add(declaration.version)
+
+    python_types = PythonTypes(namespace)
+    types_by_class: dict[type, tuple[EntityType, EntityStorage]] = {}
+    for mapped_class, item in exposed.items():  # base classes first
+        base = types_by_class.get(item.base) if item.base is not None else None
+        types_by_class[mapped_class] = _entity_type(
+            item, exposed, namespace, versions.get(id(item.declaration), set()), python_types, base
+        )
     _check_unique(
         [
-            *(t.name for t, _, _ in types_by_class.values()),
+            *(t.name for t, _ in types_by_class.values()),
             *(t.name for t in python_types.complex_types.values()),
             *(t.name for t in python_types.enum_types.values()),
             container_name,
@@ -132,37 +156,31 @@ def build_model(
     )
     _check_unique((d.entity_set_name for d in declarations), "entity sets", "pass name= to tell them apart")
 
-    first_set_of_type: dict[type, str] = {}
-    for declaration in declarations:
-        first_set_of_type.setdefault(declaration.mapped_class, declaration.entity_set_name)
-
     entity_types: dict[str, EntityType] = {}
     storage: dict[str, EntityStorage] = {}
-    exposed = {cls: (t, d) for cls, (t, _, d) in types_by_class.items()}
-    for mapped_class, (entity_type, type_storage, _) in types_by_class.items():
-        navigation, relationships = _navigation_properties(mapped_class, exposed)
-        entity_type = EntityType(
-            name=entity_type.name,
-            namespace=namespace,
-            key=entity_type.key,
-            properties=entity_type.properties,
-            navigation_properties=frozen_mapping(navigation),  # type: ignore[arg-type]
+    typed = {cls: t for cls, (t, _) in types_by_class.items()}
+    for mapped_class, (entity_type, type_storage) in types_by_class.items():
+        base_name = entity_type.base_type
+        inherited = entity_types[base_name].navigation_properties if base_name else {}
+        inherited_relationships = storage[base_name].relationships if base_name else {}
+        own, relationships = _navigation_properties(exposed[mapped_class], typed, exposed)
+        entity_type = replace(
+            entity_type,
+            navigation_properties=frozen_mapping({**inherited, **own}),  # type: ignore[arg-type]
         )
         entity_types[entity_type.qualified_name] = entity_type
-        storage[entity_type.qualified_name] = EntityStorage(
-            mapped_class=mapped_class,
-            columns=type_storage.columns,
-            relationships=frozen_mapping(relationships),  # type: ignore[arg-type]
+        storage[entity_type.qualified_name] = replace(
+            type_storage,
+            relationships=frozen_mapping({**inherited_relationships, **relationships}),  # type: ignore[arg-type]
         )
 
-    class_of_type = {t.qualified_name: cls for cls, (t, _, _) in types_by_class.items()}
+    set_of_type: dict[str, str] = {}
+    for declaration in declarations:
+        set_of_type.setdefault(typed[declaration.mapped_class].qualified_name, declaration.entity_set_name)
+    model = Model(namespace, container_name, frozen_mapping(entity_types), frozen_mapping())  # type: ignore[arg-type]
     entity_sets: dict[str, EntitySet] = {}
     for declaration in declarations:
-        entity_type = entity_types[f"{namespace}.{declaration.entity_type_name}"]
-        bindings = {
-            nav.name: first_set_of_type[class_of_type[nav.target_type]]
-            for nav in entity_type.navigation_properties.values()
-        }
+        entity_type = entity_types[typed[declaration.mapped_class].qualified_name]
         search_properties = _search_properties(declaration, entity_type)
         concurrency = _concurrency(declaration, entity_type)
         annotations = (*_searchable(ENTITY_SET_CAPABILITIES, bool(search_properties)), apply_supported(entity_type))
@@ -172,7 +190,7 @@ def build_model(
         entity_sets[declaration.entity_set_name] = EntitySet(
             name=declaration.entity_set_name,
             entity_type=entity_type,
-            navigation_property_bindings=frozen_mapping(bindings),  # type: ignore[arg-type]
+            navigation_property_bindings=frozen_mapping(_bindings(model, entity_type, set_of_type)),  # type: ignore[arg-type]
             annotations=annotations,
             search_properties=search_properties,
             concurrency=concurrency,
@@ -191,50 +209,70 @@ def build_model(
     return model, storage
 
 
-def _mapper(mapped_class: type) -> Mapper[object]:
-    try:
-        mapper = sa.inspect(mapped_class)
-    except NoInspectionAvailable:
-        raise ModelError(
-            f"{mapped_class.__qualname__} is not a SQLAlchemy mapped class; declare it on a DeclarativeBase subclass"
-        ) from None
-    if not isinstance(mapper, Mapper):
-        raise ModelError(f"{mapped_class!r} is not a SQLAlchemy mapped class")
-    return mapper
+def _bindings(model: Model, entity_type: EntityType, set_of_type: Mapping[str, str]) -> dict[str, str]:
+    """NavigationPropertyBinding paths of a set of ``entity_type``: its navigation properties,
+    and those its derived types declare, behind a type cast (``NS.Flight/Airline``)."""
+    bindings: dict[str, str] = {}
+    for structured, prefix in ((entity_type, ""),) + tuple(
+        (derived, f"{derived.qualified_name}/") for derived in model.derived_types(entity_type)
+    ):
+        base = model.entity_types[structured.base_type] if prefix and structured.base_type else None
+        _, navigation = declared_properties(structured, base)
+        for nav in navigation:
+            bindings[f"{prefix}{nav.name}"] = _set_holding(model, nav.target_type, set_of_type)
+    return bindings
 
 
-def _edm_name(declaration: EntitySetDeclaration, attribute: str) -> str:
+def _set_holding(model: Model, type_name: str, set_of_type: Mapping[str, str]) -> str:
+    """The first entity set whose entities may be of ``type_name``: one of that type or of a base type of it."""
+    for name in model.lineage(model.entity_types[type_name]):
+        if name in set_of_type:
+            return set_of_type[name]
+    raise ModelError(f"no entity set holds entities of {type_name}")  # pragma: no cover - every type has one
+
+
+def _edm_name(declaration: EntitySetDeclaration, attribute: str, mapped_class: type) -> str:
     name = declaration.names.get(attribute, attribute)
     _check_identifier(
         name,
-        f"{declaration.mapped_class.__qualname__}.{attribute} (OData name {name!r})",
+        f"{mapped_class.__qualname__}.{attribute} (OData name {name!r})",
     )
     return name
 
 
 def _entity_type(
-    declaration: EntitySetDeclaration, namespace: str, versions: set[str], python_types: PythonTypes
+    item: ExposedClass,
+    exposed: Mapping[type, ExposedClass],
+    namespace: str,
+    versions: set[str],
+    python_types: PythonTypes,
+    base: tuple[EntityType, EntityStorage] | None,
 ) -> tuple[EntityType, EntityStorage]:
-    """The entity type of a class; ``versions`` are the properties the server increments (Core.Computed)."""
-    mapped_class = declaration.mapped_class
-    mapper = _mapper(mapped_class)
+    """The entity type of a class, without navigation properties: its base type's properties and
+    its own; ``versions`` are the properties the server increments (Core.Computed)."""
+    mapped_class, declaration = item.mapped_class, item.declaration
+    mapper = item.mapper
     where = mapped_class.__qualname__
-    _check_identifier(declaration.entity_type_name, f"entity type name of {where}")
-    _check_identifier(declaration.entity_set_name, f"entity set name of {where}")
-    for option, names in (("exclude", declaration.exclude), ("names", set(declaration.names))):
-        unknown = names - set(mapper.attrs.keys())
-        if unknown:
-            raise ModelError(f"{where}: {option}= names no mapped attribute: {', '.join(sorted(unknown))}")
+    declared = declaration.mapped_class is mapped_class
+    type_name = declaration.entity_type_name if declared else mapped_class.__name__
+    _check_identifier(type_name, f"entity type name of {where}")
+    if declared:
+        _check_identifier(declaration.entity_set_name, f"entity set name of {where}")
+        _check_options(declaration, mapper)
+    discriminator = inheritance.discriminator(exposed, item)  # type: ignore[arg-type]
+    inherited_attributes = set(mapper.inherits.attrs.keys()) if base is not None and mapper.inherits else set()
 
     key_attributes = [mapper.get_property_by_column(column).key for column in mapper.primary_key]
-    properties: dict[str, Property] = {}
-    columns: dict[str, str] = {}
+    properties: dict[str, Property] = dict(base[0].properties) if base else {}
+    columns: dict[str, str] = dict(base[1].columns) if base else {}
     for attribute in mapper.column_attrs:
-        if attribute.key in declaration.exclude:
+        if attribute.key in inherited_attributes or attribute.key == discriminator:
+            continue
+        if attribute.key in declaration.excluded_attributes:
             if attribute.key in key_attributes:
                 raise ModelError(f"{where}.{attribute.key} is part of the key and cannot be excluded")
             continue
-        name = _edm_name(declaration, attribute.key)
+        name = _edm_name(declaration, attribute.key, mapped_class)
         if name in properties:
             raise ModelError(f"{where}: two attributes are both exposed as {name!r}")
         properties[name] = _property(attribute, name, where, python_types)
@@ -242,7 +280,7 @@ def _entity_type(
             properties[name] = replace(properties[name], annotations=(*properties[name].annotations, _COMPUTED))
         columns[name] = attribute.key
 
-    key = tuple(declaration.names.get(attribute, attribute) for attribute in key_attributes)
+    key = base[0].key if base else tuple(declaration.names.get(attribute, attribute) for attribute in key_attributes)
     for name in key:
         prop = properties[name]
         if prop.type not in _KEY_TYPES:
@@ -251,12 +289,37 @@ def _entity_type(
             properties[name] = replace(prop, nullable=False)
 
     entity_type = EntityType(
-        name=declaration.entity_type_name,
+        name=type_name,
         namespace=namespace,
         key=key,
         properties=frozen_mapping(properties),  # type: ignore[arg-type]
+        base_type=base[0].qualified_name if base else None,
+        abstract=inheritance.has_derived(exposed, mapped_class) and inheritance.abstract(mapper),  # type: ignore[arg-type]
     )
-    return entity_type, EntityStorage(mapped_class, frozen_mapping(columns), frozen_mapping())  # type: ignore[arg-type]
+    storage = EntityStorage(
+        mapped_class,
+        frozen_mapping(columns),  # type: ignore[arg-type]
+        frozen_mapping(),  # type: ignore[arg-type]
+        discriminator=discriminator,
+        identities=inheritance.identities(mapper) if discriminator else (),
+    )
+    return entity_type, storage
+
+
+def _check_options(declaration: EntitySetDeclaration, mapper: Mapper[object]) -> None:
+    """``exclude=`` and ``names=`` name attributes of the class or of its mapped subclasses, and
+    ``exclude=`` subclasses of it."""
+    where = declaration.mapped_class.__qualname__
+    attributes = {key for sub in mapper.self_and_descendants for key in sub.attrs.keys()}
+    for option, names in (("exclude", declaration.excluded_attributes), ("names", set(declaration.names))):
+        unknown = names - attributes
+        if unknown:
+            raise ModelError(f"{where}: {option}= names no mapped attribute: {', '.join(sorted(unknown))}")
+    subclasses = {sub.class_ for sub in mapper.self_and_descendants if sub is not mapper}
+    strangers = declaration.excluded_classes - subclasses
+    if strangers:
+        names = ", ".join(sorted(cls.__qualname__ for cls in strangers))
+        raise ModelError(f"{where}: exclude= names classes that are not mapped subclasses of it: {names}")
 
 
 def _property(attribute: ColumnProperty[object], name: str, where: str, python_types: PythonTypes) -> Property:
@@ -347,21 +410,25 @@ def edm_type_of(sql_type: TypeEngine[object]) -> tuple[PrimitiveType, dict[str, 
     )
 
 
-Exposed = Mapping[type, tuple[EntityType, EntitySetDeclaration]]
-
-
 def _navigation_properties(
-    mapped_class: type, exposed: Exposed
+    item: ExposedClass, typed: Mapping[type, EntityType], exposed: Mapping[type, ExposedClass]
 ) -> tuple[dict[str, NavigationProperty], dict[str, str]]:
-    """Navigation properties for the relationships whose target class is exposed too."""
-    source, declaration = exposed[mapped_class]
+    """Navigation properties for the relationships a class has beyond its base type's, whose
+    target class is exposed too."""
+    mapped_class, declaration = item.mapped_class, item.declaration
+    source = typed[mapped_class]
+    mapper = item.mapper
+    inherited = set(mapper.inherits.attrs.keys()) if item.base is not None and mapper.inherits else set()
     navigation: dict[str, NavigationProperty] = {}
     relationships: dict[str, str] = {}
-    for relationship in _mapper(mapped_class).relationships:
-        if relationship.key in declaration.exclude or relationship.mapper.class_ not in exposed:
+    for relationship in mapper.relationships:
+        target_class = relationship.mapper.class_
+        if relationship.key in declaration.excluded_attributes or relationship.key in inherited:
             continue
-        target, target_declaration = exposed[relationship.mapper.class_]
-        name = _edm_name(declaration, relationship.key)
+        if target_class not in typed:
+            continue
+        target, target_declaration = typed[target_class], exposed[target_class].declaration
+        name = _edm_name(declaration, relationship.key, mapped_class)
         if name in source.properties or name in navigation:
             raise ModelError(f"{mapped_class.__qualname__}: two attributes are both exposed as {name!r}")
         navigation[name] = NavigationProperty(
@@ -382,12 +449,12 @@ def _single_nullable(relationship: RelationshipProperty[object]) -> bool:
     return True
 
 
-def _partner(relationship: RelationshipProperty[object], exposed: Exposed) -> str | None:
+def _partner(relationship: RelationshipProperty[object], exposed: Mapping[type, ExposedClass]) -> str | None:
     # _reverse_property holds the other side for back_populates= and backref= alike.
     for reverse in relationship._reverse_property:
         if reverse.parent.class_ in exposed:
-            _, target_declaration = exposed[reverse.parent.class_]
-            if reverse.key not in target_declaration.exclude:
+            target_declaration = exposed[reverse.parent.class_].declaration
+            if reverse.key not in target_declaration.excluded_attributes:
                 return target_declaration.names.get(reverse.key, reverse.key)
     return None
 

@@ -305,8 +305,17 @@ class Model:
         return self.entity_types[qualified_name]
 
     def navigation_target_set(self, entity_set: EntitySet, navigation: NavigationProperty) -> EntitySet:
-        """The entity set that holds the targets of ``navigation`` from ``entity_set``."""
-        return self.entity_sets[entity_set.navigation_property_bindings[navigation.name]]
+        """The entity set that holds the targets of ``navigation`` from ``entity_set``.
+
+        A navigation property that a type derived from the set's declares is bound behind
+        a type cast (``NS.Flight/Airline``)."""
+        bindings = entity_set.navigation_property_bindings
+        if entity_set.entity_type.navigation_properties.get(navigation.name) == navigation:
+            return self.entity_sets[bindings[navigation.name]]
+        for derived in self.derived_types(entity_set.entity_type):  # base types first: the declaring one
+            if derived.navigation_properties.get(navigation.name) == navigation:
+                return self.entity_sets[bindings[f"{derived.qualified_name}/{navigation.name}"]]
+        raise KeyError(f"{entity_set.name} has no binding for {navigation.name}")
 
     def derived_types(self, entity_type: EntityType) -> tuple[EntityType, ...]:
         """The entity types derived from ``entity_type``, directly or not."""

@@ -18,11 +18,17 @@ class EntityStorage:
         mapped_class: the SQLAlchemy declarative class.
         columns: Edm property name → name of the mapped column attribute.
         relationships: Edm navigation property name → name of the relationship attribute.
+        discriminator: for a type of a hierarchy of several entity types, the attribute of
+            the column that tells each row's class (SQLAlchemy's ``polymorphic_on``).
+        identities: the discriminator values of the entities of this type: those of its
+            class and of the classes derived from it.
     """
 
     mapped_class: type
     columns: Mapping[str, str]
     relationships: Mapping[str, str]
+    discriminator: str | None = None
+    identities: tuple[object, ...] = ()
 
 
 #: Qualified entity type name → its storage.

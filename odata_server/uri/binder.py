@@ -25,7 +25,9 @@ from odata_server.uri.path import (
     PropertySegment,
     RefSegment,
     ResourceKind,
+    TypeCastSegment,
     ValueSegment,
+    addressed_type,
 )
 from odata_server.uri.syntax import DollarSegment, IdentifierSegment, KeyPredicate, Literal
 
@@ -94,7 +96,8 @@ class _PathBinder:
             )
         return entity_set
 
-    def _after_collection(self, entity_set: EntitySet) -> ODataPath:
+    def _after_collection(self, entity_set: EntitySet, *, cast: bool = True) -> ODataPath:
+        """What follows a collection; ``cast`` is False right after a type cast (one cast per collection)."""
         raw = next(self.pending, None)
         if raw is None:
             return ODataPath(ResourceKind.COLLECTION, tuple(self.segments), entity_set)
@@ -108,19 +111,20 @@ class _PathBinder:
             segment = parse_segment(raw)
             assert isinstance(segment, DollarSegment)
             self._refuse_dollar(segment, "a collection")
+        if cast and (path := self._cast_collection(entity_set, raw)) is not None:
+            return path
         if raw.text.startswith(f"{self.model.namespace}."):
-            raise FeatureNotImplementedError(
-                f"Type casts and bound operations ({raw.text}) are not supported yet", target=raw.text
-            )
+            raise FeatureNotImplementedError(f"Bound operations ({raw.text}) are not supported yet", target=raw.text)
         self.segments.append(self._key_as_segments(entity_set.entity_type, raw))
         return self._after_entity(entity_set)
 
-    def _after_entity(self, entity_set: EntitySet) -> ODataPath:
+    def _after_entity(self, entity_set: EntitySet, *, cast: bool = True) -> ODataPath:
+        """What follows a single entity; ``cast`` is False right after a type cast."""
         raw = next(self.pending, None)
         if raw is None:
             return ODataPath(ResourceKind.ENTITY, tuple(self.segments), entity_set)
         segment = parse_segment(raw)
-        entity_type = entity_set.entity_type
+        entity_type = addressed_type(self.segments, self.model)
         if isinstance(segment, DollarSegment):
             if segment.name == "$ref":
                 self.segments.append(RefSegment())
@@ -132,6 +136,8 @@ class _PathBinder:
                 )
             self._refuse_dollar(segment, "a single entity")
         assert isinstance(segment, IdentifierSegment)
+        if cast and (path := self._cast_entity(entity_set, segment)) is not None:
+            return path
         if segment.name in entity_type.properties:
             if segment.parentheses:
                 raise BadRequestError(f"Property {segment.name} takes no key or parameters", target=segment.name)
@@ -151,13 +157,62 @@ class _PathBinder:
             return self._after_entity(target_set)
         if "." in segment.name:
             raise FeatureNotImplementedError(
-                f"Type casts and bound operations ({segment.name}) are not supported yet", target=segment.name
+                f"Bound operations ({segment.name}) are not supported yet", target=segment.name
             )
         members = [*entity_type.properties, *entity_type.navigation_properties]
         raise NotFoundError(
             f"Entity type {entity_type.name} has no property {segment.name!r}{_suggestion(segment.name, members)}",
             target=segment.name,
             code="UnknownProperty",
+        )
+
+    # -- type casts (URL Conventions §4.11): a segment naming an entity type
+
+    def _cast_collection(self, entity_set: EntitySet, raw: RawSegment) -> ODataPath | None:
+        """``PlanItems/NS.Flight``, ``PlanItems/NS.Flight(1)``; None when ``raw`` names no entity type."""
+        if raw.text.partition("(")[0] not in self.model.entity_types:
+            return None
+        segment = parse_segment(raw)
+        assert isinstance(segment, IdentifierSegment)
+        entity_type = self._cast(segment.name)
+        if entity_type is None:
+            return None
+        if segment.parentheses:
+            self.segments.append(self._key(entity_type, segment.key, segment.name))
+            return self._after_entity(entity_set)
+        return self._after_collection(entity_set, cast=False)
+
+    def _cast_entity(self, entity_set: EntitySet, segment: IdentifierSegment) -> ODataPath | None:
+        """``PlanItems(1)/NS.Flight``: 404 when the entity is not a flight; None when the
+        segment names no entity type."""
+        entity_type = self._cast(segment.name)
+        if entity_type is None:
+            return None
+        if segment.parentheses:
+            raise BadRequestError(f"The type cast {segment.name} takes no key or parameters here", target=segment.name)
+        return self._after_entity(entity_set, cast=False)
+
+    def _cast(self, name: str) -> EntityType | None:
+        """The entity type ``name`` casts to, its segment added when it narrows the type; None
+        when ``name`` is not an entity type.
+
+        Raises:
+            BadRequestError: the type is outside the hierarchy of the addressed type.
+        """
+        entity_type = self.model.entity_types.get(name)
+        if entity_type is None:
+            return None
+        current = addressed_type(self.segments, self.model)
+        if current.qualified_name in self.model.lineage(entity_type):
+            if entity_type is not current:
+                self.segments.append(TypeCastSegment(entity_type))
+            return entity_type
+        if entity_type.qualified_name in self.model.lineage(current):
+            return current  # a cast to a base type leaves the type as it is
+        raise BadRequestError(
+            f"{name} is not derived from {current.qualified_name}, the type of the entities addressed",
+            target=name,
+            code="InvalidTypeCast",
         )
 
     def _after_property(self, entity_set: EntitySet) -> ODataPath:

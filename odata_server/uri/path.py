@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from odata_server.edm.model import EntitySet, NavigationProperty, Property
+from odata_server.edm.model import EntitySet, EntityType, Model, NavigationProperty, Property
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +33,14 @@ class NavigationSegment:
 
 
 @dataclass(frozen=True, slots=True)
+class TypeCastSegment:
+    """A type-cast segment (``PlanItems/NS.Flight``): only entities of ``entity_type`` (or
+    of types derived from it), which also have its properties and navigation properties."""
+
+    entity_type: EntityType
+
+
+@dataclass(frozen=True, slots=True)
 class PropertySegment:
     property: Property
 
@@ -53,7 +61,14 @@ class RefSegment:
 
 
 PathSegment = (
-    EntitySetSegment | KeySegment | NavigationSegment | PropertySegment | CountSegment | ValueSegment | RefSegment
+    EntitySetSegment
+    | KeySegment
+    | NavigationSegment
+    | TypeCastSegment
+    | PropertySegment
+    | CountSegment
+    | ValueSegment
+    | RefSegment
 )
 
 
@@ -87,6 +102,20 @@ class ODataPath:
     segments: tuple[PathSegment, ...] = ()
     entity_set: EntitySet | None = None
 
+    def entity_type(self, model: Model) -> EntityType:
+        """The type of the entities addressed: the entity set's, the navigation target's, or the last cast's."""
+        return addressed_type(self.entity_segments, model)
+
+    @property
+    def type_cast(self) -> EntityType | None:
+        """The type a cast segment narrows the addressed entities to (``PlanItems/NS.Flight``), if any."""
+        for segment in reversed(self.entity_segments):
+            if isinstance(segment, TypeCastSegment):
+                return segment.entity_type
+            if isinstance(segment, EntitySetSegment | NavigationSegment):
+                return None
+        return None
+
     @property
     def target_property(self) -> Property | None:
         """The property addressed by a PROPERTY, PROPERTY_VALUE path."""
@@ -104,7 +133,20 @@ class ODataPath:
         return self.segments[:end]
 
 
+def addressed_type(segments: tuple[PathSegment, ...] | list[PathSegment], model: Model) -> EntityType:
+    """The type of the entities the entity ``segments`` address."""
+    for segment in reversed(segments):
+        if isinstance(segment, TypeCastSegment):
+            return segment.entity_type
+        if isinstance(segment, NavigationSegment):
+            return model.entity_type(segment.navigation.target_type)
+        if isinstance(segment, EntitySetSegment):
+            return segment.entity_set.entity_type
+    raise ValueError("the segments address no entities")
+
+
 __all__ = [
+    "addressed_type",
     "CountSegment",
     "EntitySetSegment",
     "KeySegment",
@@ -114,5 +156,6 @@ __all__ = [
     "PropertySegment",
     "RefSegment",
     "ResourceKind",
+    "TypeCastSegment",
     "ValueSegment",
 ]

@@ -4,23 +4,31 @@ from __future__ import annotations
 
 from typing import Any
 
-from odata_server.edm.model import EntitySet
+from odata_server.edm.model import EntitySet, EntityType
 from odata_server.format.negotiation import MetadataLevel, Negotiated
-from odata_server.uri.bound_options import BoundOptions
+from odata_server.uri.bound_options import BoundOptions, DerivedProperty
 
 
 def context_url(service_root: str, fragment: str | None = None) -> str:
     return f"{service_root}$metadata" if fragment is None else f"{service_root}$metadata#{fragment}"
 
 
-def collection_fragment(entity_set: EntitySet) -> str:
-    """§10.1 Collection of Entities: ``#Products``."""
-    return entity_set.name
+def collection_fragment(entity_set: EntitySet, entity_type: EntityType | None = None) -> str:
+    """§10.1 Collection of Entities: ``#Products``; §10.5 of derived entities: ``#PlanItems/NS.Flight``."""
+    return entity_set.name + _type_cast(entity_set, entity_type)
 
 
-def entity_fragment(entity_set: EntitySet, select_expand: str = "") -> str:
-    """§10.2 Entity: ``#Products/$entity``, ``#Products(ProductName)/$entity``."""
-    return f"{entity_set.name}{select_expand}/$entity"
+def entity_fragment(entity_set: EntitySet, select_expand: str = "", entity_type: EntityType | None = None) -> str:
+    """§10.2 Entity: ``#Products/$entity``, ``#Products(ProductName)/$entity``; §10.6 Derived
+    Entity: ``#PlanItems/NS.Flight/$entity``."""
+    return f"{entity_set.name}{_type_cast(entity_set, entity_type)}{select_expand}/$entity"
+
+
+def _type_cast(entity_set: EntitySet, entity_type: EntityType | None) -> str:
+    """The type-cast segment after the set's name when the entities are of a type derived from its type."""
+    if entity_type is None or entity_type is entity_set.entity_type:
+        return ""
+    return f"/{entity_type.qualified_name}"
 
 
 def select_expand_clause(options: BoundOptions) -> str:
@@ -28,20 +36,34 @@ def select_expand_clause(options: BoundOptions) -> str:
 
     Expanded navigation properties are written with parentheses, empty when all of
     their properties are selected; nothing when all properties and nothing expanded.
+    Members of derived types are prefixed with their type (``NS.Flight/FlightNumber``).
     """
 
     def items(options: BoundOptions) -> list[str]:
-        selected = [] if options.select is None else [field.name for field in options.select]
-        expanded = [f"{expand.navigation.name}({','.join(items(expand.options))})" for expand in options.expand]
+        selected = [] if options.select is None else [_member(field) for field in options.select]
+        expanded = [
+            f"{_cast_prefix(expand.source_type)}{expand.navigation.name}({','.join(items(expand.options))})"
+            for expand in options.expand
+        ]
         return selected + expanded
 
     listed = items(options)
     return f"({','.join(listed)})" if listed else ""
 
 
-def property_fragment(canonical_key: str, property_name: str) -> str:
-    """§10.14 Individual Property: ``#Products(1)/ProductName``."""
-    return f"{canonical_key}/{property_name}"
+def _member(field: object) -> str:
+    name: str = field.name  # type: ignore[attr-defined]
+    return f"{field.entity_type.qualified_name}/{name}" if isinstance(field, DerivedProperty) else name
+
+
+def _cast_prefix(entity_type: EntityType | None) -> str:
+    return "" if entity_type is None else f"{entity_type.qualified_name}/"
+
+
+def property_fragment(canonical_key: str, property_name: str, cast: EntityType | None = None) -> str:
+    """§10.14 Individual Property: ``#Products(1)/ProductName``; of a derived type, behind its
+    cast: ``#PlanItems(2)/NS.Flight/FlightNumber``."""
+    return f"{canonical_key}/{_cast_prefix(cast)}{property_name}"
 
 
 ENTITY_REFERENCE_FRAGMENT = "$ref"

@@ -8,10 +8,11 @@ byte chunks, one chunk per batch of rows, so the body is streamed.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from odata_server.edm.model import EntitySet, Property
+from odata_server.edm.model import EntitySet, EntityType, Property
 from odata_server.edm.types import PrimitiveType
 from odata_server.format.etag import entity_tag
 from odata_server.format.negotiation import MetadataLevel, Negotiated
@@ -36,6 +37,20 @@ def canonical_key(entity_set: EntitySet, key_values: Sequence[object]) -> str:
     return f"{entity_set.name}({inner})"
 
 
+@dataclass(frozen=True, slots=True)
+class RowTypes:
+    """How to write rows of entities whose type has derived types.
+
+    Attributes:
+        position: where each row holds the qualified name of its entity's type.
+        types: per qualified type name, the type and the positions (among the written
+            properties) of the properties its entities have.
+    """
+
+    position: int
+    types: Mapping[str, tuple[EntityType, tuple[int, ...]]]
+
+
 class EntityWriter:
     """Writes rows of one entity set as OData JSON entity objects.
 
@@ -47,9 +62,14 @@ class EntityWriter:
         service_root: the absolute service root, for ids and links.
         shown: how many of ``properties`` are written (``$select``); the others are
             the key and concurrency properties that were not selected.
+        entity_type: the type of the entities the context URL implies: the set's, or
+            one derived from it (``PlanItems/NS.Flight``).
+        row_types: for entities of types derived from ``entity_type`` too, how to tell
+            each row's type and the properties it has.
 
     When ``properties`` hold the set's concurrency properties, each entity carries
-    its ``@etag``.
+    its ``@etag``. An entity of a type derived from ``entity_type`` carries its
+    ``@type`` (JSON Format §4.5.3); with full metadata every entity does.
     """
 
     def __init__(
@@ -60,6 +80,8 @@ class EntityWriter:
         service_root: str,
         *,
         shown: int | None = None,
+        entity_type: EntityType | None = None,
+        row_types: RowTypes | None = None,
     ) -> None:
         self.entity_set = entity_set
         self.properties = tuple(properties)
@@ -83,7 +105,9 @@ class EntityWriter:
         self.with_id = negotiated.metadata is MetadataLevel.MINIMAL and any(
             position >= len(self.names) for position in self.key_positions
         )
-        self.type_name = f"#{entity_set.entity_type.qualified_name}"
+        entity_type = entity_type or entity_set.entity_type
+        self.declared_type = entity_type.qualified_name
+        self.type_name = f"#{self.declared_type}"
         self.negotiated = negotiated
         self.id_name, self.type_control = negotiated.control("id"), negotiated.control("type")
         self.edit_link_name = negotiated.control("editLink")
@@ -94,10 +118,26 @@ class EntityWriter:
             else None
             for prop in self.properties
         )
-        self.navigation_links = tuple(
-            (name, f"{name}{negotiated.control('associationLink')}", f"{name}{negotiated.control('navigationLink')}")
-            for name in entity_set.entity_type.navigation_properties
-        )
+        self.navigation_links = self._links(entity_type)
+        self.row_types = row_types
+        self.typed = {
+            name: (f"#{name}", positions, self._links(derived))
+            for name, (derived, positions) in (row_types.types.items() if row_types else ())
+        }
+
+    def _links(self, entity_type: EntityType) -> tuple[tuple[str, str, str], ...]:
+        """Per navigation property of ``entity_type``: its path from the entity's URL (behind a type
+        cast when the set's type lacks it), and the names of its association and navigation links."""
+        links = []
+        for name in entity_type.navigation_properties:
+            path = (
+                name
+                if name in self.entity_set.entity_type.navigation_properties
+                else f"{entity_type.qualified_name}/{name}"
+            )
+            control = self.negotiated.control
+            links.append((path, f"{name}{control('associationLink')}", f"{name}{control('navigationLink')}"))
+        return tuple(links)
 
     def values(self, row: Row) -> list[Any]:
         """The row's values as JSON-ready Python values."""
@@ -110,6 +150,8 @@ class EntityWriter:
     def entity(self, row: Row) -> dict[str, Any]:
         """One entity object."""
         values = self.values(row) if self.converters else row
+        if self.row_types is not None:
+            return self._typed_entity(row, values)
         if self.full:
             return self._full_entity(row, values)
         if self.with_id or self.etag_positions is not None:
@@ -137,9 +179,36 @@ class EntityWriter:
             if property_type is not None and value is not None:
                 entity[property_type[0]] = property_type[1]
             entity[name] = value
-        for name, association_link, navigation_link in self.navigation_links:
-            entity[association_link] = f"{url}/{name}/$ref"
-            entity[navigation_link] = f"{url}/{name}"
+        self._add_links(entity, url, self.navigation_links)
+        return entity
+
+    @staticmethod
+    def _add_links(entity: dict[str, Any], url: str, links: tuple[tuple[str, str, str], ...]) -> None:
+        for path, association_link, navigation_link in links:
+            entity[association_link] = f"{url}/{path}/$ref"
+            entity[navigation_link] = f"{url}/{path}"
+
+    def _typed_entity(self, row: Row, values: Sequence[Any]) -> dict[str, Any]:
+        """An entity whose row tells its type: only the properties of that type, with its ``@type``
+        unless it is the type the context URL implies (always with full metadata)."""
+        assert self.row_types is not None
+        name = row[self.row_types.position]
+        type_name, positions, links = self.typed.get(name) or self.typed[self.declared_type]
+        entity: dict[str, Any] = {self.type_control: type_name} if self.full or name != self.declared_type else {}
+        url = self.service_root + self.key_path(row) if self.full or self.with_id else ""
+        if url:
+            entity[self.id_name] = url
+        if self.full:
+            entity[self.edit_link_name] = url
+        if self.etag_positions is not None:
+            entity[self.etag_name] = self.etag(row)
+        for index in positions:
+            property_type = self.property_types[index]
+            if self.full and property_type is not None and values[index] is not None:
+                entity[property_type[0]] = property_type[1]
+            entity[self.names[index]] = values[index]
+        if self.full:
+            self._add_links(entity, url, links)
         return entity
 
     def key_path(self, row: Row) -> str:
@@ -171,4 +240,4 @@ def entity_document(context: dict[str, Any], entity: dict[str, Any]) -> bytes:
     return dumps({**context, **entity})
 
 
-__all__ = ["EntityWriter", "Row", "canonical_key", "collection_document", "entity_document"]
+__all__ = ["EntityWriter", "Row", "RowTypes", "canonical_key", "collection_document", "entity_document"]

@@ -557,7 +557,7 @@ async def addressed_key(service: ServiceParts, connection: AsyncConnection, path
     entity_set = path.entity_set
     assert entity_set is not None
     key_properties = entity_set.entity_type.key_properties
-    statement = select_entities(path.entity_segments, service.storage, key_properties)
+    statement = select_entities(path.entity_segments, service.storage, key_properties, model=service.model)
     row = (await connection.execute(statement)).first()
     return None if row is None else dict(zip(entity_set.entity_type.key, row))
 

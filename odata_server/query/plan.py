@@ -18,55 +18,98 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
 
-from odata_server.edm.model import EntitySet, EntityType, Model, Property
+from odata_server.edm.model import EntitySet, EntityType, Model, NavigationProperty, Property
 from odata_server.edm.storage import EntityStorage, Storage
+from odata_server.query import polymorphic
 from odata_server.query.expressions import Entity, ExpressionCompiler, RangeVariable
 from odata_server.query.paging import SkipToken, SortKey, after, order_by, token_column
 from odata_server.query.search import search_condition
-from odata_server.uri.bound_options import BoundOptions, Computed, Field
-from odata_server.uri.path import EntitySetSegment, KeySegment, NavigationSegment, PathSegment
+from odata_server.uri.bound_options import BoundOptions, Computed, DerivedProperty, EntityTypeName, Field
+from odata_server.uri.path import EntitySetSegment, KeySegment, NavigationSegment, PathSegment, TypeCastSegment
 
 Select = sa.Select[Any]
 
 
-class EntityQuery:
-    """The FROM clause and WHERE conditions that reach the entities a path addresses."""
+@dataclass(slots=True)
+class _Hop:
+    """The entities of one entity set or navigation property of a path: their type (after any
+    type cast) and the keys that pick among them."""
 
-    def __init__(self, segments: Sequence[PathSegment], storage: Storage) -> None:
-        first = segments[0]
-        assert isinstance(first, EntitySetSegment)
-        current_storage = storage[first.entity_set.entity_type.qualified_name]
-        self.root: type = current_storage.mapped_class
-        current: Entity = self.root
+    navigation: NavigationProperty | None
+    entity_type: EntityType
+    keys: list[KeySegment]
+
+
+def _hops(segments: Sequence[PathSegment], model: Model) -> list[_Hop]:
+    hops: list[_Hop] = []
+    for segment in segments:
+        if isinstance(segment, EntitySetSegment):
+            hops.append(_Hop(None, segment.entity_set.entity_type, []))
+        elif isinstance(segment, NavigationSegment):
+            hops.append(_Hop(segment.navigation, model.entity_type(segment.navigation.target_type), []))
+        elif isinstance(segment, TypeCastSegment):
+            hops[-1].entity_type = segment.entity_type
+        elif isinstance(segment, KeySegment):
+            hops[-1].keys.append(segment)
+        else:  # pragma: no cover - callers pass entity segments only
+            raise TypeError(f"not an entity segment: {segment!r}")
+    return hops
+
+
+class EntityQuery:
+    """The FROM clause and WHERE conditions that reach the entities a path addresses.
+
+    A type cast in the path reads only the rows of its type (its class's); the entities
+    at the end come with the columns of the types derived from theirs.
+    """
+
+    def __init__(self, segments: Sequence[PathSegment], storage: Storage, model: Model) -> None:
+        self.model = model
+        self.storage = storage
+        hops = _hops(segments, model)
         self.joins: list[Any] = []
         self.conditions: list[sa.ColumnElement[bool]] = []
-        for segment in segments[1:]:
-            if isinstance(segment, KeySegment):
-                self.conditions.extend(
-                    getattr(current, current_storage.columns[prop.name]) == value for prop, value in segment.values
-                )
-            elif isinstance(segment, NavigationSegment):
-                relationship = getattr(current, current_storage.relationships[segment.navigation.name])
-                current_storage = storage[segment.navigation.target_type]
-                # Aliased, so that a navigation back to a type already in the FROM clause
-                # (Employees(1)/Employee1) joins a second copy of its table.
-                current = aliased(current_storage.mapped_class)
-                self.joins.append(relationship.of_type(current))
-            else:  # pragma: no cover - callers pass entity segments only
-                raise TypeError(f"not an entity segment: {segment!r}")
-        self.target = current
-        self.target_storage: EntityStorage = current_storage
+        current: Entity | None = None
+        current_type: EntityType | None = None
+        for index, hop in enumerate(hops):
+            last = index == len(hops) - 1
+            if index == 0 and not (last and model.derived_types(hop.entity_type)):
+                # The set's class itself, so that a navigation back to a type already in the
+                # FROM clause (Employees(1)/Employee1) joins a second copy of its table.
+                entity: Entity = storage[hop.entity_type.qualified_name].mapped_class
+            else:
+                entity = polymorphic.type_entity(model, storage, hop.entity_type, derived=last)
+            if current is None:
+                self.root = entity
+            else:
+                assert hop.navigation is not None and current_type is not None
+                relationship = polymorphic.relationship(storage, current, current_type, hop.navigation.name)
+                self.joins.append(relationship.of_type(entity))
+            hop_storage = storage[hop.entity_type.qualified_name]
+            for key in hop.keys:
+                self.conditions.extend(getattr(entity, hop_storage.columns[p.name]) == value for p, value in key.values)
+            current, current_type = entity, hop.entity_type
+        assert current is not None and current_type is not None
+        self.target: Entity = current
+        self.target_type: EntityType = current_type
+        self.target_storage: EntityStorage = storage[current_type.qualified_name]
 
-    def column(self, prop: Property) -> sa.ColumnElement[Any]:
-        return getattr(self.target, self.target_storage.columns[prop.name])  # type: ignore[no-any-return]
+    def column(self, prop: Property, of_type: EntityType | None = None) -> sa.ColumnElement[Any]:
+        """The column of a property of the addressed type, or of ``of_type`` derived from it."""
+        if of_type is None:
+            return getattr(self.target, self.target_storage.columns[prop.name])  # type: ignore[no-any-return]
+        return polymorphic.column(self.model, self.storage, self.target, self.target_type, prop.name, of_type)
 
     def field(self, field: Field, compiler: ExpressionCompiler | None) -> sa.ColumnElement[Any]:
-        """A property's column, or a computed property's expression."""
+        """A property's column, a computed property's expression, or each entity's type name."""
         if isinstance(field, Computed):
             assert compiler is not None
             return compiler.compile(field.expression)
+        if isinstance(field, DerivedProperty):
+            return self.column(field.property, field.entity_type)
+        if isinstance(field, EntityTypeName):
+            return polymorphic.type_name(self.model, self.storage, self.target, self.target_type)
         return self.column(field)
 
     def select(self, *columns: sa.ColumnElement[Any]) -> Select:
@@ -81,21 +124,18 @@ def select_entities(
     storage: Storage,
     fields: Sequence[Field],
     *,
-    model: Model | None = None,
-    entity_type: EntityType | None = None,
+    model: Model,
     dialect: str = "",
 ) -> Select:
-    """SELECT ``fields`` of the entities that ``segments`` address (computed ones need the model)."""
-    query = EntityQuery(segments, storage)
-    compiler = None
-    if model is not None and entity_type is not None:
-        compiler = _compiler(query, model, storage, entity_type, dialect)
+    """SELECT ``fields`` of the entities that ``segments`` address."""
+    query = EntityQuery(segments, storage, model)
+    compiler = _compiler(query, dialect)
     return query.select(*(query.field(field, compiler) for field in fields))
 
 
-def entities_exist(segments: Sequence[PathSegment], storage: Storage) -> Select:
+def entities_exist(segments: Sequence[PathSegment], storage: Storage, model: Model) -> Select:
     """SELECT whether any entity is addressed by ``segments``."""
-    return sa.select(sa.exists(EntityQuery(segments, storage).select(sa.literal(1))))
+    return sa.select(sa.exists(EntityQuery(segments, storage, model).select(sa.literal(1))))
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,10 +160,9 @@ class CollectionPlan:
     last_page: bool
 
 
-def _compiler(
-    query: EntityQuery, model: Model, storage: Storage, entity_type: EntityType, dialect: str
-) -> ExpressionCompiler:
-    return ExpressionCompiler(model, storage, RangeVariable(query.target, entity_type, query.target_storage), dialect)
+def _compiler(query: EntityQuery, dialect: str) -> ExpressionCompiler:
+    it = RangeVariable(query.target, query.target_type, query.target_storage)
+    return ExpressionCompiler(query.model, query.storage, it, dialect)
 
 
 def plan_count(
@@ -136,8 +175,8 @@ def plan_count(
     dialect: str,
 ) -> Select:
     """SELECT the number of entities ``segments`` address that match ``$filter``."""
-    query = EntityQuery(segments, storage)
-    compiler = _compiler(query, model, storage, entity_set.entity_type, dialect)
+    query = EntityQuery(segments, storage, model)
+    compiler = _compiler(query, dialect)
     return query.select(sa.func.count()).where(*_conditions(query, compiler, entity_set, options))
 
 
@@ -166,9 +205,9 @@ def plan_collection(
     dialect: str,
 ) -> CollectionPlan:
     """The page of the collection ``segments`` address, shaped by ``options``."""
-    entity_type = entity_set.entity_type
-    query = EntityQuery(segments, storage)
-    compiler = _compiler(query, model, storage, entity_type, dialect)
+    query = EntityQuery(segments, storage, model)
+    entity_type = query.target_type
+    compiler = _compiler(query, dialect)
     conditions = _conditions(query, compiler, entity_set, options)
     count = None
     if options.count:

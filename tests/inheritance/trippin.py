@@ -109,7 +109,7 @@ class Employee(Person):
 
     PersonID: Mapped[int] = mapped_column(ForeignKey("inh_people.PersonID"), primary_key=True)
     Cost: Mapped[int | None] = mapped_column(Integer)
-    ManagerID: Mapped[int | None] = mapped_column(ForeignKey("inh_managers.PersonID"))
+    ManagerID: Mapped[int | None] = mapped_column(ForeignKey("inh_managers.PersonID", use_alter=True))
 
     Manager: Mapped[Manager | None] = relationship(back_populates="DirectReports", foreign_keys=[ManagerID])
 
@@ -186,7 +186,6 @@ def trippin_service(database_url: str) -> ODataService:
 async def fill(service: ODataService) -> None:
     """Create the tables and rows, through the ORM mappers (so each row lands in its class's tables)."""
     async with service.engine.begin() as connection:
-        await connection.run_sync(TrippinBase.metadata.drop_all)
         await connection.run_sync(TrippinBase.metadata.create_all)
         await connection.execute(insert(Airline), AIRLINES)
     async with service.engine.begin() as connection:

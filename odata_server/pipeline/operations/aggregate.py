@@ -91,7 +91,7 @@ def _start(ctx: RequestContext, entity_set: EntitySet) -> Entities:
     segments = ctx.path.entity_segments
     if len(segments) == 1 and isinstance(segments[0], EntitySetSegment):
         return Entities(entity_set.entity_type)
-    query = EntityQuery(segments, ctx.service.storage)
+    query = EntityQuery(segments, ctx.service.storage, ctx.service.model)
     keys = query.select(*(query.column(prop) for prop in entity_set.entity_type.key_properties))
     return entities_with_keys(ctx.service.storage, entity_set.entity_type, keys)
 

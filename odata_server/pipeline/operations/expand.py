@@ -15,35 +15,80 @@ from urllib.parse import quote
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from odata_server.edm.model import EntitySet
-from odata_server.format.json import EntityWriter, Row, canonical_key
+from odata_server.edm.model import EntitySet, EntityType, Model
+from odata_server.format.json import EntityWriter, Row, RowTypes, canonical_key
 from odata_server.format.negotiation import Negotiated
 from odata_server.pipeline.context import RequestContext
 from odata_server.pipeline.prefer import max_page_size
 from odata_server.query.expand import ExpansionQuery, Select, parent_keys_parameter
 from odata_server.query.paging import SkipToken, SortKey
 from odata_server.uri import printer
-from odata_server.uri.bound_options import BoundOptions, Computed, Expand, Field
+from odata_server.uri.bound_options import (
+    ENTITY_TYPE_NAME,
+    BoundOptions,
+    Computed,
+    DerivedProperty,
+    EntityTypeName,
+    Expand,
+    Field,
+)
 
 
-def fetched_fields(entity_set: EntitySet, options: BoundOptions) -> tuple[tuple[Field, ...], int]:
-    """The fields to read for each entity: the shown ones, then the key and concurrency
-    properties not shown (for the id and the ETag)."""
-    shown = options.shown(entity_set)
-    entity_type = entity_set.entity_type
+def fetched_fields(
+    model: Model, entity_set: EntitySet, entity_type: EntityType, options: BoundOptions
+) -> tuple[tuple[Field, ...], int]:
+    """The fields to read for each entity of ``entity_type``: the shown ones, then the key and
+    concurrency properties not shown (for the id and the ETag), then, when types derive from
+    ``entity_type``, each entity's type."""
+    shown = options.shown(entity_type)
     needed = list(entity_type.key_properties)
     if entity_set.concurrency is not None:
         needed += [entity_type.properties[name] for name in entity_set.concurrency.properties]
     missing = tuple(dict.fromkeys(prop for prop in needed if prop not in shown))
-    return shown + missing, len(shown)
+    typed = (ENTITY_TYPE_NAME,) if model.derived_types(entity_type) else ()
+    return shown + missing + typed, len(shown)
 
 
 def entity_writer(
-    ctx: RequestContext, entity_set: EntitySet, fields: Sequence[Field], negotiated: Negotiated, shown: int
+    ctx: RequestContext,
+    entity_set: EntitySet,
+    fields: Sequence[Field],
+    negotiated: Negotiated,
+    shown: int,
+    entity_type: EntityType | None = None,
 ) -> EntityWriter:
-    """The writer of rows of ``fields``, computed ones written as properties of their type."""
-    properties = [field.property if isinstance(field, Computed) else field for field in fields]
-    return EntityWriter(entity_set, properties, negotiated, ctx.request.service_root, shown=shown)
+    """The writer of rows of ``fields``, computed ones written as properties of their type, those
+    of derived types only for entities of those types."""
+    typed = bool(fields) and isinstance(fields[-1], EntityTypeName)
+    written = fields[:-1] if typed else fields
+    properties = [
+        field.property if isinstance(field, Computed | DerivedProperty) else field
+        for field in written
+        if not isinstance(field, EntityTypeName)
+    ]
+    row_types = None
+    entity_type = entity_type or entity_set.entity_type
+    if typed:
+        model = ctx.service.model
+        types = {}
+        for candidate in (entity_type, *model.derived_types(entity_type)):
+            lineage = model.lineage(candidate)
+            positions = tuple(
+                index
+                for index, field in enumerate(written[:shown])
+                if not isinstance(field, DerivedProperty) or field.entity_type.qualified_name in lineage
+            )
+            types[candidate.qualified_name] = (candidate, positions)
+        row_types = RowTypes(len(written), types)
+    return EntityWriter(
+        entity_set,
+        properties,  # type: ignore[arg-type]
+        negotiated,
+        ctx.request.service_root,
+        shown=shown,
+        entity_type=entity_type,
+        row_types=row_types,
+    )
 
 
 class Expander:
@@ -53,7 +98,10 @@ class Expander:
         self, ctx: RequestContext, writer: EntityWriter, options: BoundOptions, negotiated: Negotiated
     ) -> None:
         self.parent_writer = writer
-        self.navigations = [_ExpandedNavigation(ctx, writer.entity_set, item, negotiated) for item in options.expand]
+        parent_type = ctx.service.model.entity_types[writer.declared_type]
+        self.navigations = [
+            _ExpandedNavigation(ctx, writer.entity_set, parent_type, item, negotiated) for item in options.expand
+        ]
 
     def __bool__(self) -> bool:
         return bool(self.navigations)
@@ -63,8 +111,16 @@ class Expander:
             return
         positions = self.parent_writer.key_positions
         keys = [tuple(row[position] for position in positions) for row in rows]
+        row_types = self.parent_writer.row_types
         for navigation in self.navigations:
-            await navigation.attach(connection, objects, keys)
+            if navigation.source_types is None:
+                await navigation.attach(connection, objects, keys)
+                continue
+            # NS.Flight/Airline: only the flights among the parents have the navigation property.
+            assert row_types is not None
+            chosen = [index for index, row in enumerate(rows) if row[row_types.position] in navigation.source_types]
+            if chosen:
+                await navigation.attach(connection, [objects[i] for i in chosen], [keys[i] for i in chosen])
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,18 +136,31 @@ class _Statements:
 
     @classmethod
     def build(
-        cls, ctx: RequestContext, parent_set: EntitySet, expand: Expand, fields: Sequence[Field], limit: int | None
+        cls, ctx: RequestContext, parent_type: EntityType, expand: Expand, fields: Sequence[Field], limit: int | None
     ) -> _Statements:
         service = ctx.service
-        query = ExpansionQuery(service.model, service.storage, parent_set.entity_type, expand, ctx.dialect)
+        query = ExpansionQuery(service.model, service.storage, parent_type, expand, ctx.dialect)
         sort_keys = tuple(query.sort_keys)
         return cls(expand, sort_keys, query.children(fields, sort_keys, limit), query.counts())
 
 
 class _ExpandedNavigation:
-    def __init__(self, ctx: RequestContext, parent_set: EntitySet, expand: Expand, negotiated: Negotiated) -> None:
+    def __init__(
+        self,
+        ctx: RequestContext,
+        parent_set: EntitySet,
+        parent_type: EntityType,
+        expand: Expand,
+        negotiated: Negotiated,
+    ) -> None:
+        model = ctx.service.model
         self.expand = expand
         self.parent_set = parent_set
+        self.source_types: frozenset[str] | None = None
+        """With a type cast before the navigation property: the names of the types whose entities have it."""
+        if expand.source_type is not None:
+            family = (expand.source_type, *model.derived_types(expand.source_type))
+            self.source_types = frozenset(entity_type.qualified_name for entity_type in family)
         self.name = expand.navigation.name
         self.count_name = f"{self.name}{negotiated.control('count')}"
         self.next_link_name = f"{self.name}{negotiated.control('nextLink')}"
@@ -100,10 +169,10 @@ class _ExpandedNavigation:
         self.aliases = ctx.options.aliases
         self.fields: tuple[Field, ...]
         if expand.ref:
-            self.fields, shown = expand.entity_set.entity_type.key_properties, 0
+            self.fields, shown = expand.entity_type.key_properties, 0
         else:
-            self.fields, shown = fetched_fields(expand.entity_set, expand.options)
-        self.writer = entity_writer(ctx, expand.entity_set, self.fields, negotiated, shown)
+            self.fields, shown = fetched_fields(model, expand.entity_set, expand.entity_type, expand.options)
+        self.writer = entity_writer(ctx, expand.entity_set, self.fields, negotiated, shown, expand.entity_type)
         self.nested = Expander(ctx, self.writer, expand.options, negotiated)
         # Server-driven paging within each parent: a longer collection ends with a nextLink.
         top = expand.options.top
@@ -112,7 +181,7 @@ class _ExpandedNavigation:
         limit = self.page_size + 1 if self.paged else top
         self.statements = ctx.service.plan_cache.get(
             ("expand", id(expand), parent_set.name, limit),
-            lambda: _Statements.build(ctx, parent_set, expand, self.fields, limit),
+            lambda: _Statements.build(ctx, parent_type, expand, self.fields, limit),
         )
         self.sort_keys = self.statements.sort_keys
 
@@ -168,7 +237,10 @@ class _ExpandedNavigation:
         query += [f"{name}={quote(value, safe=_QUERY_SAFE)}" for name, value in self.aliases.items()]
         query.append(f"$skiptoken={token}")
         parent = canonical_key(self.parent_set, parent_key)
-        return f"{self.service_root}{parent}/{self.name}?{'&'.join(query)}"
+        source = f"{self.expand.source_type.qualified_name}/" if self.expand.source_type else ""
+        target = self.expand.entity_type.qualified_name
+        cast = "" if target == self.expand.navigation.target_type else f"/{target}"
+        return f"{self.service_root}{parent}/{source}{self.name}{cast}?{'&'.join(query)}"
 
 
 _QUERY_SAFE = "$'(),:;=@*/!"

@@ -41,7 +41,7 @@ from odata_server.query.paging import SkipToken
 from odata_server.query.plan import entities_exist, plan_collection, plan_count, select_entities
 from odata_server.query.sessions import open_read_connection
 from odata_server.uri.bound_options import BoundOptions, Field
-from odata_server.uri.path import NavigationSegment, PathSegment
+from odata_server.uri.path import NavigationSegment, PathSegment, TypeCastSegment, addressed_type
 
 Document = Callable[[AsyncConnection, AsyncIterable[Sequence[Row]]], AsyncIterator[bytes]]
 ToObject = Callable[[Row], dict[str, Any]]
@@ -70,9 +70,10 @@ class _Entities:
         negotiated = ctx.negotiate(Representation.JSON)
         entity_set = ctx.path.entity_set
         assert entity_set is not None
+        entity_type = ctx.entity_type
         options = ctx.bound_options()
-        fields, shown = fetched_fields(entity_set, options)
-        writer = entity_writer(ctx, entity_set, fields, negotiated, shown)
+        fields, shown = fetched_fields(ctx.service.model, entity_set, entity_type, options)
+        writer = entity_writer(ctx, entity_set, fields, negotiated, shown, entity_type)
         return cls(negotiated, entity_set, options, fields, writer, Expander(ctx, writer, options, negotiated))
 
 
@@ -81,7 +82,7 @@ async def read_collection(ctx: RequestContext) -> ODataResponse:
     if ctx.bound_options().apply is not None:
         return await read_applied(ctx)
     entities = _Entities.of(ctx)
-    fragment = collection_fragment(entities.entity_set) + select_expand_clause(entities.options)
+    fragment = collection_fragment(entities.entity_set, ctx.entity_type) + select_expand_clause(entities.options)
     return await _collection(
         ctx, entities.negotiated, entities.options, entities.fields, entities.writer.entity, entities.expander, fragment
     )
@@ -223,6 +224,8 @@ async def entity_response(
     ``conditional`` applies a GET's ``If-Match`` and ``If-None-Match``.
     """
     entities = _Entities.of(ctx)
+    if addressed_type(segments, ctx.service.model) is not ctx.entity_type:  # the entity a POST to a cast made
+        segments = (*segments, TypeCastSegment(ctx.entity_type))
     row = await _one_row(ctx, connection, entities.fields, segments)
     if row is None:
         return ODataResponse(NO_CONTENT)
@@ -234,7 +237,7 @@ async def entity_response(
             return ODataResponse(NOT_MODIFIED, etag_header)
     entity = entities.writer.entity(row)
     await entities.expander.attach(connection, [entity], [row])
-    fragment = entity_fragment(entities.entity_set, select_expand_clause(entities.options))
+    fragment = entity_fragment(entities.entity_set, select_expand_clause(entities.options), ctx.entity_type)
     document_context = context(entities.negotiated, ctx.request.service_root, fragment)
     response_headers = {"Content-Type": json_content_type(entities.negotiated), **etag_header, **(headers or {})}
     return ODataResponse(status, response_headers, entity_document(document_context, entity))
@@ -270,7 +273,8 @@ async def read_property(ctx: RequestContext) -> ODataResponse:
     if convert is not None:
         value = convert(value)
     key_path = EntityWriter(entity_set, keys, negotiated, ctx.request.service_root).key_path(row)
-    document_context = context(negotiated, ctx.request.service_root, property_fragment(key_path, prop.name))
+    cast = ctx.path.type_cast if prop.name not in entity_set.entity_type.properties else None
+    document_context = context(negotiated, ctx.request.service_root, property_fragment(key_path, prop.name, cast))
     return _json_response(negotiated, dumps({**document_context, "value": value}))
 
 
@@ -328,20 +332,13 @@ async def _one_row(
     entity_set = ctx.path.entity_set
     assert entity_set is not None
     segments = ctx.path.entity_segments if segments is None else segments
-    statement = select_entities(
-        segments,
-        ctx.service.storage,
-        fields,
-        model=ctx.service.model,
-        entity_type=entity_set.entity_type,
-        dialect=ctx.dialect,
-    )
+    statement = select_entities(segments, ctx.service.storage, fields, model=ctx.service.model, dialect=ctx.dialect)
     row = (await connection.execute(statement)).first()
     if row is not None:
         return row
     last = segments[-1]
     if isinstance(last, NavigationSegment) and not last.navigation.collection:
-        if await connection.scalar(entities_exist(segments[:-1], ctx.service.storage)):
+        if await connection.scalar(entities_exist(segments[:-1], ctx.service.storage, ctx.service.model)):
             return None
     raise _not_found(ctx)
 
@@ -350,7 +347,8 @@ async def _require_parent(ctx: RequestContext, connection: AsyncConnection) -> N
     """For an empty collection reached by navigation: 404 unless the entity it starts from exists."""
     segments = ctx.path.entity_segments
     navigations = [index for index, segment in enumerate(segments) if isinstance(segment, NavigationSegment)]
-    if navigations and not await connection.scalar(entities_exist(segments[: navigations[-1]], ctx.service.storage)):
+    parent = segments[: navigations[-1]] if navigations else ()
+    if parent and not await connection.scalar(entities_exist(parent, ctx.service.storage, ctx.service.model)):
         raise _not_found(ctx)
 
 

@@ -122,9 +122,7 @@ class Manager(Employee):
     PersonID: Mapped[int] = mapped_column(ForeignKey("inh_employees.PersonID"), primary_key=True)
     Budget: Mapped[int | None] = mapped_column(Integer)
 
-    DirectReports: Mapped[list[Employee]] = relationship(
-        back_populates="Manager", foreign_keys=[Employee.ManagerID]
-    )
+    DirectReports: Mapped[list[Employee]] = relationship(back_populates="Manager", foreign_keys=[Employee.ManagerID])
 
     __mapper_args__ = {"polymorphic_identity": "manager", "inherit_condition": PersonID == Employee.PersonID}
 

@@ -18,7 +18,7 @@ from contextlib import asynccontextmanager
 
 import httpx
 from fastapi import FastAPI
-from sqlalchemy import ForeignKey, Integer, String, insert
+from sqlalchemy import ForeignKey, Integer, String, func, insert, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from odata_server import ODataService
@@ -188,6 +188,12 @@ async def fill(service: ODataService) -> None:
         await connection.execute(insert(Airline), AIRLINES)
     async with service.engine.begin() as connection:
         await connection.run_sync(_add_rows)
+        if connection.dialect.name == "postgresql":  # past the ids given explicitly
+            quote = connection.dialect.identifier_preparer.quote_identifier
+            for table in (Person.__table__, Trip.__table__, PlanItem.__table__):
+                column = table.autoincrement_column  # type: ignore[attr-defined]
+                sequence = func.pg_get_serial_sequence(quote(table.name), column.name)  # type: ignore[attr-defined]
+                await connection.execute(select(func.setval(sequence, select(func.max(column)).scalar_subquery())))
 
 
 def _add_rows(connection: object) -> None:

@@ -117,7 +117,8 @@ async def _set_property(ctx: RequestContext, prop: Property, value: object) -> O
                 f"No entity found at {ctx.request.path!r}", target=ctx.request.path, code="EntityNotFound"
             )
         version = entity_set.concurrency.version if entity_set.concurrency else None
-        await writes.update(changes.connection, changes.storage(entity_set), key, {prop.name: value}, {}, version)
+        storage = changes.storage(entity_set, ctx.entity_type)
+        await writes.update(changes.connection, storage, key, {prop.name: value}, {}, version)
         return await _updated(ctx, changes, entity_set, key, prop)
 
 
@@ -129,7 +130,7 @@ async def _updated(
     preferred, applied = return_preference(ctx.request)
     if preferred != "representation":
         return await updated(ctx, changes, entity_set, key)
-    current = await changes.current(entity_set, key, (prop.name,))
+    current = await changes.current(entity_set, key, (prop.name,), ctx.entity_type)
     assert current is not None
     etag = changes.etag(entity_set, current)
     headers = {"Preference-Applied": applied or "", **({"ETag": etag} if etag is not None else {})}
@@ -142,7 +143,7 @@ async def _updated(
     convert = json_converter(prop.type, ieee754_compatible=negotiated.ieee754_compatible)
     key_path = canonical_key(entity_set, [key[name] for name in entity_set.entity_type.key])
     document = {
-        **context(negotiated, ctx.request.service_root, property_fragment(key_path, prop.name)),
+        **context(negotiated, ctx.request.service_root, property_fragment(key_path, prop.name, ctx.path.type_cast)),
         "value": value if convert is None else convert(value),
     }
     return ODataResponse(200, {"Content-Type": json_content_type(negotiated), **headers}, dumps(document))

@@ -273,8 +273,8 @@ async def read_property(ctx: RequestContext) -> ODataResponse:
     if convert is not None:
         value = convert(value)
     key_path = EntityWriter(entity_set, keys, negotiated, ctx.request.service_root).key_path(row)
-    cast = ctx.path.type_cast if prop.name not in entity_set.entity_type.properties else None
-    document_context = context(negotiated, ctx.request.service_root, property_fragment(key_path, prop.name, cast))
+    fragment = property_fragment(key_path, prop.name, ctx.path.type_cast)
+    document_context = context(negotiated, ctx.request.service_root, fragment)
     return _json_response(negotiated, dumps({**document_context, "value": value}))
 
 

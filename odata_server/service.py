@@ -99,7 +99,7 @@ class ODataService:
         *,
         name: str | None = None,
         type_name: str | None = None,
-        exclude: Iterable[str] = (),
+        exclude: Iterable[str | type] = (),
         names: Mapping[str, str] | None = None,
         search: Iterable[str] | None = None,
         etag: Iterable[str] | bool = (),
@@ -109,12 +109,17 @@ class ODataService:
     ) -> ODataService:
         """Expose ``mapped_class`` as an entity set.
 
+        Its mapped subclasses (single-table and joined-table inheritance) come along as
+        entity types derived from its own (docs/inheritance.md).
+
         Args:
             mapped_class: a SQLAlchemy declarative class.
             name: the entity set name; by default the plural of the type name
                 (``Category`` → ``Categories``).
             type_name: the entity type name; by default the class name.
-            exclude: attributes not to expose (columns or relationships).
+            exclude: attributes not to expose (columns or relationships), of the class or
+                of its mapped subclasses, and mapped subclasses not to expose as derived
+                entity types (their subclasses neither).
             names: attribute → OData name, for attributes whose OData name differs.
             search: the (OData) names of the string properties ``$search`` looks in;
                 by default all of them.
@@ -146,12 +151,16 @@ class ODataService:
         return self
 
     def add_all(self, base: type, *, exclude: Iterable[type] = ()) -> ODataService:
-        """Expose every class mapped by the declarative ``base`` that was not added yet, with default names."""
+        """Expose every class mapped by the declarative ``base`` that was not added yet, with default names.
+
+        A class mapped with single-table or joined-table inheritance comes as an entity type
+        derived from its base class's, in its base class's entity set, not as a set of its own.
+        """
         declared = {declaration.mapped_class for declaration in self._declarations}
         skipped = set(exclude) | declared
         mappers = sorted(base.registry.mappers, key=lambda mapper: mapper.class_.__name__)  # type: ignore[attr-defined]
         for mapper in mappers:
-            if mapper.class_ not in skipped:
+            if mapper.class_ not in skipped and (mapper.inherits is None or mapper.concrete):
                 self.add(mapper.class_)
         return self
 

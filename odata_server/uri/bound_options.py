@@ -422,6 +422,12 @@ def _bind_applied(
             raise FeatureNotImplementedError(f"${option} together with $apply is not supported", target=f"${option}")
     binder = apply.ApplyBinder(model, entity_set, options.aliases, limits.max_expression_nodes)
     steps = binder.bind(parsed("apply"))  # type: ignore[arg-type]
+    if model.derived_types(entity_set.entity_type) and _keeps_entities(steps, apply.Shape(entity_set.entity_type)):
+        raise FeatureNotImplementedError(
+            f"$apply results that keep entities of {entity_set.name}, whose type has derived types, are not "
+            "supported yet; aggregate them, or use $filter",
+            target="$apply",
+        )
     shape = apply.output_shape(steps, apply.Shape(entity_set.entity_type))
     expand: tuple[Expand, ...] = ()
     if "expand" in system:
@@ -449,6 +455,16 @@ def _bind_applied(
         expand=expand,
         apply=Applied((*steps, *after), shape, select),
     )
+
+
+def _keeps_entities(steps: tuple[apply.Step, ...], shape: apply.Shape) -> bool:
+    """Whether the result of ``steps`` holds entities (not aggregated instances), in whole or in a
+    ``concat`` branch."""
+    for step in steps:
+        if isinstance(step, apply.Concat) and any(_keeps_entities(branch, shape) for branch in step.branches):
+            return True
+        shape = step.shape
+    return not shape.aggregated
 
 
 def _applied_select(items: tuple[syntax.SelectItem, ...] | None, shape: apply.Shape) -> tuple[str, ...] | None:

@@ -63,6 +63,16 @@ class _Mountable(Protocol):
     def mount(self, path: str, app: Any, name: str | None = None) -> None: ...
 
 
+def _comes_with_base(mapper: Any, excluded: set[type]) -> bool:
+    """Whether a class is a derived type of a mapped base class (single-table or joined-table
+    inheritance) that is exposed: not one ``add_all`` was told to leave out."""
+    while mapper.inherits is not None and not mapper.concrete:
+        mapper = mapper.inherits
+        if mapper.class_ not in excluded:
+            return True
+    return False
+
+
 class ODataService:
     """An OData service over SQLAlchemy models.
 
@@ -156,11 +166,11 @@ class ODataService:
         A class mapped with single-table or joined-table inheritance comes as an entity type
         derived from its base class's, in its base class's entity set, not as a set of its own.
         """
-        declared = {declaration.mapped_class for declaration in self._declarations}
-        skipped = set(exclude) | declared
+        excluded = set(exclude)
+        skipped = excluded | {declaration.mapped_class for declaration in self._declarations}
         mappers = sorted(base.registry.mappers, key=lambda mapper: mapper.class_.__name__)  # type: ignore[attr-defined]
         for mapper in mappers:
-            if mapper.class_ not in skipped and (mapper.inherits is None or mapper.concrete):
+            if mapper.class_ not in skipped and not _comes_with_base(mapper, excluded):
                 self.add(mapper.class_)
         return self
 

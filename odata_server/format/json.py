@@ -190,11 +190,12 @@ class EntityWriter:
 
     def _typed_entity(self, row: Row, values: Sequence[Any]) -> dict[str, Any]:
         """An entity whose row tells its type: only the properties of that type, with its ``@type``
-        unless it is the type the context URL implies (always with full metadata)."""
+        unless it is the type the context URL implies (always with full metadata, never with none)."""
         assert self.row_types is not None
         name = row[self.row_types.position]
         type_name, positions, links = self.typed.get(name) or self.typed[self.declared_type]
-        entity: dict[str, Any] = {self.type_control: type_name} if self.full or name != self.declared_type else {}
+        annotated = self.full or (name != self.declared_type and self.negotiated.metadata is MetadataLevel.MINIMAL)
+        entity: dict[str, Any] = {self.type_control: type_name} if annotated else {}
         url = self.service_root + self.key_path(row) if self.full or self.with_id else ""
         if url:
             entity[self.id_name] = url

@@ -7,22 +7,17 @@
   is left out too. ``Flight`` is also an entity set of its own (``Flights``).
 - Joined-table inheritance: ``Person`` (``inh_people``), ``Employee`` (``inh_employees``)
   and ``Manager`` (``inh_managers``), three levels; an employee's ``Manager`` and a
-  manager's ``DirectReports`` are navigation properties of derived types.
+  manager's ``DirectReports`` are navigation properties of derived types. A manager's
+  ``Budget`` may not be negative (a CHECK constraint of the last table written).
 - ``Trips`` of a person hold plan items; ``Airlines`` are what flights fly with.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
-import httpx
-from fastapi import FastAPI
-from sqlalchemy import ForeignKey, Integer, String, func, insert, select
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, func, insert, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from odata_server import ODataService
-from tests.conftest import app_client
 
 NS = "Trippin"
 
@@ -118,6 +113,7 @@ class Employee(Person):
 
 class Manager(Employee):
     __tablename__ = "inh_managers"
+    __table_args__ = (CheckConstraint('"Budget" >= 0', name="inh_budget_not_negative"),)
 
     PersonID: Mapped[int] = mapped_column(ForeignKey("inh_employees.PersonID"), primary_key=True)
     Budget: Mapped[int | None] = mapped_column(Integer)
@@ -209,14 +205,3 @@ def _add_rows(connection: object) -> None:
         session.flush()
         session.add_all(cls(**row) for cls, row in PLAN_ITEMS)
         session.commit()
-
-
-@asynccontextmanager
-async def trippin_client(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
-    """An HTTP client on the Trippin service, its tables created and filled in ``database_url``."""
-    service = trippin_service(database_url)
-    await fill(service)
-    app = FastAPI()
-    service.mount(app, "/odata")
-    async with app_client(app) as client:
-        yield client

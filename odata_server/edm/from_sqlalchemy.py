@@ -260,13 +260,14 @@ def _entity_type(
         _check_identifier(declaration.entity_set_name, f"entity set name of {where}")
         _check_options(declaration, mapper)
     discriminator = inheritance.discriminator(exposed, item)  # type: ignore[arg-type]
+    hidden = inheritance.discriminator_attribute(mapper)
     inherited_attributes = set(mapper.inherits.attrs.keys()) if base is not None and mapper.inherits else set()
 
     key_attributes = [mapper.get_property_by_column(column).key for column in mapper.primary_key]
     properties: dict[str, Property] = dict(base[0].properties) if base else {}
     columns: dict[str, str] = dict(base[1].columns) if base else {}
     for attribute in mapper.column_attrs:
-        if attribute.key in inherited_attributes or attribute.key == discriminator:
+        if attribute.key in inherited_attributes or attribute.key == hidden:
             continue
         if attribute.key in declaration.excluded_attributes:
             if attribute.key in key_attributes:

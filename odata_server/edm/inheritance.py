@@ -122,12 +122,20 @@ def discriminator(exposed: dict[type, ExposedClass], item: ExposedClass) -> str 
             f"{where} has mapped subclasses but no polymorphic_on column, so a row cannot tell its type; "
             f"give {where} a discriminator (__mapper_args__ polymorphic_on) or exclude= its subclasses"
         )
-    try:
-        return mapper.get_property_by_column(mapper.polymorphic_on).key
-    except sa.orm.exc.UnmappedColumnError:
+    if not isinstance(mapper.polymorphic_on, sa.Column):
         raise ModelError(
-            f"{mapper.class_.__qualname__}: map the polymorphic_on column as an attribute, so queries can read it"
-        ) from None
+            f"{root.mapped_class.__qualname__}: polymorphic_on must be a column, which a new entity's type is "
+            "written to, not an expression"
+        )
+    return discriminator_attribute(mapper)
+
+
+def discriminator_attribute(mapper: Mapper[Any]) -> str | None:
+    """The attribute of a class's ``polymorphic_on``, if it has one: SQLAlchemy's bookkeeping,
+    never a property (a class exposed alone holds rows of its own class only)."""
+    if mapper.polymorphic_on is None:
+        return None
+    return mapper.get_property_by_column(mapper.polymorphic_on).key
 
 
 def identities(mapper: Mapper[Any]) -> tuple[object, ...]:
@@ -154,4 +162,13 @@ def abstract(mapper: Mapper[Any]) -> bool:
     return mapper.polymorphic_on is not None and mapper.polymorphic_identity is None
 
 
-__all__ = ["ExposedClass", "abstract", "discriminator", "exposed_classes", "has_derived", "identities", "mapper_of"]
+__all__ = [
+    "ExposedClass",
+    "abstract",
+    "discriminator",
+    "discriminator_attribute",
+    "exposed_classes",
+    "has_derived",
+    "identities",
+    "mapper_of",
+]

@@ -25,6 +25,7 @@ from odata_server.batch.handler import BatchHandler
 from odata_server.config import ServiceConfig
 from odata_server.edm.from_sqlalchemy import EntitySetDeclaration, build_model
 from odata_server.edm.model import Model
+from odata_server.edm.streams import Stream
 from odata_server.format.csdl_json import csdl_json
 from odata_server.format.csdl_xml import csdl_xml
 from odata_server.http.asgi import ODataApp
@@ -106,6 +107,8 @@ class ODataService:
         version: str | None = None,
         if_match_required: bool = False,
         upsert: bool = False,
+        media: Stream | None = None,
+        streams: Mapping[str, Stream] | None = None,
     ) -> ODataService:
         """Expose ``mapped_class`` as an entity set.
 
@@ -126,6 +129,10 @@ class ODataService:
             if_match_required: changes must send ``If-Match`` (428 without it).
             upsert: PUT and PATCH to a key that does not exist create the entity
                 (otherwise they answer 404).
+            media: makes the entity type a media entity type, its stream kept in
+                :class:`~odata_server.edm.streams.StreamColumns` or
+                :class:`~odata_server.edm.streams.StreamDisk` (``Photos(1)/$value``).
+            streams: stream property name → where its stream is kept (``Airlines('AA')/Logo``).
         """
         if self._handler is not None:
             raise RuntimeError("The service is already built; declare every entity set before serving it")
@@ -141,6 +148,8 @@ class ODataService:
                 version,
                 if_match_required,
                 upsert,
+                media,
+                dict(streams or {}),
             )
         )
         return self

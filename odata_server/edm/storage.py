@@ -7,7 +7,10 @@ Kept apart from :mod:`odata_server.edm.model` so the model stays plain data; onl
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from odata_server.edm.streams import MEDIA_STREAM, Stream
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,13 +19,22 @@ class EntityStorage:
 
     Attributes:
         mapped_class: the SQLAlchemy declarative class.
-        columns: Edm property name → name of the mapped column attribute.
+        columns: Edm property name → name of the mapped column attribute; also the
+            columns of the streams, by the reserved names of :mod:`odata_server.edm.streams`.
         relationships: Edm navigation property name → name of the relationship attribute.
+        streams: where each stream is kept: ``"$value"`` for a media entity's own
+            stream, the property name for a stream property.
     """
 
     mapped_class: type
     columns: Mapping[str, str]
     relationships: Mapping[str, str]
+    streams: Mapping[str, Stream] = field(default_factory=lambda: MappingProxyType({}))
+
+    @property
+    def media(self) -> Stream | None:
+        """Where a media entity's stream is kept; None for other entity types."""
+        return self.streams.get(MEDIA_STREAM)
 
 
 #: Qualified entity type name → its storage.

@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Sequence
 from typing import Any
 
-from odata_server.edm.model import EntitySet, Property
+from odata_server.edm.model import EntitySet, EntityType, Property
+from odata_server.edm.streams import MEDIA_STREAM, content_type_field
 from odata_server.edm.types import PrimitiveType
 from odata_server.format.etag import entity_tag
 from odata_server.format.negotiation import MetadataLevel, Negotiated
@@ -26,14 +27,15 @@ _TYPES_SHOWN_BY_JSON = frozenset({PrimitiveType.STRING, PrimitiveType.BOOLEAN, P
 
 def canonical_key(entity_set: EntitySet, key_values: Sequence[object]) -> str:
     """``Products(1)``, ``Customers('ALFKI')``, ``Order_Details(OrderID=10248,ProductID=11)``."""
-    key_properties = entity_set.entity_type.key_properties
+    return f"{entity_set.name}({key_predicate(entity_set.entity_type, key_values)})"
+
+
+def key_predicate(entity_type: EntityType, key_values: Sequence[object]) -> str:
+    """What goes between the parentheses of a canonical key: ``1``, ``OrderID=10248,ProductID=11``."""
+    key_properties = entity_type.key_properties
     if len(key_properties) == 1:
-        inner = key_literal(key_values[0], key_properties[0].type)
-    else:
-        inner = ",".join(
-            f"{prop.name}={key_literal(value, prop.type)}" for prop, value in zip(key_properties, key_values)
-        )
-    return f"{entity_set.name}({inner})"
+        return key_literal(key_values[0], key_properties[0].type)
+    return ",".join(f"{prop.name}={key_literal(value, prop.type)}" for prop, value in zip(key_properties, key_values))
 
 
 class EntityWriter:
@@ -49,7 +51,8 @@ class EntityWriter:
             the key and concurrency properties that were not selected.
 
     When ``properties`` hold the set's concurrency properties, each entity carries
-    its ``@etag``.
+    its ``@etag``; when they hold the media types of its streams
+    (:func:`~odata_server.edm.streams.content_type_field`), its media control information.
     """
 
     def __init__(
@@ -98,6 +101,21 @@ class EntityWriter:
             (name, f"{name}{negotiated.control('associationLink')}", f"{name}{negotiated.control('navigationLink')}")
             for name in entity_set.entity_type.navigation_properties
         )
+        # JSON Format §4.5.12: a stream's media type, and in full metadata its links (which
+        # follow the URL conventions, so minimal metadata leaves them out); nothing with
+        # metadata=none. The media entity's own comes before the properties, the stream
+        # properties' after them.
+        media = [] if negotiated.metadata is MetadataLevel.NONE else [MEDIA_STREAM, *entity_set.entity_type.streams]
+        found = [
+            (name, positions[content_type_field(name).name])
+            for name in media
+            if content_type_field(name).name in positions
+        ]
+        self.own_media = tuple(item for item in found if item[0] == MEDIA_STREAM)
+        self.stream_media = tuple(item for item in found if item[0] != MEDIA_STREAM)
+        self.media_controls = tuple(
+            negotiated.control(name) for name in ("mediaReadLink", "mediaEditLink", "mediaContentType")
+        )
 
     def values(self, row: Row) -> list[Any]:
         """The row's values as JSON-ready Python values."""
@@ -112,11 +130,13 @@ class EntityWriter:
         values = self.values(row) if self.converters else row
         if self.full:
             return self._full_entity(row, values)
-        if self.with_id or self.etag_positions is not None:
+        if self.with_id or self.etag_positions is not None or self.own_media or self.stream_media:
             entity = {self.id_name: self.service_root + self.key_path(row)} if self.with_id else {}
             if self.etag_positions is not None:
                 entity[self.etag_name] = self.etag(row)
+            self._media(entity, row, self.own_media, None)
             entity.update(zip(self.names, values))
+            self._media(entity, row, self.stream_media, None)
             return entity
         return dict(zip(self.names, values))
 
@@ -133,14 +153,28 @@ class EntityWriter:
         entity: dict[str, Any] = {self.type_control: self.type_name, self.id_name: url, self.edit_link_name: url}
         if self.etag_positions is not None:
             entity[self.etag_name] = self.etag(row)
+        self._media(entity, row, self.own_media, url)
         for name, property_type, value in zip(self.names, self.property_types, values):
             if property_type is not None and value is not None:
                 entity[property_type[0]] = property_type[1]
             entity[name] = value
+        self._media(entity, row, self.stream_media, url)
         for name, association_link, navigation_link in self.navigation_links:
             entity[association_link] = f"{url}/{name}/$ref"
             entity[navigation_link] = f"{url}/{name}"
         return entity
+
+    def _media(self, entity: dict[str, Any], row: Row, streams: tuple[tuple[str, int], ...], url: str | None) -> None:
+        """The control information of ``streams`` (name, position of the media type) that the
+        entity has; with its ``url``, their read and edit links too."""
+        read_link, edit_link, content_type = self.media_controls
+        for name, position in streams:
+            if row[position] is None:  # no stream
+                continue
+            prefix = "" if name == MEDIA_STREAM else name
+            if url is not None:
+                entity[prefix + read_link] = entity[prefix + edit_link] = f"{url}/{name}"
+            entity[prefix + content_type] = row[position]
 
     def key_path(self, row: Row) -> str:
         return canonical_key(self.entity_set, [row[index] for index in self.key_positions])
@@ -171,4 +205,4 @@ def entity_document(context: dict[str, Any], entity: dict[str, Any]) -> bytes:
     return dumps({**context, **entity})
 
 
-__all__ = ["EntityWriter", "Row", "canonical_key", "collection_document", "entity_document"]
+__all__ = ["EntityWriter", "Row", "canonical_key", "collection_document", "entity_document", "key_predicate"]

@@ -31,6 +31,7 @@ from odata_server.format.etag import entity_tag
 from odata_server.pipeline.context import ServiceParts
 from odata_server.pipeline.payload import EntityPayload, key_of
 from odata_server.pipeline.preconditions import lists_etag
+from odata_server.pipeline.streams import forget
 from odata_server.pipeline.transaction import atomic
 from odata_server.query import writes
 from odata_server.query.plan import select_entities
@@ -471,9 +472,11 @@ class Changes:
     # -- delete
 
     async def delete(self, entity_set: EntitySet, key: Key) -> None:
-        """Delete the entity; a foreign key still pointing at it fails the request with 409."""
+        """Delete the entity, and its streams kept in files once the deletion is committed;
+        a foreign key still pointing at it fails the request with 409."""
         self.deleting = True
         await writes.delete(self.connection, self.storage(entity_set), key)
+        forget(self.storage(entity_set), entity_set.entity_type, key)
 
 
 def _concurrency_names(entity_set: EntitySet) -> tuple[str, ...]:

@@ -67,6 +67,10 @@ class ResourceKind(Enum):
     ENTITY = "entity"
     PROPERTY = "property"
     PROPERTY_VALUE = "raw property value"
+    MEDIA = "media stream"
+    """``Photos(1)/$value``: the stream of a media entity."""
+    STREAM_PROPERTY = "stream property"
+    """``Airlines('AA')/Logo``: the stream of a stream property, read and written raw."""
     COUNT = "count"
     REFERENCE = "entity reference"
     REFERENCE_COLLECTION = "collection of entity references"
@@ -89,7 +93,7 @@ class ODataPath:
 
     @property
     def target_property(self) -> Property | None:
-        """The property addressed by a PROPERTY, PROPERTY_VALUE path."""
+        """The property addressed by a PROPERTY, PROPERTY_VALUE or STREAM_PROPERTY path."""
         for segment in reversed(self.segments):
             if isinstance(segment, PropertySegment):
                 return segment.property

@@ -16,6 +16,7 @@ from urllib.parse import quote
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from odata_server.edm.model import EntitySet
+from odata_server.edm.streams import MEDIA_STREAM, content_type_field
 from odata_server.format.json import EntityWriter, Row, canonical_key
 from odata_server.format.negotiation import Negotiated
 from odata_server.pipeline.context import RequestContext
@@ -28,14 +29,17 @@ from odata_server.uri.bound_options import BoundOptions, Computed, Expand, Field
 
 def fetched_fields(entity_set: EntitySet, options: BoundOptions) -> tuple[tuple[Field, ...], int]:
     """The fields to read for each entity: the shown ones, then the key and concurrency
-    properties not shown (for the id and the ETag)."""
+    properties not shown (for the id and the ETag), then the media types of its streams
+    (its own as a media entity, and the shown stream properties': media control information)."""
     shown = options.shown(entity_set)
     entity_type = entity_set.entity_type
     needed = list(entity_type.key_properties)
     if entity_set.concurrency is not None:
         needed += [entity_type.properties[name] for name in entity_set.concurrency.properties]
     missing = tuple(dict.fromkeys(prop for prop in needed if prop not in shown))
-    return shown + missing, len(shown)
+    streams = (MEDIA_STREAM,) if entity_type.has_stream else ()
+    media = tuple(content_type_field(name) for name in (*streams, *options.shown_streams(entity_set)))
+    return shown + missing + media, len(shown)
 
 
 def entity_writer(

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from odata_server.edm.streams import MEDIA_STREAM, Stream
+from odata_server.edm.streams import Stream
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,11 +30,6 @@ class EntityStorage:
     columns: Mapping[str, str]
     relationships: Mapping[str, str]
     streams: Mapping[str, Stream] = field(default_factory=lambda: MappingProxyType({}))
-
-    @property
-    def media(self) -> Stream | None:
-        """Where a media entity's stream is kept; None for other entity types."""
-        return self.streams.get(MEDIA_STREAM)
 
 
 #: Qualified entity type name → its storage.

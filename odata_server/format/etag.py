@@ -1,9 +1,11 @@
-"""Entity tags (RFC 9110 §8.8.3) of entities, and the ``If-Match`` / ``If-None-Match`` lists.
+"""Entity tags (RFC 9110 §8.8.3) of entities and streams, and the ``If-Match`` / ``If-None-Match`` lists.
 
 An entity's ETag is made from the values of its concurrency properties
 (:class:`~odata_server.edm.model.OptimisticConcurrency`): the version number itself,
-or a digest of the values. ETags are weak (``W/"..."``): they say the entity has not
-changed, not that its representation is byte for byte the same.
+or a digest of the values. Entity ETags are weak (``W/"..."``): they say the entity has
+not changed, not that its representation is byte for byte the same. A stream's ETag
+is a digest of its bytes (strong: it is exactly those bytes), or, for a stream in a
+file, a digest of what the file system says of the file (weak).
 """
 
 from __future__ import annotations

@@ -145,11 +145,14 @@ def upload(request: ODataRequest, storage: EntityStorage, name: str, what: str) 
     except ValueError:
         raise UnsupportedMediaTypeError(
             f"The new value of {what} needs its media type in Content-Type, not {declared or 'none'}",
+            target="Content-Type",
             code="UnsupportedMediaType",
         ) from None
     if stream.accept and essence not in stream.accept:
         raise UnsupportedMediaTypeError(
-            f"{what} accepts {', '.join(stream.accept)}, not {essence}", code="UnsupportedMediaType"
+            f"{what} accepts {', '.join(stream.accept)}, not {essence}",
+            target="Content-Type",
+            code="UnsupportedMediaType",
         )
     return Upload(name, stream, declared, request.body)
 

@@ -145,8 +145,8 @@ async def photos_service(database_url: str, folder: Path, **config: object) -> A
     """The photo service on ``database_url``, its tables created and filled; files go to
     ``folder / "files"`` and a ``memory://`` root of its own."""
     memory = f"memory://media-{uuid.uuid4().hex}"
-    folder = folder / "files"
     settings = {"max_request_body": MAX_BODY, "async_disk": str(folder / "jobs"), **config}
+    folder = folder / "files"
     service = ODataService(database_url, namespace="Media", config=ServiceConfig(**settings))  # type: ignore[arg-type]
     in_columns = StreamColumns(content="data", content_type="content_type", accept=["image/jpeg", "image/png"])
     service.add(Photo, media=in_columns, version="Version")

@@ -219,9 +219,9 @@ async def test_unacceptable_media_types_are_refused(
 ) -> None:
     path = await create(client, collection.split("/")[-1])
     count = (await client.get(f"{collection}/$count")).text
-    assert_error(await client.post(collection, content=b"GIF89a", headers=headers), 415)
+    assert_error(await client.post(collection, content=b"GIF89a", headers=headers), 415, "Content-Type")
     assert (await client.get(f"{collection}/$count")).text == count
-    assert_error(await client.put(f"{path}/$value", content=b"GIF89a", headers=headers), 415)
+    assert_error(await client.put(f"{path}/$value", content=b"GIF89a", headers=headers), 415, "Content-Type")
     assert (await client.get(f"{path}/$value")).content == PNG
 
 

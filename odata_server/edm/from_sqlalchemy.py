@@ -421,7 +421,9 @@ def _searchable(annotations: tuple[Annotation, ...], searchable: bool) -> tuple[
 
 
 def _search_properties(declaration: EntitySetDeclaration, entity_type: EntityType) -> tuple[str, ...]:
-    strings = [name for name, prop in entity_type.properties.items() if prop.type is PrimitiveType.STRING]
+    strings = [
+        name for name, prop in entity_type.properties.items() if prop.primitive and prop.type is PrimitiveType.STRING
+    ]
     if declaration.search is None:
         return tuple(strings)
     wrong = [name for name in declaration.search if name not in strings]

@@ -71,6 +71,8 @@ class ComplexType:
     """Qualified name of the complex type this one derives from."""
     abstract: bool = False
     open: bool = False
+    partial: bool = False
+    """Made by ``$select=HomeAddress/City``: only the selected members, to which values are cut down."""
 
     @property
     def qualified_name(self) -> str:

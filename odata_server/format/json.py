@@ -70,7 +70,11 @@ class EntityWriter:
         self.converters: tuple[tuple[int, Converter], ...] = tuple(
             (index, converter)
             for index, prop in enumerate(self.properties[: len(self.names)])
-            if (converter := json_converter(prop.type, ieee754_compatible=negotiated.ieee754_compatible))
+            if (
+                converter := json_converter(
+                    prop.type, ieee754_compatible=negotiated.ieee754_compatible, collection=prop.collection
+                )
+            )
         )
         positions = {name: index for index, name in enumerate(all_names)}
         self.key_positions = tuple(positions[name] for name in entity_set.entity_type.key)
@@ -89,9 +93,9 @@ class EntityWriter:
         self.edit_link_name = negotiated.control("editLink")
         # Per property: (name, type annotation name and value or None), prepared once.
         self.property_types = tuple(
-            (f"{prop.name}{self.type_control}", negotiated.primitive_type(prop.type))
-            if prop.type not in _TYPES_SHOWN_BY_JSON
-            else None
+            None
+            if prop.primitive and prop.type in _TYPES_SHOWN_BY_JSON
+            else (f"{prop.name}{self.type_control}", negotiated.type_annotation(prop.type, prop.collection))
             for prop in self.properties
         )
         self.navigation_links = tuple(

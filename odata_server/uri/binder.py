@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Mapping
 
-from odata_server.edm.model import EntitySet, EntityType, Model
+from odata_server.edm.model import ComplexType, EntitySet, EntityType, Model
 from odata_server.edm.types import PrimitiveType
 from odata_server.errors import BadRequestError, FeatureNotImplementedError, NotFoundError
 from odata_server.uri.literals import LiteralTypeError, typed_value
@@ -164,8 +164,25 @@ class _PathBinder:
         raw = next(self.pending, None)
         if raw is None:
             return ODataPath(ResourceKind.PROPERTY, tuple(self.segments), entity_set)
+        prop = self.segments[-1]
+        assert isinstance(prop, PropertySegment)
+        current = prop.property
+        if isinstance(current.type, ComplexType) and not current.collection and raw.text != "$value":
+            member = current.type.properties.get(raw.text)
+            if member is None:
+                raise NotFoundError(
+                    f"Complex type {current.type.name} has no property {raw.text!r}"
+                    f"{_suggestion(raw.text, current.type.properties)}",
+                    target=raw.text,
+                    code="UnknownProperty",
+                )
+            self.segments.append(PropertySegment(member))
+            return self._after_property(entity_set)
         if raw.text != "$value":
-            raise BadRequestError(f"Only $value may follow a primitive property, not {raw.text!r}", target=raw.text)
+            what = "a collection" if current.collection else "a primitive property"
+            raise BadRequestError(f"Only $value may follow {what}, not {raw.text!r}", target=raw.text)
+        if current.collection or isinstance(current.type, ComplexType):
+            raise BadRequestError(f"{current.name} is not a primitive value, so it has no $value", target="$value")
         self.segments.append(ValueSegment())
         return self._end(ODataPath(ResourceKind.PROPERTY_VALUE, tuple(self.segments), entity_set))
 

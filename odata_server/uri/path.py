@@ -96,6 +96,12 @@ class ODataPath:
         return None
 
     @property
+    def property_path(self) -> tuple[Property, ...]:
+        """The properties of a PROPERTY or PROPERTY_VALUE path: one, or a complex property
+        and the properties inside it (``HomeAddress/City/Name``)."""
+        return tuple(segment.property for segment in self.segments if isinstance(segment, PropertySegment))
+
+    @property
     def entity_segments(self) -> tuple[PathSegment, ...]:
         """The segments that address entities: up to the last key or navigation."""
         end = len(self.segments)

@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from odata_server.edm.model import EntitySet
+from odata_server.edm.model import ComplexType, EntitySet, Property
 from odata_server.edm.types import PrimitiveType
 from odata_server.errors import NotFoundError
 from odata_server.format.context_url import (
@@ -256,37 +256,53 @@ async def read_reference(ctx: RequestContext) -> ODataResponse:
 
 
 async def read_property(ctx: RequestContext) -> ODataResponse:
-    """``GET Products(1)/ProductName``: ``{"@odata.context": ..., "value": "Chai"}``."""
+    """``GET Products(1)/ProductName``: ``{"@odata.context": ..., "value": "Chai"}``; a complex
+    value (``People('x')/HomeAddress/City``) is the object itself after the context."""
     negotiated = ctx.negotiate(Representation.JSON)
-    entity_set, prop = ctx.path.entity_set, ctx.path.target_property
-    assert entity_set is not None and prop is not None
+    entity_set, path = ctx.path.entity_set, ctx.path.property_path
+    assert entity_set is not None and path
     keys = entity_set.entity_type.key_properties
     async with reading(ctx.service.engine) as connection:
-        row = await _one_row(ctx, connection, (*keys, prop))
-    if row is None or row[-1] is None:
+        row = await _one_row(ctx, connection, (*keys, path[0]))
+    value = _member_value(row[-1] if row is not None else None, path[1:])
+    if value is None:
         return ODataResponse(NO_CONTENT)
-    value = row[-1]
-    convert = json_converter(prop.type, ieee754_compatible=negotiated.ieee754_compatible)
+    leaf = path[-1]
+    convert = json_converter(leaf.type, ieee754_compatible=negotiated.ieee754_compatible, collection=leaf.collection)
     if convert is not None:
         value = convert(value)
-    key_path = EntityWriter(entity_set, keys, negotiated, ctx.request.service_root).key_path(row)
-    document_context = context(negotiated, ctx.request.service_root, property_fragment(key_path, prop.name))
+    key_path = EntityWriter(entity_set, keys, negotiated, ctx.request.service_root).key_path(row)  # type: ignore[arg-type]
+    fragment = property_fragment(key_path, "/".join(prop.name for prop in path))
+    document_context = context(negotiated, ctx.request.service_root, fragment)
+    if isinstance(leaf.type, ComplexType) and not leaf.collection:
+        return _json_response(negotiated, dumps({**document_context, **value}))  # type: ignore[dict-item]
     return _json_response(negotiated, dumps({**document_context, "value": value}))
+
+
+def _member_value(value: object, members: Sequence[Property]) -> object:
+    """The value at ``members`` inside a complex value read from JSON (None when any step is null)."""
+    for member in members:
+        if not isinstance(value, dict):
+            return None
+        value = value.get(member.name)
+    return value
 
 
 async def read_property_value(ctx: RequestContext) -> ODataResponse:
     """``GET Products(1)/ProductName/$value``: the raw value, as text or bytes."""
-    prop = ctx.path.target_property
-    assert prop is not None
-    binary = prop.type is PrimitiveType.BINARY
+    path = ctx.path.property_path
+    leaf = path[-1]
+    binary = leaf.type is PrimitiveType.BINARY
     ctx.negotiate(Representation.BINARY if binary else Representation.TEXT)
     async with reading(ctx.service.engine) as connection:
-        row = await _one_row(ctx, connection, (prop,))
-    if row is None or row[0] is None:
+        row = await _one_row(ctx, connection, (path[0],))
+    value = _member_value(row[0] if row is not None else None, path[1:])
+    if value is None:
         return ODataResponse(NO_CONTENT)
     if binary:
-        return ODataResponse(200, {"Content-Type": Representation.BINARY.value}, bytes(row[0]))
-    body = raw_text(row[0], prop.type).encode("utf-8")
+        return ODataResponse(200, {"Content-Type": Representation.BINARY.value}, bytes(value))  # type: ignore[arg-type]
+    assert not isinstance(leaf.type, ComplexType)
+    body = raw_text(value, leaf.type).encode("utf-8")
     return ODataResponse(200, {"Content-Type": "text/plain;charset=utf-8"}, body)
 
 

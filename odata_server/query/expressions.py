@@ -110,6 +110,10 @@ class ExpressionCompiler:
         value = self.elements[node.variable]
         return json_member(value, node.members) if node.members else value
 
+    def _ValueCount(self, node: nodes.ValueCount) -> SqlExpression:
+        length = sa.func.jsonb_array_length if self.dialect == "postgresql" else sa.func.json_array_length
+        return sa.func.coalesce(length(self.compile(node.collection)), 0)
+
     def _ValueLambda(self, node: nodes.ValueLambda) -> SqlExpression:
         """EXISTS over the elements of a JSON array (SQLite ``json_each``, PostgreSQL ``jsonb_array_elements``)."""
         elements = json_elements(self.compile(node.collection), node.collection.leaf.type, self.dialect)
@@ -365,7 +369,7 @@ def _never_null(node: nodes.Node) -> bool:
         return node.value is not None
     if isinstance(node, nodes.PropertyAccess):
         return not node.navigation and not node.property.nullable
-    return isinstance(node, nodes.CollectionCount)
+    return isinstance(node, nodes.CollectionCount | nodes.ValueCount)
 
 
 __all__ = ["ExpressionCompiler", "RangeVariable", "json_member", "sql_type"]

@@ -352,11 +352,9 @@ class ExpressionBinder:
         if not leaf.collection:
             raise self._error(f"{leaf.name} is a single value; nothing can follow it in a path")
         if isinstance(step, syntax.CountStep):
-            raise FeatureNotImplementedError(
-                f"$count of the collection property {leaf.name} is not supported yet", target=self.option
-            )
+            return nodes.ValueCount(collection)
         if not isinstance(step, syntax.NameStep) or step.name not in ("any", "all") or step.arguments is None:
-            raise self._error(f"{leaf.name} is a collection; follow it with /any(...) or /all(...)")
+            raise self._error(f"{leaf.name} is a collection; follow it with /$count, /any(...) or /all(...)")
         arguments = step.arguments
         if not arguments and step.name == "any":
             return nodes.ValueLambda("any", "", collection, None)

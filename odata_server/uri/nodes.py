@@ -141,6 +141,14 @@ class Lambda:
 
 
 @dataclass(frozen=True, slots=True)
+class ValueCount:
+    """``Emails/$count``: the number of elements of a collection-valued structural property."""
+
+    collection: PropertyAccess
+    type: ExprType = primitive(PrimitiveType.INT64)
+
+
+@dataclass(frozen=True, slots=True)
 class ValueLambda:
     """``Emails/any(e: ...)`` or ``all`` over a collection-valued structural property;
     ``predicate`` None for ``any()``."""
@@ -213,6 +221,7 @@ Node = Union[
     CollectionCount,
     Lambda,
     ValueLambda,
+    ValueCount,
     BinaryOperation,
     UnaryOperation,
     InList,
@@ -238,6 +247,7 @@ __all__ = [
     "Node",
     "PropertyAccess",
     "UnaryOperation",
+    "ValueCount",
     "ValueLambda",
     "primitive",
     "type_of",

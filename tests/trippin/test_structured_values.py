@@ -42,6 +42,8 @@ FILTERS: dict[str, Callable[[Person], bool]] = {
     "not (FavoriteFeature has Trippin.Feature'Lounge')": lambda p: "Lounge" not in _flags(p),
     "FavoriteFeature eq Trippin.Feature'Wifi,Meals'": lambda p: _flags(p) == {"Wifi", "Meals"},
     "Emails/any()": lambda p: bool(p["Emails"]),
+    "Emails/$count ge 2": lambda p: len(p["Emails"]) >= 2,
+    "AddressInfo/$count eq 0 and Emails/$count lt 3": lambda p: not p["AddressInfo"] and len(p["Emails"]) < 3,
     "not Emails/any()": lambda p: not p["Emails"],
     "Emails/any(e: endswith(e, '.com'))": lambda p: any(e.endswith(".com") for e in p["Emails"]),
     "Emails/all(e: contains(e, 'o'))": lambda p: all("o" in e for e in p["Emails"]),

@@ -474,8 +474,14 @@ class Changes:
     # -- delete
 
     async def delete(self, entity_set: EntitySet, key: Key) -> None:
-        """Delete the entity; a foreign key still pointing at it fails the request with 409."""
+        """Delete the entity, and first the entities it contains (they exist only inside it,
+        CSDL §8.4); a foreign key still pointing at it fails the request with 409."""
         self.deleting = True
+        for navigation in entity_set.entity_type.navigation_properties.values():
+            if navigation.contains_target:
+                contained = self._target_set(entity_set, navigation.name)
+                for child in await self.related_keys(entity_set, navigation.name, key):
+                    await self.delete(contained, child)
         await writes.delete(self.connection, self.storage(entity_set), key)
 
 

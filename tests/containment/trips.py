@@ -134,7 +134,7 @@ async def reset(engine: sa.ext.asyncio.AsyncEngine) -> None:
         ):
             await connection.execute(insert(table), rows)
         if connection.dialect.name == "postgresql":  # the rows above gave the generated keys
-            await connection.exec_driver_sql("SELECT setval('\"test_trips_TripId_seq\"', 100)")
+            await connection.exec_driver_sql("SELECT setval('\"test_trips_TripId_seq\"', 5)")
 
 
 @asynccontextmanager

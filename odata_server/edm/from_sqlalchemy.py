@@ -261,21 +261,16 @@ def _with_implicit_types(
     """The declarations, plus a default one (without entity set) for each class that is
     contained or a singleton's and was not declared."""
     declared = {d.mapped_class for d in declarations}
-    implicit: list[type] = [s.mapped_class for s in singletons]
-    pending = list(declarations)
+    pending = [*declarations, *(EntitySetDeclaration(s.mapped_class, has_entity_set=False) for s in singletons)]
     while pending:
         declaration = pending.pop()
+        if declaration.mapped_class not in declared:
+            declared.add(declaration.mapped_class)
+            declarations.append(declaration)
         mapper = _mapper(declaration.mapped_class)
         for name in declaration.contains:
             if name in mapper.relationships:
-                implicit.append(mapper.relationships[name].mapper.class_)
-        for mapped_class in implicit:
-            if mapped_class not in declared:
-                declared.add(mapped_class)
-                added = EntitySetDeclaration(mapped_class, has_entity_set=False)
-                declarations.append(added)
-                pending.append(added)
-        implicit = []
+                pending.append(EntitySetDeclaration(mapper.relationships[name].mapper.class_, has_entity_set=False))
     return declarations
 
 

@@ -52,7 +52,10 @@ async def test_a_contained_collection_is_read_through_its_container(
     [
         (f"{RUSSELL}/Trips(1)/PlanItems", ["JH58493", "JH38143", None]),
         ("People('scottketchum')/Trips(4)/PlanItems", ["PA00001"]),
-        (f"{RUSSELL}/Trips(1)/PlanItems?$filter=ConfirmationCode ne null&$orderby=PlanItemId desc", ["JH38143", "JH58493"]),
+        (
+            f"{RUSSELL}/Trips(1)/PlanItems?$filter=ConfirmationCode ne null&$orderby=PlanItemId desc",
+            ["JH38143", "JH58493"],
+        ),
         (f"{RUSSELL}/Trips(2)/PlanItems", ["JH58494"]),
         (f"{RUSSELL}/Trips(3)/PlanItems", []),
     ],
@@ -163,7 +166,11 @@ async def test_ids_without_the_key_in_minimal_metadata(trips: httpx.AsyncClient,
     ("path", "context", "value"),
     [
         (f"{RUSSELL}/Trips(1)/Name", f"{RUSSELL}/Trips(1)/Name", "Trip in US"),
-        (f"{RUSSELL}/Trips(1)/PlanItems(11)/ConfirmationCode", f"{RUSSELL}/Trips(1)/PlanItems(11)/ConfirmationCode", "JH58493"),
+        (
+            f"{RUSSELL}/Trips(1)/PlanItems(11)/ConfirmationCode",
+            f"{RUSSELL}/Trips(1)/PlanItems(11)/ConfirmationCode",
+            "JH58493",
+        ),
     ],
 )
 async def test_a_property_of_a_contained_entity(trips: httpx.AsyncClient, path: str, context: str, value: str) -> None:

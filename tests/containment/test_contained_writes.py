@@ -20,7 +20,11 @@ APRIL = {"X-User": "aprilcline"}
         # The container's key may be sent, as it is.
         (f"{RUSSELL}/Trips", {"Name": "Trip in Rome", "PersonUserName": "russellwhyte"}, f"{RUSSELL}/Trips(6)"),
         ("Me/Trips", {"Name": "Trip in Rome"}, "Me/Trips(6)"),
-        (f"{RUSSELL}/Trips(2)/PlanItems", {"PlanItemId": 11, "ConfirmationCode": "NEW"}, f"{RUSSELL}/Trips(2)/PlanItems(11)"),
+        (
+            f"{RUSSELL}/Trips(2)/PlanItems",
+            {"PlanItemId": 11, "ConfirmationCode": "NEW"},
+            f"{RUSSELL}/Trips(2)/PlanItems(11)",
+        ),
         ("Me/Trips(5)/PlanItems", {"PlanItemId": 1}, "Me/Trips(5)/PlanItems(1)"),
     ],
 )
@@ -116,7 +120,9 @@ async def test_the_wrong_container_finds_nothing(
     trips: httpx.AsyncClient, method: str, path: str, body: dict[str, object] | None
 ) -> None:
     assert_error(await trips.request(method, path, json=body), 404)
-    assert (await trips.get("People('scottketchum')/Trips(4)/PlanItems(11)/ConfirmationCode")).json()["value"] == "PA00001"
+    assert (await trips.get("People('scottketchum')/Trips(4)/PlanItems(11)/ConfirmationCode")).json()[
+        "value"
+    ] == "PA00001"
     assert (await trips.get(f"{RUSSELL}/Trips(1)/Name")).json()["value"] == "Trip in US"
 
 

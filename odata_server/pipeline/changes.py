@@ -425,8 +425,20 @@ class Changes:
     async def _remove_listed(
         self, entity_set: EntitySet, name: str, key: Key, child: Key, deleted: bool, target: str
     ) -> None:
-        """A delta's ``@removed`` entity: deleted (reason "deleted") or unlinked (reason "changed")."""
+        """A delta's ``@removed`` entity: deleted (reason "deleted") or unlinked (reason "changed").
+
+        A contained entity named by its key alone gets the rest of its primary key from its container.
+        """
         target_set = self._target_set(entity_set, name)
+        if self._navigation(entity_set, name).contains_target:
+            pointing = await self._foreign_key(self.relationship(entity_set, name), key, target, exists=True)
+            storage = self.storage(target_set)
+            child = {
+                **{
+                    n: pointing[writes.column(storage, n)] for n in storage.key if writes.column(storage, n) in pointing
+                },
+                **child,
+            }
         if child not in await self.related_keys(entity_set, name, key):
             raise NotFoundError(
                 f"The entity removed at {target} is not in {name}", target=target, code="EntityNotFound"

@@ -180,3 +180,20 @@ async def test_deleting_a_container_deletes_what_it_contains(trips: httpx.AsyncC
     response = await trips.delete(f"{RUSSELL}/Trips(1)")
     assert response.status_code == 204, response.text
     assert (await trips.get("People('scottketchum')/Trips(4)/PlanItems/$count")).text == "1"
+
+
+async def test_a_delta_removes_contained_entities_named_by_their_key(trips: httpx.AsyncClient) -> None:
+    response = await trips.patch(
+        f"{RUSSELL}/Trips(1)",
+        json={
+            "PlanItems@delta": [
+                {"@removed": {"reason": "deleted"}, "PlanItemId": 11},
+                {"PlanItemId": 12, "ConfirmationCode": "CHANGED"},
+            ]
+        },
+    )
+    assert response.status_code == 204, response.text
+    items = (await trips.get(f"{RUSSELL}/Trips(1)/PlanItems")).json()["value"]
+    assert [(item["PlanItemId"], item["ConfirmationCode"]) for item in items] == [(12, "CHANGED"), (13, None)]
+    other = await trips.get("People('scottketchum')/Trips(4)/PlanItems(11)/ConfirmationCode")
+    assert other.json()["value"] == "PA00001"

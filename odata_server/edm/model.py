@@ -325,14 +325,6 @@ class ContainedEntities:
         return f"{self.parent.name}/{self.navigation.name}"
 
     @property
-    def root(self) -> EntitySet | Singleton:
-        """The entity set or singleton the containment starts from."""
-        source = self.parent
-        while isinstance(source, ContainedEntities):
-            source = source.parent
-        return source
-
-    @property
     def containers(self) -> tuple[ContainedEntities, ...]:
         """The contained collections from the root down to this one."""
         chain: list[ContainedEntities] = [self]

@@ -22,6 +22,9 @@ class EntityStorage:
         columns: Edm property name → name of the mapped column attribute; also the
             columns of the streams, by the reserved names of :mod:`odata_server.edm.streams`.
         relationships: Edm navigation property name → name of the relationship attribute.
+        key: the Edm names of the primary key columns: what tells rows apart. It is the
+            entity type's key, except for a contained type, whose key leaves out the
+            columns that point to its container (unique only within it).
         streams: where each stream is kept: ``"$value"`` for a media entity's own
             stream, the property name for a stream property.
     """
@@ -29,6 +32,7 @@ class EntityStorage:
     mapped_class: type
     columns: Mapping[str, str]
     relationships: Mapping[str, str]
+    key: tuple[str, ...]
     streams: Mapping[str, Stream] = field(default_factory=lambda: MappingProxyType({}))
 
 

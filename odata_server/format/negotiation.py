@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
+from odata_server.edm.model import ComplexType, EnumType
 from odata_server.edm.types import PrimitiveType
 from odata_server.errors import NotAcceptableError
 
@@ -46,6 +47,16 @@ class Negotiated:
     def primitive_type(self, edm_type: PrimitiveType) -> str:
         """A primitive type as an ``@type`` value: ``#Decimal`` in 4.0, ``Decimal`` in 4.01."""
         return f"#{edm_type.short_name}" if self.version == "4.0" else edm_type.short_name
+
+    def type_annotation(self, edm_type: PrimitiveType | EnumType | ComplexType, collection: bool = False) -> str:
+        """Any property type as an ``@type`` value (JSON Format §4.5.3): primitive types unqualified
+        (without ``#`` in 4.01), other types qualified, collections as ``Collection(...)``."""
+        if not isinstance(edm_type, PrimitiveType):
+            name = edm_type.qualified_name
+            return f"#Collection({name})" if collection else f"#{name}"
+        if not collection:
+            return self.primitive_type(edm_type)
+        return f"#Collection({edm_type.short_name})" if self.version == "4.0" else f"Collection({edm_type.short_name})"
 
 
 @dataclass(frozen=True, slots=True)

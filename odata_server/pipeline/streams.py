@@ -34,8 +34,8 @@ from odata_server.edm.model import EntityType, Property
 from odata_server.edm.storage import EntityStorage
 from odata_server.edm.streams import MEDIA_STREAM, Stream, StreamColumns, StreamDisk, content_field, content_type_field
 from odata_server.errors import ModelError, UnsupportedMediaTypeError
+from odata_server.format.canonical import key_predicate
 from odata_server.format.etag import content_tag, file_tag
-from odata_server.format.json import key_predicate
 from odata_server.format.media_type import parse_media_type
 from odata_server.messages import ODataRequest
 from odata_server.pipeline.files import READ_FILE_BLOCK, WRITE_FILE_BLOCK, FileChunks, blocking, remove_file
@@ -93,7 +93,7 @@ async def stored_stream(
             return None
         assert isinstance(content, bytes | bytearray | memoryview)
         return StoredStream(content_type, content_tag(bytes(content)), _content=bytes(content))
-    fs, path = stream_file(stream, entity_type, name, key)
+    fs, path = stream_file(stream, storage, entity_type, name, key)
     try:
         info = await blocking(fs.info, path)
     except FileNotFoundError:
@@ -124,10 +124,10 @@ class Upload:
         """The ETag the stream has once stored, when it is known now (a file's is known once it is in place)."""
         return content_tag(self.content) if isinstance(self.stream, StreamColumns) else None
 
-    async def place(self, entity_type: EntityType, key: Key) -> None:
+    async def place(self, storage: EntityStorage, entity_type: EntityType, key: Key) -> None:
         """Write a file-kept stream beside its place; it is put there when the transaction commits."""
         if isinstance(self.stream, StreamDisk):
-            fs, path = stream_file(self.stream, entity_type, self.name, key)
+            fs, path = stream_file(self.stream, storage, entity_type, self.name, key)
             await _files(current_transaction()).write(fs, path, self.content)
 
 
@@ -167,20 +167,25 @@ def forget(storage: EntityStorage, entity_type: EntityType, key: Key, names: tup
     once the transaction commits; streams in columns go with their row."""
     for name, stream in storage.streams.items():
         if isinstance(stream, StreamDisk) and (names is None or name in names):
-            fs, path = stream_file(stream, entity_type, name, key)
+            fs, path = stream_file(stream, storage, entity_type, name, key)
             _files(current_transaction()).remove(fs, path)
 
 
-def stream_file(stream: StreamDisk, entity_type: EntityType, name: str, key: Key) -> tuple[AbstractFileSystem, str]:
+def stream_file(
+    stream: StreamDisk, storage: EntityStorage, entity_type: EntityType, name: str, key: Key
+) -> tuple[AbstractFileSystem, str]:
     """The file system and path of a stream's file: ``{url}/{EntityType}/{key}`` for a media
-    entity, ``{url}/{EntityType}.{Property}/{key}`` for a stream property (the key as in a
-    canonical URL, ``1`` or ``'AA'`` or ``OrderID=1,ProductID=2``).
+    entity, ``{url}/{EntityType}.{Property}/{key}`` for a stream property, the (primary) key
+    as in a canonical URL: ``1``, ``'AA'``, ``OrderID=1,ProductID=2``.
 
-    Named after the entity type, not the entity set: the sets of one type hold the same entities.
+    Named after the entity type and the primary key, not the entity set and its key: the
+    sets of one type hold the same entities, and a contained entity's own key is unique
+    only within its container.
     """
     fs, root = disk(stream.url)
     folder = entity_type.name if name == MEDIA_STREAM else f"{entity_type.name}.{name}"
-    return fs, f"{root}/{folder}/{key_predicate(entity_type, [key[k] for k in entity_type.key])}"
+    predicate = key_predicate([entity_type.properties[k] for k in storage.key], [key[k] for k in storage.key])
+    return fs, f"{root}/{folder}/{predicate[1:-1]}"
 
 
 @functools.cache

@@ -10,7 +10,15 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
-from odata_server.edm.model import EntitySet, Model, NavigationProperty, Property
+from odata_server.edm.model import (
+    ComplexType,
+    ContainerKey,
+    EntitySet,
+    Model,
+    NavigationProperty,
+    Property,
+    frozen_mapping,
+)
 from odata_server.edm.types import PrimitiveType
 from odata_server.errors import BadRequestError, FeatureNotImplementedError
 from odata_server.uri import apply, syntax
@@ -53,7 +61,9 @@ class Computed:
         return Property(self.alias, self.expression.type.primitive or PrimitiveType.STRING)
 
 
-Field = Property | Computed
+Field = Property | Computed | ContainerKey
+"""What a row holds for each entity: properties, computed values, and the keys of a
+contained entity's containers (for its canonical URL)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,17 +221,27 @@ class _Binder:
             return None, ()
         entity_type = entity_set.entity_type
         chosen: set[str] = set()
+        members: dict[str, list[tuple[str, ...]]] = {}
         every = False
         for item in items:
             name = item.path[0]
             if item.path == ("*",):
                 every = True
                 continue
-            if len(item.path) > 1 or "." in name:
+            if "." in name:
                 raise FeatureNotImplementedError(
-                    f"Selecting {'/'.join(item.path)} (a path, type cast or operation) is not supported yet",
+                    f"Selecting {'/'.join(item.path)} (a type cast or operation) is not supported yet",
                     target="$select",
                 )
+            if len(item.path) > 1:
+                prop = entity_type.properties.get(name)
+                if prop is None or not isinstance(prop.type, ComplexType):
+                    raise BadRequestError(
+                        f"{'/'.join(item.path)}: only the properties of a complex property can be selected by a path",
+                        target="$select",
+                    )
+                members.setdefault(name, []).append(item.path[1:])
+                continue
             if item.options is not None:
                 raise BadRequestError(f"{name} is not a collection; it takes no options in $select", target="$select")
             if name in entity_type.properties or name in entity_type.streams or any(c.alias == name for c in computed):
@@ -232,7 +252,11 @@ class _Binder:
                 )
         if every:
             return None, ()
-        properties = [prop for prop in entity_type.properties.values() if prop.name in chosen]
+        properties = [
+            _selected_members(prop, members[name]) if name in members and name not in chosen else prop
+            for name, prop in entity_type.properties.items()
+            if name in chosen or name in members
+        ]
         streams = tuple(name for name in entity_type.streams if name in chosen)
         return (*properties, *(item for item in computed if item.alias in chosen)), streams
 
@@ -311,6 +335,37 @@ class _Binder:
             raise BadRequestError(f"{navigation.name} is single-valued; it has no $count", target="$expand")
         options = self.bind(nested, target, depth + 1)
         return Expand(navigation, target, options, ref=item.ref, count_only=item.count, source=nested)
+
+
+def _selected_members(prop: Property, paths: list[tuple[str, ...]]) -> Property:
+    """``prop`` with a partial complex type holding only the members ``paths`` select
+    (``$select=HomeAddress/City/Name``)."""
+    complex_type = prop.type
+    assert isinstance(complex_type, ComplexType)
+    # Member name → the paths selected inside it; an empty list selects the whole member.
+    wanted: dict[str, list[tuple[str, ...]]] = {}
+    whole: set[str] = set()
+    for path in paths:
+        member = complex_type.properties.get(path[0])
+        if member is None:
+            raise BadRequestError(
+                f"Complex type {complex_type.name} has no property {path[0]!r}",
+                target="$select",
+                code="UnknownProperty",
+            )
+        if len(path) > 1 and not isinstance(member.type, ComplexType):
+            raise BadRequestError(f"{member.name} is not complex; nothing can follow it in $select", target="$select")
+        wanted.setdefault(path[0], [])
+        if len(path) > 1:
+            wanted[path[0]].append(path[1:])
+        else:
+            whole.add(path[0])
+    selected = {
+        name: _selected_members(member, wanted[name]) if wanted[name] and name not in whole else member
+        for name, member in complex_type.properties.items()
+        if name in wanted
+    }
+    return replace(prop, type=replace(complex_type, properties=frozen_mapping(selected), partial=True))
 
 
 def _bind_applied(

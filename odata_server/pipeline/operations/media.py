@@ -71,14 +71,14 @@ async def read_stream(ctx: RequestContext) -> ODataResponse:
     """
     entity_set, storage, name, what = _addressed(ctx)
     entity_type = entity_set.entity_type
-    fields = (*entity_type.key_properties, *stream_fields(storage, name))
+    fields = (*(entity_type.properties[k] for k in storage.key), *stream_fields(storage, name))
     async with reading(ctx.service.engine) as connection:
         statement = select_entities(ctx.path.entity_segments, ctx.service.storage, fields)
         row = (await connection.execute(statement)).first()
     if row is None:  # also a single-valued navigation to no entity (Protocol §11.2.3)
         raise _not_found(ctx)
     values = {field.name: value for field, value in zip(fields, row)}
-    stored = await stored_stream(storage, entity_type, name, {k: values[k] for k in entity_type.key}, values)
+    stored = await stored_stream(storage, entity_type, name, {k: values[k] for k in storage.key}, values)
     if stored is None:
         return ODataResponse(NO_CONTENT)
     if not accepts(ctx.request.header("accept"), stored.content_type):
@@ -103,7 +103,7 @@ async def write_stream(ctx: RequestContext) -> ODataResponse:
     async with writing(ctx.service) as changes:
         key = await _locked_key(ctx, changes, storage, name)
         await _write_row(changes, entity_set, key, new.row_values(storage))
-        await new.place(entity_set.entity_type, key)
+        await new.place(storage, entity_set.entity_type, key)
         preferred, applied = return_preference(ctx.request)
         headers = {"Preference-Applied": applied} if applied is not None else {}
         if new.etag is not None:

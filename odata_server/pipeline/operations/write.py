@@ -16,9 +16,8 @@ from sqlalchemy.orm import RelationshipDirection
 from odata_server.edm.model import EntitySet
 from odata_server.edm.streams import MEDIA_STREAM
 from odata_server.errors import BadRequestError, NotFoundError
-from odata_server.format.json import canonical_key
 from odata_server.messages import ODataResponse
-from odata_server.pipeline.changes import Changes, ForeignKeys, addressed_key, key_segments, writing
+from odata_server.pipeline.changes import Changes, ForeignKeys, addressed_key, canonical_path, key_segments, writing
 from odata_server.pipeline.context import RequestContext
 from odata_server.pipeline.operations.read import entity_response
 from odata_server.pipeline.payload import EntityPayload, PayloadReader, json_body
@@ -64,7 +63,7 @@ async def create_entity(ctx: RequestContext) -> ODataResponse:
         else:
             key = await changes.create(payload, row_values)
         if media is not None:
-            await media.place(entity_set.entity_type, key)
+            await media.place(storage, entity_set.entity_type, key)
         return await _created(ctx, changes, payload, key)
 
 
@@ -107,7 +106,7 @@ async def _created(ctx: RequestContext, changes: Changes, payload: EntityPayload
     """201 with the entity (its nested entities expanded, Protocol §11.4.2.2), or 204 with
     ``Prefer: return=minimal``."""
     entity_set = payload.entity_set
-    location = ctx.request.service_root + canonical_key(entity_set, [key[name] for name in entity_set.entity_type.key])
+    location = ctx.request.service_root + await canonical_path(ctx.service, changes.connection, entity_set, key)
     preferred, applied = return_preference(ctx.request)
     headers = {"Location": location}
     if preferred == "minimal":

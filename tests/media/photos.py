@@ -9,6 +9,7 @@
   ``Frames(1)/Photo`` is a single-valued navigation to one (``Frames(1)`` has none).
 - ``Airlines``: entities with three stream properties: ``Logo`` (columns, nullable),
   ``Manual`` (a file on ``memory://``, nullable), ``Badge`` (columns, not nullable).
+- Singletons: ``Featured`` is the photo 1000, ``Flagship`` the airline ``AA``.
 
 Every media entity type leaves its properties to defaults: a POST of media sets none.
 """
@@ -108,6 +109,7 @@ MEDIA_SETS = ("Photos", "DiskPhotos", "FilePhotos")
 
 ALBUMS = [{"AlbumID": 1, "Name": "Summer"}, {"AlbumID": 2, "Name": "Winter"}]
 FRAMES = [{"FrameID": 1, "PhotoID": None}]
+FEATURED = {"PhotoID": 1000, "Title": "Featured", "data": PNG, "content_type": "image/png"}
 AIRLINES = [
     {
         "Code": "AA",
@@ -153,6 +155,8 @@ async def photos_service(database_url: str, folder: Path, **config: object) -> A
     service.add(Photo, name="GuardedPhotos", media=in_columns, version="Version", if_match_required=True)
     service.add(DiskPhoto, media=StreamDisk(memory, content_type="content_type"))
     service.add(FilePhoto, media=StreamDisk(folder.as_uri(), content_type="content_type"))
+    service.singleton("Featured", Photo, key={"PhotoID": FEATURED["PhotoID"]})
+    service.singleton("Flagship", Airline, key={"Code": "AA"})
     service.add(Album)
     service.add(Frame)
     service.add(
@@ -169,6 +173,7 @@ async def photos_service(database_url: str, folder: Path, **config: object) -> A
         await connection.execute(insert(Album), ALBUMS)
         await connection.execute(insert(Frame), FRAMES)
         await connection.execute(insert(Airline), AIRLINES)
+        await connection.execute(insert(Photo), [FEATURED])
     app = FastAPI()
     service.mount(app, "/odata")
     async with app_client(app) as client:

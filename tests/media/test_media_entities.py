@@ -361,3 +361,23 @@ async def test_select_leaves_the_media_control_information(client: httpx.AsyncCl
     entity = (await client.get(f"{path}?$select=Title")).json()
     shown = {"@context", "@id", "@mediaContentType", "Title"}  # @id: the key is not selected
     assert set(entity) == shown | ({"@etag"} if entity_set == "Photos" else set())
+
+
+async def test_a_singleton_media_entity(client: httpx.AsyncClient) -> None:
+    media = await client.get("Featured/$value")
+    assert (media.status_code, media.content, media.headers["content-type"]) == (200, PNG, "image/png")
+    response = await client.put("Featured/$value", content=JPEG, headers={"Content-Type": "image/jpeg"})
+    assert response.status_code == 204
+    assert (await client.get("Featured/$value")).content == JPEG
+    assert (await client.get("Photos(1000)/$value")).content == JPEG  # the same entity
+    full = (await client.get("Featured", headers={"Accept": "application/json;metadata=full"})).json()
+    assert (full["@mediaReadLink"], full["@mediaContentType"]) == (f"{ROOT}Featured/$value", "image/jpeg")
+
+
+async def test_a_media_entity_nested_in_a_deep_insert_needs_its_stream(client: httpx.AsyncClient) -> None:
+    """Only a POST of its media creates a media entity with its stream; Photos keep theirs in
+    columns that take no NULL, so a nested one cannot be created without it."""
+    count = (await client.get("Albums/$count")).text
+    response = await client.post("Albums", json={"Name": "Deep", "Photos": [{"Title": "no media"}]})
+    assert_error(response, 400)
+    assert (await client.get("Albums/$count")).text == count

@@ -222,3 +222,10 @@ async def test_an_entity_read_can_be_written_back(client: httpx.AsyncClient) -> 
     assert (await client.get(path)).json()["Name"] == "Renamed"
     logo = await client.get(f"{path}/Logo")
     assert (logo.content, logo.headers["content-type"]) == (LOGO, "image/svg+xml")
+
+
+async def test_a_stream_property_of_a_singleton(client: httpx.AsyncClient) -> None:
+    response = await client.get("Flagship/Logo")
+    assert (response.status_code, response.content) == (200, LOGO)
+    entity = (await client.get("Flagship?$select=Logo", headers={"Accept": "application/json;metadata=full"})).json()
+    assert entity["Logo@mediaReadLink"] == f"{ROOT}Flagship/Logo"

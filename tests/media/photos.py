@@ -107,8 +107,9 @@ class Airline(Base):
 MEDIA_SETS = ("Photos", "DiskPhotos", "FilePhotos")
 """The entity sets of media entities, one per kind of storage."""
 
-ALBUMS = [{"AlbumID": 1, "Name": "Summer"}, {"AlbumID": 2, "Name": "Winter"}]
-FRAMES = [{"FrameID": 1, "PhotoID": None}]
+# Keys left to the database (1, 2, ...), so that its sequences go on from them on PostgreSQL.
+ALBUMS = [{"Name": "Summer"}, {"Name": "Winter"}]
+FRAMES = [{"PhotoID": None}]
 FEATURED = {"PhotoID": 1000, "Title": "Featured", "data": PNG, "content_type": "image/png"}
 AIRLINES = [
     {
@@ -170,7 +171,8 @@ async def photos_service(database_url: str, folder: Path, **config: object) -> A
     async with service.engine.begin() as connection:
         await connection.run_sync(Base.metadata.drop_all)
         await connection.run_sync(Base.metadata.create_all)
-        await connection.execute(insert(Album), ALBUMS)
+        for album in ALBUMS:
+            await connection.execute(insert(Album), album)
         await connection.execute(insert(Frame), FRAMES)
         await connection.execute(insert(Airline), AIRLINES)
         await connection.execute(insert(Photo), [FEATURED])

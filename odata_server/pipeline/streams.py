@@ -57,19 +57,20 @@ def stream_fields(storage: EntityStorage, name: str) -> tuple[Property, ...]:
 
 @dataclass(frozen=True, slots=True)
 class StoredStream:
-    """A stream as it is stored: its media type and ETag, and how to read its bytes."""
+    """A stream as it is stored: its media type and ETag, and its bytes (in a column) or
+    the file that holds them."""
 
     content_type: str
     etag: str
-    _content: bytes | None = None
-    _file: tuple[AbstractFileSystem, str] | None = None
+    content: bytes = b""
+    file: tuple[AbstractFileSystem, str] | None = None
 
     async def body(self) -> Body:
         """The bytes, or chunks of them read from the file (the file stays open until
         they are exhausted or closed); b"" if the file is gone by now."""
-        if self._file is None:
-            return self._content or b""
-        fs, path = self._file
+        if self.file is None:
+            return self.content
+        fs, path = self.file
         try:
             file = await blocking(fs.open, path, "rb", block_size=READ_FILE_BLOCK)
         except FileNotFoundError:
@@ -92,7 +93,7 @@ async def stored_stream(
         if content is None:
             return None
         assert isinstance(content, bytes | bytearray | memoryview)
-        return StoredStream(content_type, content_tag(bytes(content)), _content=bytes(content))
+        return StoredStream(content_type, content_tag(bytes(content)), content=bytes(content))
     fs, path = stream_file(stream, storage, entity_type, name, key)
     try:
         info = await blocking(fs.info, path)
@@ -100,7 +101,7 @@ async def stored_stream(
         return None
     # The ETag is taken before the file is opened: a stream replaced in between is sent
     # with the old ETag, which the next conditional request finds stale.
-    return StoredStream(content_type, file_tag(info), _file=(fs, path))
+    return StoredStream(content_type, file_tag(info), file=(fs, path))
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,14 +132,20 @@ class Upload:
             await _files(current_transaction()).write(fs, path, self.content)
 
 
-def upload(request: ODataRequest, storage: EntityStorage, name: str, what: str) -> Upload:
-    """The request body as the new value of the stream ``name`` (``what`` names it in errors).
+def stream_title(entity_type: EntityType, name: str) -> str:
+    """How messages name a stream: ``The media of Photo``, or the stream property's name."""
+    return f"The media of {entity_type.name}" if name == MEDIA_STREAM else name
+
+
+def upload(request: ODataRequest, storage: EntityStorage, entity_type: EntityType, name: str) -> Upload:
+    """The request body as the new value of the stream ``name`` of an entity of ``entity_type``.
 
     Raises:
         UnsupportedMediaTypeError: the body has no valid ``Content-Type``, or one the
             stream does not accept.
     """
     stream = storage.streams[name]
+    what = stream_title(entity_type, name)
     declared = (request.header("content-type") or "").strip()
     try:
         essence = parse_media_type(declared).essence
@@ -268,5 +275,6 @@ __all__ = [
     "stored_stream",
     "stream_fields",
     "stream_file",
+    "stream_title",
     "upload",
 ]

@@ -19,7 +19,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from odata_server.edm.model import EntitySet
+from odata_server.edm.model import NavigationSource
 from odata_server.edm.storage import EntityStorage
 from odata_server.edm.streams import MEDIA_STREAM
 from odata_server.errors import BadRequestError, NotAcceptableError, NotFoundError
@@ -35,6 +35,7 @@ from odata_server.pipeline.streams import (
     forget,
     stored_stream,
     stream_fields,
+    stream_title,
     upload,
 )
 from odata_server.pipeline.transaction import reading
@@ -47,17 +48,15 @@ NO_CONTENT = 204
 NOT_MODIFIED = 304
 
 
-def _addressed(ctx: RequestContext) -> tuple[EntitySet, EntityStorage, str, str]:
+def _addressed(ctx: RequestContext) -> tuple[NavigationSource, EntityStorage, str, str]:
     """The entity set, its storage, the stream's name (``$value`` for a media entity's)
-    and how errors name it."""
+    and how messages name it."""
     entity_set = ctx.path.entity_set
     assert entity_set is not None
     storage = ctx.service.storage[entity_set.entity_type.qualified_name]
-    if ctx.path.kind is ResourceKind.MEDIA:
-        return entity_set, storage, MEDIA_STREAM, f"The media of {entity_set.entity_type.name}"
-    prop = ctx.path.target_property
-    assert prop is not None
-    return entity_set, storage, prop.name, prop.name
+    prop = ctx.path.target_property  # None for a media entity's stream
+    name = MEDIA_STREAM if prop is None else prop.name
+    return entity_set, storage, name, stream_title(entity_set.entity_type, name)
 
 
 def _not_found(ctx: RequestContext) -> NotFoundError:
@@ -98,8 +97,8 @@ async def write_stream(ctx: RequestContext) -> ODataResponse:
     when the transaction commits); with ``Prefer: return=representation`` the media
     entity (Protocol §11.4.7.2), or the new stream of a stream property (§11.4.8.1).
     """
-    entity_set, storage, name, what = _addressed(ctx)
-    new = upload(ctx.request, storage, name, what)
+    entity_set, storage, name, _ = _addressed(ctx)
+    new = upload(ctx.request, storage, entity_set.entity_type, name)
     async with writing(ctx.service) as changes:
         key = await _locked_key(ctx, changes, storage, name)
         await _write_row(changes, entity_set, key, new.row_values(storage))
@@ -130,7 +129,9 @@ async def delete_stream(ctx: RequestContext) -> ODataResponse:
     return ODataResponse(NO_CONTENT)
 
 
-async def _write_row(changes: Changes, entity_set: EntitySet, key: Key, values: dict[sa.Column[Any], object]) -> None:
+async def _write_row(
+    changes: Changes, entity_set: NavigationSource, key: Key, values: dict[sa.Column[Any], object]
+) -> None:
     """Record a stream change in the entity's row: a change of the entity, so its version goes up."""
     version = entity_set.concurrency.version if entity_set.concurrency else None
     await writes.update(changes.connection, changes.storage(entity_set), key, {}, values, version)

@@ -49,7 +49,7 @@ async def create_entity(ctx: RequestContext) -> ODataResponse:
     storage = ctx.service.storage[entity_set.entity_type.qualified_name]
     media = None
     if entity_set.entity_type.has_stream:
-        media = upload(ctx.request, storage, MEDIA_STREAM, f"The media of {entity_set.entity_type.name}")
+        media = upload(ctx.request, storage, entity_set.entity_type, MEDIA_STREAM)
     payload = EntityPayload(entity_set) if media is not None else read_payload(ctx, entity_set)
     row_values = {} if media is None else media.row_values(storage)
     async with writing(ctx.service) as changes:

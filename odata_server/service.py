@@ -26,6 +26,7 @@ from odata_server.batch.handler import BatchHandler
 from odata_server.config import ServiceConfig
 from odata_server.edm.from_sqlalchemy import EntitySetDeclaration, SingletonDeclaration, build_model
 from odata_server.edm.model import Model, SingletonKey
+from odata_server.edm.streams import Stream
 from odata_server.format.csdl_json import csdl_json
 from odata_server.format.csdl_xml import csdl_xml
 from odata_server.http.asgi import ODataApp
@@ -109,6 +110,8 @@ class ODataService:
         if_match_required: bool = False,
         upsert: bool = False,
         contains: Iterable[str] = (),
+        media: Stream | None = None,
+        streams: Mapping[str, Stream] | None = None,
     ) -> ODataService:
         """Expose ``mapped_class`` as an entity set.
 
@@ -132,6 +135,10 @@ class ODataService:
             contains: one-to-many relationships (attribute names) whose targets live
                 inside this class's entities (containment, see
                 ``docs/singletons-and-containment.md``): ``contains=["trips"]``.
+            media: makes the entity type a media entity type, its stream kept in
+                :class:`~odata_server.edm.streams.StreamColumns` or
+                :class:`~odata_server.edm.streams.StreamDisk` (``Photos(1)/$value``).
+            streams: stream property name → where its stream is kept (``Airlines('AA')/Logo``).
         """
         self._check_open()
         self._declarations.append(
@@ -147,6 +154,8 @@ class ODataService:
                 if_match_required,
                 upsert,
                 tuple(contains),
+                media=media,
+                streams=dict(streams or {}),
             )
         )
         return self

@@ -41,6 +41,7 @@ from odata_server.edm.model import (
 from odata_server.edm.python_types import PythonTypes
 from odata_server.edm.sqltypes import Byte, FlagEnum, JsonValue, SByte
 from odata_server.edm.storage import EntityStorage
+from odata_server.edm.streams import MEDIA_STREAM, Column, Stream, stream_members
 from odata_server.edm.types import INTEGER_RANGES, PrimitiveType
 from odata_server.errors import ModelError
 
@@ -50,6 +51,7 @@ _IDENTIFIER = re.compile(r"[^\W\d]\w{0,127}\Z")
 # CSDL §6.5: the types a key property may have.
 _KEY_TYPES = frozenset(PrimitiveType) - {
     PrimitiveType.BINARY,
+    PrimitiveType.STREAM,
     PrimitiveType.DOUBLE,
     PrimitiveType.SINGLE,
 }
@@ -80,6 +82,8 @@ class EntitySetDeclaration:
         has_entity_set: False for a class with no entity set of its own: one declared
             with ``service.contain`` (its entities live in a container), or exposed by a
             singleton only.
+        media: where the stream of a media entity is kept; None for other entities.
+        streams: stream property name → where its stream is kept.
     """
 
     mapped_class: type
@@ -94,6 +98,13 @@ class EntitySetDeclaration:
     upsert: bool = False
     contains: tuple[str, ...] = ()
     has_entity_set: bool = True
+    media: Stream | None = None
+    streams: Mapping[str, Stream] = field(default_factory=dict)
+
+    @property
+    def all_streams(self) -> dict[str, Stream]:
+        """Every declared stream, the media entity's own under ``"$value"``."""
+        return {**({MEDIA_STREAM: self.media} if self.media is not None else {}), **self.streams}
 
     @property
     def entity_type_name(self) -> str:
@@ -183,20 +194,14 @@ def build_model(
         key, properties = entity_type.key, entity_type.properties
         if mapped_class in contained:
             key, properties = _contained_key(entity_type, declaration, contained[mapped_class])
-        entity_type = EntityType(
-            name=entity_type.name,
-            namespace=namespace,
+        entity_type = replace(
+            entity_type,
             key=key,
             properties=properties,
             navigation_properties=frozen_mapping(navigation),  # type: ignore[arg-type]
         )
         entity_types[entity_type.qualified_name] = entity_type
-        storage[entity_type.qualified_name] = EntityStorage(
-            mapped_class=mapped_class,
-            columns=type_storage.columns,
-            relationships=frozen_mapping(relationships),  # type: ignore[arg-type]
-            key=type_storage.key,
-        )
+        storage[entity_type.qualified_name] = replace(type_storage, relationships=frozen_mapping(relationships))
 
     class_of_type = {t.qualified_name: cls for cls, (t, _, _) in types_by_class.items()}
     targets = _Targets(entity_types, class_of_type, first_set_of_type, set(contained))
@@ -423,9 +428,12 @@ def _entity_type(
             raise ModelError(f"{where}: {option}= names no mapped attribute: {', '.join(sorted(unknown))}")
 
     key_attributes = [mapper.get_property_by_column(column).key for column in mapper.primary_key]
+    streams = stream_members(declaration.all_streams, _columns(mapper, key_attributes), where)
     properties: dict[str, Property] = {}
-    columns: dict[str, str] = {}
+    columns: dict[str, str] = dict(streams.columns)
     for attribute in mapper.column_attrs:
+        if attribute.key in streams.used:
+            continue
         if attribute.key in declaration.exclude:
             if attribute.key in key_attributes:
                 raise ModelError(f"{where}.{attribute.key} is part of the key and cannot be excluded")
@@ -446,14 +454,41 @@ def _entity_type(
         if prop.nullable:
             properties[name] = replace(prop, nullable=False)
 
+    for name in streams.properties:
+        _check_identifier(name, f"stream property {name!r} of {where}")
+        if name in properties:
+            raise ModelError(f"{where}: the stream property {name!r} has the name of a property")
     entity_type = EntityType(
         name=declaration.entity_type_name,
         namespace=namespace,
         key=key,
         properties=frozen_mapping(properties),  # type: ignore[arg-type]
+        has_stream=declaration.media is not None,
+        streams=frozen_mapping(streams.properties),  # type: ignore[arg-type]
+        annotations=streams.annotations,
     )
-    storage = EntityStorage(mapped_class, frozen_mapping(columns), frozen_mapping(), key)  # type: ignore[arg-type]
+    storage = EntityStorage(
+        mapped_class,
+        frozen_mapping(columns),  # type: ignore[arg-type]
+        frozen_mapping(),  # type: ignore[arg-type]
+        key,
+        frozen_mapping(declaration.all_streams),  # type: ignore[arg-type]
+    )
     return entity_type, storage
+
+
+def _columns(mapper: Mapper[object], key_attributes: list[str]) -> dict[str, Column]:
+    """Each mapped column attribute as a stream could use it."""
+    columns = {}
+    for attribute in mapper.column_attrs:
+        expression = attribute.columns[0]
+        try:
+            edm_type: PrimitiveType | None = edm_type_of(expression.type)[0]
+        except ModelError:
+            edm_type = None
+        nullable = bool(expression.nullable) if isinstance(expression, sa.Column) else True
+        columns[attribute.key] = Column(edm_type, nullable, attribute.key in key_attributes)
+    return columns
 
 
 def _property(attribute: ColumnProperty[object], name: str, where: str, python_types: PythonTypes) -> Property:
@@ -563,7 +598,7 @@ def _navigation_properties(
             continue
         target, target_declaration = exposed[relationship.mapper.class_]
         name = _edm_name(declaration, relationship.key)
-        if name in source.properties or name in navigation:
+        if name in source.properties or name in source.streams or name in navigation:
             raise ModelError(f"{mapped_class.__qualname__}: two attributes are both exposed as {name!r}")
         navigation[name] = NavigationProperty(
             name=name,
@@ -664,14 +699,15 @@ def _concurrency(declaration: EntitySetDeclaration, entity_type: EntityType) -> 
 
 def _check_same_type(first: EntitySetDeclaration, again: EntitySetDeclaration) -> None:
     """A class exposed by several entity sets is one entity type: its options must agree."""
-    if (first.entity_type_name, first.exclude, dict(first.names)) != (
+    if (first.entity_type_name, first.exclude, dict(first.names), first.all_streams) != (
         again.entity_type_name,
         again.exclude,
         dict(again.names),
+        again.all_streams,
     ):
         raise ModelError(
-            f"{again.mapped_class.__qualname__} is exposed twice with different type_name, exclude or "
-            "names; entity sets of one class share one entity type, so give them the same options"
+            f"{again.mapped_class.__qualname__} is exposed twice with different type_name, exclude or names "
+            "(or media= or streams=); entity sets of one class share one entity type, so give them the same options"
         )
 
 

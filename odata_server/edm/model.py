@@ -160,6 +160,11 @@ class EntityType:
     open: bool = False
     has_stream: bool = False
     """A media entity type (CSDL §8.1.2): each entity has a stream, read and written at ``/$value``."""
+    streams: Mapping[str, Property] = field(default_factory=frozen_mapping)
+    """The stream properties (type ``Edm.Stream``), inherited ones too. They are kept apart from
+    ``properties``: a stream is read and written at its own URL, never selected, filtered or
+    written as a value, so what works on ``properties`` never meets one."""
+    annotations: tuple[Annotation, ...] = ()
 
     @property
     def qualified_name(self) -> str:
@@ -443,9 +448,13 @@ class Model:
 def declared_properties(
     structured: EntityType | ComplexType, base: EntityType | ComplexType | None
 ) -> tuple[list[Property], list[NavigationProperty]]:
-    """The members ``structured`` declares itself, not those it inherits from ``base``."""
+    """The members ``structured`` declares itself, not those it inherits from ``base``; an
+    entity type's stream properties follow its other structural properties."""
     inherited = set(base.properties) if base is not None else set()
     properties = [prop for name, prop in structured.properties.items() if name not in inherited]
+    if isinstance(structured, EntityType):
+        inherited_streams = set(base.streams) if isinstance(base, EntityType) else set()
+        properties += [prop for name, prop in structured.streams.items() if name not in inherited_streams]
     navigation: list[NavigationProperty] = []
     if isinstance(structured, EntityType):
         inherited_navigation = set(base.navigation_properties) if isinstance(base, EntityType) else set()

@@ -48,7 +48,7 @@ def select_expand_clause(options: BoundOptions) -> str:
     """
 
     def items(options: BoundOptions) -> list[str]:
-        selected = [] if options.select is None else [field.name for field in options.select]
+        selected = [] if options.select is None else [*(field.name for field in options.select), *options.streams]
         expanded = [f"{expand.navigation.name}({','.join(items(expand.options))})" for expand in options.expand]
         return selected + expanded
 

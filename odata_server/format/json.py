@@ -12,6 +12,7 @@ from collections.abc import AsyncIterable, AsyncIterator, Callable, Sequence
 from typing import Any
 
 from odata_server.edm.model import NavigationSource, Property, container_keys
+from odata_server.edm.streams import MEDIA_STREAM, content_type_field
 from odata_server.edm.types import PrimitiveType
 from odata_server.format.canonical import canonical_url
 from odata_server.format.etag import entity_tag
@@ -40,7 +41,8 @@ class EntityWriter:
             the key and concurrency properties that were not selected.
 
     When ``properties`` hold the set's concurrency properties, each entity carries
-    its ``@etag``.
+    its ``@etag``; when they hold the media types of its streams
+    (:func:`~odata_server.edm.streams.content_type_field`), its media control information.
     """
 
     def __init__(
@@ -97,6 +99,21 @@ class EntityWriter:
             (name, f"{name}{negotiated.control('associationLink')}", f"{name}{negotiated.control('navigationLink')}")
             for name in entity_set.entity_type.navigation_properties
         )
+        # JSON Format §4.5.12: a stream's media type, and in full metadata its links (which
+        # follow the URL conventions, so minimal metadata leaves them out); nothing with
+        # metadata=none. The media entity's own comes before the properties, the stream
+        # properties' after them.
+        media = [] if negotiated.metadata is MetadataLevel.NONE else [MEDIA_STREAM, *entity_set.entity_type.streams]
+        found = [
+            (name, positions[content_type_field(name).name])
+            for name in media
+            if content_type_field(name).name in positions
+        ]
+        self.own_media = tuple(item for item in found if item[0] == MEDIA_STREAM)
+        self.stream_media = tuple(item for item in found if item[0] != MEDIA_STREAM)
+        self.media_controls = tuple(
+            negotiated.control(name) for name in ("mediaReadLink", "mediaEditLink", "mediaContentType")
+        )
 
     def values(self, row: Row) -> list[Any]:
         """The row's values as JSON-ready Python values."""
@@ -111,11 +128,13 @@ class EntityWriter:
         values = self.values(row) if self.converters else row
         if self.full:
             return self._full_entity(row, values)
-        if self.with_id or self.etag_positions is not None:
+        if self.with_id or self.etag_positions is not None or self.own_media or self.stream_media:
             entity = {self.id_name: self.service_root + self.key_path(row)} if self.with_id else {}
             if self.etag_positions is not None:
                 entity[self.etag_name] = self.etag(row)
+            self._media(entity, row, self.own_media, None)
             entity.update(zip(self.names, values))
+            self._media(entity, row, self.stream_media, None)
             return entity
         return dict(zip(self.names, values))
 
@@ -132,14 +151,28 @@ class EntityWriter:
         entity: dict[str, Any] = {self.type_control: self.type_name, self.id_name: url, self.edit_link_name: url}
         if self.etag_positions is not None:
             entity[self.etag_name] = self.etag(row)
+        self._media(entity, row, self.own_media, url)
         for name, property_type, value in zip(self.names, self.property_types, values):
             if property_type is not None and value is not None:
                 entity[property_type[0]] = property_type[1]
             entity[name] = value
+        self._media(entity, row, self.stream_media, url)
         for name, association_link, navigation_link in self.navigation_links:
             entity[association_link] = f"{url}/{name}/$ref"
             entity[navigation_link] = f"{url}/{name}"
         return entity
+
+    def _media(self, entity: dict[str, Any], row: Row, streams: tuple[tuple[str, int], ...], url: str | None) -> None:
+        """The control information of ``streams`` (name, position of the media type) that the
+        entity has; with its ``url``, their read and edit links too."""
+        read_link, edit_link, content_type = self.media_controls
+        for name, position in streams:
+            if row[position] is None:  # no stream
+                continue
+            prefix = "" if name == MEDIA_STREAM else name
+            if url is not None:
+                entity[prefix + read_link] = entity[prefix + edit_link] = f"{url}/{name}"
+            entity[prefix + content_type] = row[position]
 
     def key_path(self, row: Row) -> str:
         """The canonical URL of the row's entity, relative to the service root."""

@@ -32,6 +32,7 @@ from odata_server.format.etag import entity_tag
 from odata_server.pipeline.context import ServiceParts
 from odata_server.pipeline.payload import EntityPayload, key_of
 from odata_server.pipeline.preconditions import lists_etag
+from odata_server.pipeline.streams import forget
 from odata_server.pipeline.transaction import atomic
 from odata_server.query import writes
 from odata_server.query.plan import select_entities
@@ -487,7 +488,8 @@ class Changes:
 
     async def delete(self, entity_set: EntitySet, key: Key) -> None:
         """Delete the entity, and first the entities it contains (they exist only inside it,
-        CSDL §8.4); a foreign key still pointing at it fails the request with 409."""
+        CSDL §8.4); its streams kept in files go once the deletion is committed. A foreign key
+        still pointing at it fails the request with 409."""
         self.deleting = True
         for navigation in entity_set.entity_type.navigation_properties.values():
             if navigation.contains_target:
@@ -495,6 +497,7 @@ class Changes:
                 for child in await self.related_keys(entity_set, navigation.name, key):
                     await self.delete(contained, child)
         await writes.delete(self.connection, self.storage(entity_set), key)
+        forget(self.storage(entity_set), entity_set.entity_type, key)
 
 
 def _concurrency_names(entity_set: EntitySet) -> tuple[str, ...]:

@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from odata_server.errors import FeatureNotImplementedError, MethodNotAllowedError
 from odata_server.messages import ODataResponse
 from odata_server.pipeline.context import RequestContext
-from odata_server.pipeline.operations import documents, property_write, read, references, write
+from odata_server.pipeline.operations import documents, media, property_write, read, references, write
 from odata_server.uri.path import ResourceKind
 
 Operation = Callable[[RequestContext], Awaitable[ODataResponse]]
@@ -25,6 +25,8 @@ _READS: dict[ResourceKind, Operation] = {
     ResourceKind.SINGLETON: read.read_entity,
     ResourceKind.PROPERTY: read.read_property,
     ResourceKind.PROPERTY_VALUE: read.read_property_value,
+    ResourceKind.MEDIA: media.read_stream,
+    ResourceKind.STREAM_PROPERTY: media.read_stream,
     ResourceKind.COUNT: read.read_count,
     ResourceKind.REFERENCE: read.read_reference,
     ResourceKind.REFERENCE_COLLECTION: read.read_references,
@@ -42,6 +44,11 @@ _CHANGES: dict[tuple[ResourceKind, str], Operation] = {
     (ResourceKind.PROPERTY, "DELETE"): property_write.delete_property,
     (ResourceKind.PROPERTY_VALUE, "PUT"): property_write.write_raw_value,
     (ResourceKind.PROPERTY_VALUE, "DELETE"): property_write.delete_property,
+    (ResourceKind.MEDIA, "PUT"): media.write_stream,
+    # Protocol §11.4.7.3: deleting a media entity's stream deletes the entity.
+    (ResourceKind.MEDIA, "DELETE"): write.delete_entity,
+    (ResourceKind.STREAM_PROPERTY, "PUT"): media.write_stream,
+    (ResourceKind.STREAM_PROPERTY, "DELETE"): media.delete_stream,
     (ResourceKind.REFERENCE, "PUT"): references.set_reference,
     (ResourceKind.REFERENCE, "DELETE"): references.delete_reference,
     (ResourceKind.REFERENCE_COLLECTION, "POST"): references.add_reference,
@@ -58,6 +65,8 @@ _WRITES: dict[ResourceKind, frozenset[str]] = {
     ResourceKind.SINGLETON: frozenset({"PUT", "PATCH"}),  # a singleton is updated, never created or deleted
     ResourceKind.PROPERTY: frozenset({"PUT", "PATCH", "DELETE"}),
     ResourceKind.PROPERTY_VALUE: frozenset({"PUT", "DELETE"}),
+    ResourceKind.MEDIA: frozenset({"PUT", "DELETE"}),
+    ResourceKind.STREAM_PROPERTY: frozenset({"PUT", "DELETE"}),
     ResourceKind.COUNT: frozenset(),
     ResourceKind.REFERENCE: frozenset({"PUT", "DELETE"}),
     ResourceKind.REFERENCE_COLLECTION: frozenset({"POST", "DELETE"}),

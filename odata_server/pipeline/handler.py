@@ -18,6 +18,7 @@ from odata_server.messages import ODataRequest, ODataResponse
 from odata_server.pipeline.context import RequestContext, ServiceParts
 from odata_server.pipeline.dispatch import Operation, dispatch
 from odata_server.pipeline.singletons import with_singleton_key
+from odata_server.pipeline.streams import open_disks
 from odata_server.pipeline.versions import response_version
 from odata_server.uri.binder import bind_path
 from odata_server.uri.options import (
@@ -73,6 +74,7 @@ class ODataHandler:
 
     def __init__(self, service: ServiceParts) -> None:
         self.service = service
+        open_disks(service.storage)
 
     async def __call__(self, request: ODataRequest) -> ODataResponse:
         version = "4.01"

@@ -141,10 +141,13 @@ class _PathBinder:
                 self.segments.append(RefSegment())
                 return self._end(ODataPath(ResourceKind.REFERENCE, tuple(self.segments), entity_set))
             if segment.name == "$value":
-                raise BadRequestError(
-                    f"{entity_type.name} is not a media entity type, so its entities have no $value",
-                    target="$value",
-                )
+                if not entity_type.has_stream:
+                    raise BadRequestError(
+                        f"{entity_type.name} is not a media entity type, so its entities have no $value",
+                        target="$value",
+                    )
+                self.segments.append(ValueSegment())
+                return self._end(ODataPath(ResourceKind.MEDIA, tuple(self.segments), entity_set))
             self._refuse_dollar(segment, "a single entity")
         assert isinstance(segment, IdentifierSegment)
         if segment.name in entity_type.properties:
@@ -152,6 +155,12 @@ class _PathBinder:
                 raise BadRequestError(f"Property {segment.name} takes no key or parameters", target=segment.name)
             self.segments.append(PropertySegment(entity_type.properties[segment.name]))
             return self._after_property(entity_set)
+        if segment.name in entity_type.streams:
+            if segment.parentheses:
+                raise BadRequestError(f"Property {segment.name} takes no key or parameters", target=segment.name)
+            self.segments.append(PropertySegment(entity_type.streams[segment.name]))
+            # URL Conventions §4.6: a stream property is addressed raw already; it has no $value.
+            return self._end(ODataPath(ResourceKind.STREAM_PROPERTY, tuple(self.segments), entity_set))
         navigation = entity_type.navigation_properties.get(segment.name)
         if navigation is not None:
             target_set = self.model.navigation_target_set(entity_set, navigation)
@@ -168,7 +177,7 @@ class _PathBinder:
             raise FeatureNotImplementedError(
                 f"Type casts and bound operations ({segment.name}) are not supported yet", target=segment.name
             )
-        members = [*entity_type.properties, *entity_type.navigation_properties]
+        members = [*entity_type.properties, *entity_type.streams, *entity_type.navigation_properties]
         raise NotFoundError(
             f"Entity type {entity_type.name} has no property {segment.name!r}{_suggestion(segment.name, members)}",
             target=segment.name,

@@ -97,7 +97,8 @@ class Applied:
 class BoundOptions:
     """The options shaping a collection or entity, bound to its entity set.
 
-    ``select`` is None when every property is wanted.
+    ``select`` is None when every property is wanted; ``streams`` are the stream
+    properties ``$select`` names (they have no value to select, only control information).
     """
 
     filter: Node | None = None
@@ -111,12 +112,17 @@ class BoundOptions:
     search: syntax.SearchExpr | None = None
     compute: tuple[Computed, ...] = ()
     apply: Applied | None = None
+    streams: tuple[str, ...] = ()
 
     def shown(self, entity_set: EntitySet) -> tuple[Field, ...]:
         """The properties written for each entity: the selected ones, or all (computed ones too)."""
         if self.select is None:
             return (*entity_set.entity_type.properties.values(), *self.compute)
         return self.select
+
+    def shown_streams(self, entity_set: EntitySet) -> tuple[str, ...]:
+        """The stream properties written for each entity: the selected ones, or all."""
+        return tuple(entity_set.entity_type.streams) if self.select is None else self.streams
 
 
 def bind_options(options: QueryOptions, model: Model, entity_set: EntitySet, limits: Limits) -> BoundOptions:
@@ -169,7 +175,8 @@ class _Binder:
         """Each alias is bound in order, so a later item may use an earlier one."""
         computed: list[Computed] = []
         for item in items or ():
-            taken = {*entity_set.entity_type.properties, *entity_set.entity_type.navigation_properties}
+            entity_type = entity_set.entity_type
+            taken = {*entity_type.properties, *entity_type.streams, *entity_type.navigation_properties}
             if item.alias in taken or any(c.alias == item.alias for c in computed):
                 raise BadRequestError(f"$compute alias {item.alias} is already a property name", target="$compute")
             node = self.expressions(entity_set, "$compute", tuple(computed)).bind(item.expression)
@@ -191,24 +198,27 @@ class _Binder:
             OrderBy(self.expressions(entity_set, "$orderby", computed).bind(item.expression), item.descending)
             for item in nested.orderby or ()
         )
+        select, streams = self.select(nested.select, entity_set, computed)
         return BoundOptions(
             filter=filter_node,
             orderby=orderby,
             top=nested.top,
             skip=nested.skip,
             count=bool(nested.count),
-            select=self.select(nested.select, entity_set, computed),
+            select=select,
             expand=self.expand(nested.expand or (), entity_set, depth),
             search=nested.search,
             compute=computed,
+            streams=streams,
         )
 
     def select(
         self, items: tuple[syntax.SelectItem, ...] | None, entity_set: EntitySet, computed: tuple[Computed, ...]
-    ) -> tuple[Field, ...] | None:
-        """The selected properties, in entity type order, then the selected computed ones; None for all."""
+    ) -> tuple[tuple[Field, ...] | None, tuple[str, ...]]:
+        """The selected properties, in entity type order, then the selected computed ones (None
+        for all); and the selected stream properties."""
         if items is None:
-            return None
+            return None, ()
         entity_type = entity_set.entity_type
         chosen: set[str] = set()
         members: dict[str, list[tuple[str, ...]]] = {}
@@ -234,20 +244,21 @@ class _Binder:
                 continue
             if item.options is not None:
                 raise BadRequestError(f"{name} is not a collection; it takes no options in $select", target="$select")
-            if name in entity_type.properties or any(item.alias == name for item in computed):
+            if name in entity_type.properties or name in entity_type.streams or any(c.alias == name for c in computed):
                 chosen.add(name)
             elif name not in entity_type.navigation_properties:
                 raise BadRequestError(
                     f"Entity type {entity_type.name} has no property {name!r}", target="$select", code="UnknownProperty"
                 )
         if every:
-            return None
+            return None, ()
         properties = [
             _selected_members(prop, members[name]) if name in members and name not in chosen else prop
             for name, prop in entity_type.properties.items()
             if name in chosen or name in members
         ]
-        return (*properties, *(item for item in computed if item.alias in chosen))
+        streams = tuple(name for name in entity_type.streams if name in chosen)
+        return (*properties, *(item for item in computed if item.alias in chosen)), streams
 
     def expand(self, items: tuple[syntax.ExpandItem, ...], entity_set: EntitySet, depth: int) -> tuple[Expand, ...]:
         if not items:
@@ -285,6 +296,11 @@ class _Binder:
     def _navigation(self, entity_set: EntitySet, name: str) -> NavigationProperty:
         navigation = entity_set.entity_type.navigation_properties.get(name)
         if navigation is None:
+            if name in entity_set.entity_type.streams:
+                raise FeatureNotImplementedError(
+                    f"Expanding the stream property {name} (its value inline) is not supported; read it at its URL",
+                    target="$expand",
+                )
             if name in entity_set.entity_type.properties:
                 raise BadRequestError(f"{name} is not a navigation property; it cannot be expanded", target="$expand")
             raise BadRequestError(

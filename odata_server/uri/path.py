@@ -76,6 +76,10 @@ class ResourceKind(Enum):
     SINGLETON = "singleton"
     PROPERTY = "property"
     PROPERTY_VALUE = "raw property value"
+    MEDIA = "media stream"
+    """``Photos(1)/$value``: the stream of a media entity."""
+    STREAM_PROPERTY = "stream property"
+    """``Airlines('AA')/Logo``: the stream of a stream property, read and written raw."""
     COUNT = "count"
     REFERENCE = "entity reference"
     REFERENCE_COLLECTION = "collection of entity references"
@@ -99,7 +103,7 @@ class ODataPath:
 
     @property
     def target_property(self) -> Property | None:
-        """The property addressed by a PROPERTY, PROPERTY_VALUE path."""
+        """The property addressed by a PROPERTY, PROPERTY_VALUE or STREAM_PROPERTY path."""
         for segment in reversed(self.segments):
             if isinstance(segment, PropertySegment):
                 return segment.property

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from odata_server.edm.model import ContainerKey, NavigationSource, Property, container_keys
 from odata_server.edm.storage import Storage
+from odata_server.edm.streams import MEDIA_STREAM, content_type_field
 from odata_server.format.json import EntityWriter, Row
 from odata_server.format.negotiation import Negotiated
 from odata_server.pipeline.context import RequestContext
@@ -32,14 +33,18 @@ def fetched_fields(
 ) -> tuple[tuple[Field, ...], int]:
     """The fields to read for each entity: the shown ones, then the key (and the primary key,
     which tells rows apart) and concurrency properties not shown (for the id and the ETag),
-    then the container keys of a contained entity (for its id)."""
+    then the container keys of a contained entity (for its id), then the media types of
+    its streams (its own as a media entity, and the shown stream properties': media
+    control information)."""
     shown = options.shown(entity_set)
     entity_type = entity_set.entity_type
     needed = [*entity_type.key_properties, *_row_key(entity_set, storage)]
     if entity_set.concurrency is not None:
         needed += [entity_type.properties[name] for name in entity_set.concurrency.properties]
     missing = tuple(dict.fromkeys(prop for prop in needed if prop not in shown))
-    return shown + missing + container_keys(entity_set), len(shown)
+    streams = (MEDIA_STREAM,) if entity_type.has_stream else ()
+    media = tuple(content_type_field(name) for name in (*streams, *options.shown_streams(entity_set)))
+    return shown + missing + container_keys(entity_set) + media, len(shown)
 
 
 def address_fields(entity_set: NavigationSource, storage: Storage) -> tuple[Field, ...]:

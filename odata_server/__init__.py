@@ -2,6 +2,7 @@
 
 from odata_server.config import ServiceConfig
 from odata_server.edm.sqltypes import Byte, FlagEnum, JsonValue, SByte
+from odata_server.edm.streams import StreamColumns, StreamDisk
 from odata_server.errors import ModelError, ODataError
 from odata_server.messages import ODataRequest, ODataResponse
 from odata_server.service import ODataService, async_engine
@@ -11,6 +12,9 @@ __all__ = [
     "ODataService",
     "ServiceConfig",
     "async_engine",
+    # where streams are kept
+    "StreamColumns",
+    "StreamDisk",
     # column types
     "Byte",
     "FlagEnum",

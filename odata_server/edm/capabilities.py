@@ -9,7 +9,7 @@ server's answers.
 from __future__ import annotations
 
 from odata_server.edm.annotations import Annotation, EnumMember, PropertyPath, Record
-from odata_server.edm.model import EntityType
+from odata_server.edm.model import ComplexType, EntityType
 from odata_server.edm.types import INTEGER_RANGES, PrimitiveType
 
 #: The ``$apply`` transformations the server runs.
@@ -83,8 +83,12 @@ _NUMERIC = frozenset({*INTEGER_RANGES, PrimitiveType.DECIMAL, PrimitiveType.DOUB
 def apply_supported(entity_type: EntityType) -> Annotation:
     """``Aggregation.ApplySupported`` of an entity set: what ``$apply`` may group by and
     aggregate, with which methods (numbers all of them; other values min, max and
-    countdistinct; binary values nothing)."""
-    properties = [prop for prop in entity_type.properties.values() if prop.type is not PrimitiveType.BINARY]
+    countdistinct; binary values, complex values and collections nothing)."""
+    properties = [
+        prop
+        for prop in entity_type.properties.values()
+        if not prop.collection and not isinstance(prop.type, ComplexType) and prop.type is not PrimitiveType.BINARY
+    ]
     aggregatable = tuple(
         Record.of(
             {

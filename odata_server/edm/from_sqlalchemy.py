@@ -22,9 +22,11 @@ from sqlalchemy.types import TypeDecorator, TypeEngine
 from odata_server.edm import inheritance
 from odata_server.edm.annotations import Annotation, PropertyPath, Record
 from odata_server.edm.capabilities import CONTAINER_CAPABILITIES, ENTITY_SET_CAPABILITIES, apply_supported
-from odata_server.edm.inheritance import ExposedClass, exposed_classes
+from odata_server.edm.containment import Containment, contained_key, containments
+from odata_server.edm.inheritance import ExposedClass, exposed_classes, mapper_of
 from odata_server.edm.model import (
     ComplexType,
+    ContainedEntities,
     EntitySet,
     EntityType,
     EnumType,
@@ -33,12 +35,15 @@ from odata_server.edm.model import (
     OptimisticConcurrency,
     Property,
     ReferentialConstraint,
+    Singleton,
+    SingletonKey,
     declared_properties,
     frozen_mapping,
 )
 from odata_server.edm.python_types import PythonTypes
 from odata_server.edm.sqltypes import Byte, FlagEnum, JsonValue, SByte
 from odata_server.edm.storage import EntityStorage
+from odata_server.edm.streams import MEDIA_STREAM, Column, Stream, stream_members
 from odata_server.edm.types import INTEGER_RANGES, PrimitiveType
 from odata_server.errors import ModelError
 
@@ -48,6 +53,7 @@ _IDENTIFIER = re.compile(r"[^\W\d]\w{0,127}\Z")
 # CSDL §6.5: the types a key property may have.
 _KEY_TYPES = frozenset(PrimitiveType) - {
     PrimitiveType.BINARY,
+    PrimitiveType.STREAM,
     PrimitiveType.DOUBLE,
     PrimitiveType.SINGLE,
 }
@@ -74,6 +80,13 @@ class EntitySetDeclaration:
             change, which makes the ETag by itself.
         if_match_required: changes must carry ``If-Match``.
         upsert: PUT and PATCH to a key that does not exist create the entity.
+        contains: the one-to-many relationships (attribute names) whose targets the
+            class contains (CSDL §8.4).
+        has_entity_set: False for a class with no entity set of its own: one declared
+            with ``service.contain`` (its entities live in a container), or exposed by a
+            singleton only.
+        media: where the stream of a media entity is kept; None for other entities.
+        streams: stream property name → where its stream is kept.
     """
 
     mapped_class: type
@@ -86,6 +99,15 @@ class EntitySetDeclaration:
     version: str | None = None
     if_match_required: bool = False
     upsert: bool = False
+    contains: tuple[str, ...] = ()
+    has_entity_set: bool = True
+    media: Stream | None = None
+    streams: Mapping[str, Stream] = field(default_factory=dict)
+
+    @property
+    def all_streams(self) -> dict[str, Stream]:
+        """Every declared stream, the media entity's own under ``"$value"``."""
+        return {**({MEDIA_STREAM: self.media} if self.media is not None else {}), **self.streams}
 
     @property
     def entity_type_name(self) -> str:
@@ -106,7 +128,21 @@ class EntitySetDeclaration:
     @property
     def shapes_type(self) -> bool:
         """Whether it gives options of the entity type (not only of the entity set)."""
-        return self.type_name is not None or bool(self.exclude) or bool(self.names)
+        return self.type_name is not None or bool(self.exclude) or bool(self.names) or bool(self.all_streams)
+
+
+@dataclass(frozen=True, slots=True)
+class SingletonDeclaration:
+    """What a user declared with ``service.singleton(name, cls, key=...)``: the class's
+    entity type (as its other declaration makes it, or with default options) and the
+    singleton's own ETag options."""
+
+    name: str
+    mapped_class: type
+    key: SingletonKey
+    etag: tuple[str, ...] | bool = ()
+    version: str | None = None
+    if_match_required: bool = False
 
 
 def plural(name: str) -> str:
@@ -119,13 +155,22 @@ def plural(name: str) -> str:
 
 
 def build_model(
-    declarations: Iterable[EntitySetDeclaration], *, namespace: str, container_name: str
+    declarations: Iterable[EntitySetDeclaration],
+    *,
+    namespace: str,
+    container_name: str,
+    singletons: Iterable[SingletonDeclaration] = (),
 ) -> tuple[Model, dict[str, EntityStorage]]:
-    """Build and validate the model of the declared entity sets (and the types derived from theirs)."""
-    declarations = list(declarations)
+    """Build and validate the model of the declared entity sets, contained classes and singletons."""
+    singletons = list(singletons)
+    declarations = _with_implicit_types(list(declarations), singletons)
     for part in namespace.split("."):
         _check_identifier(part, f"namespace {namespace!r}")
     _check_identifier(container_name, f"container name {container_name!r}")
+    contained = containments(
+        {d.mapped_class: d.contains for d in declarations if d.contains},
+        {d.mapped_class for d in declarations if d.has_entity_set},
+    )
 
     first_declaration: dict[type, EntitySetDeclaration] = {}
     for declaration in declarations:
@@ -133,9 +178,9 @@ def build_model(
         _check_same_type(earlier, declaration)
     exposed = exposed_classes(declarations)
     versions: dict[int, set[str]] = {}  # by id of the declaration shaping the hierarchy
-    for declaration in declarations:
-        if declaration.version:
-            versions.setdefault(id(exposed[declaration.mapped_class].declaration), set()).add(declaration.version)
+    for declared in [*declarations, *singletons]:
+        if declared.version:
+            versions.setdefault(id(exposed[declared.mapped_class].declaration), set()).add(declared.version)
 
     python_types = PythonTypes(namespace)
     types_by_class: dict[type, tuple[EntityType, EntityStorage]] = {}
@@ -154,7 +199,14 @@ def build_model(
         "schema members (entity, complex and enumeration types and the container)",
         "pass type_name= or container_name= to tell them apart",
     )
-    _check_unique((d.entity_set_name for d in declarations), "entity sets", "pass name= to tell them apart")
+    set_names = [d.entity_set_name for d in declarations if d.has_entity_set]
+    _check_unique(set_names, "entity sets", "pass name= to tell them apart")
+    _check_unique([*set_names, *(s.name for s in singletons)], "entity sets or singletons", "rename one")
+
+    first_set_of_type: dict[type, str] = {}
+    for declaration in declarations:
+        if declaration.has_entity_set:
+            first_set_of_type.setdefault(declaration.mapped_class, declaration.entity_set_name)
 
     entity_types: dict[str, EntityType] = {}
     storage: dict[str, EntityStorage] = {}
@@ -164,8 +216,13 @@ def build_model(
         inherited = entity_types[base_name].navigation_properties if base_name else {}
         inherited_relationships = storage[base_name].relationships if base_name else {}
         own, relationships = _navigation_properties(exposed[mapped_class], typed, exposed)
+        key, properties = entity_type.key, entity_type.properties
+        if mapped_class in contained:
+            key, properties = _contained_key(entity_type, exposed[mapped_class].declaration, contained[mapped_class])
         entity_type = replace(
             entity_type,
+            key=key,
+            properties=properties,
             navigation_properties=frozen_mapping({**inherited, **own}),  # type: ignore[arg-type]
         )
         entity_types[entity_type.qualified_name] = entity_type
@@ -174,12 +231,14 @@ def build_model(
             relationships=frozen_mapping({**inherited_relationships, **relationships}),  # type: ignore[arg-type]
         )
 
-    set_of_type: dict[str, str] = {}
-    for declaration in declarations:
-        set_of_type.setdefault(typed[declaration.mapped_class].qualified_name, declaration.entity_set_name)
-    model = Model(namespace, container_name, frozen_mapping(entity_types), frozen_mapping())  # type: ignore[arg-type]
+    hierarchy = Model(namespace, container_name, frozen_mapping(entity_types), frozen_mapping())  # type: ignore[arg-type]
+    bases = {cls: item.base for cls, item in exposed.items()}
+    class_of_type = {t.qualified_name: cls for cls, t in typed.items()}
+    targets = _Targets(hierarchy, class_of_type, first_set_of_type, bases, set(contained))
     entity_sets: dict[str, EntitySet] = {}
     for declaration in declarations:
+        if not declaration.has_entity_set:
+            continue
         entity_type = entity_types[typed[declaration.mapped_class].qualified_name]
         search_properties = _search_properties(declaration, entity_type)
         concurrency = _concurrency(declaration, entity_type)
@@ -190,12 +249,31 @@ def build_model(
         entity_sets[declaration.entity_set_name] = EntitySet(
             name=declaration.entity_set_name,
             entity_type=entity_type,
-            navigation_property_bindings=frozen_mapping(_bindings(model, entity_type, set_of_type)),  # type: ignore[arg-type]
+            navigation_property_bindings=frozen_mapping(
+                targets.root_bindings(entity_type, declaration.entity_set_name)
+            ),  # type: ignore[arg-type]
             annotations=annotations,
             search_properties=search_properties,
             concurrency=concurrency,
             upsert=declaration.upsert,
         )
+
+    singleton_members: dict[str, Singleton] = {}
+    for singleton in singletons:
+        entity_type = entity_types[typed[singleton.mapped_class].qualified_name]
+        _check_singleton_key(singleton, entity_type)
+        singleton_members[singleton.name] = Singleton(
+            name=singleton.name,
+            entity_type=entity_type,
+            navigation_property_bindings=frozen_mapping(targets.root_bindings(entity_type, singleton.name)),  # type: ignore[arg-type]
+            key=singleton.key,
+            concurrency=_concurrency(singleton, entity_type),  # type: ignore[arg-type]
+        )
+
+    declaration_of_type = {typed[cls].qualified_name: item.declaration for cls, item in exposed.items()}
+    contained_sets: dict[str, ContainedEntities] = {}
+    for root in [*entity_sets.values(), *singleton_members.values()]:
+        targets.contained_sets(root, declaration_of_type, contained_sets)
 
     model = Model(
         namespace=namespace,
@@ -205,30 +283,168 @@ def build_model(
         container_annotations=CONTAINER_CAPABILITIES,
         complex_types=frozen_mapping(python_types.complex_types),  # type: ignore[arg-type]
         enum_types=frozen_mapping(python_types.enum_types),  # type: ignore[arg-type]
+        singletons=frozen_mapping(singleton_members),  # type: ignore[arg-type]
+        contained=frozen_mapping(contained_sets),  # type: ignore[arg-type]
     )
     return model, storage
 
 
-def _bindings(model: Model, entity_type: EntityType, set_of_type: Mapping[str, str]) -> dict[str, str]:
-    """NavigationPropertyBinding paths of a set of ``entity_type``: its navigation properties,
-    and those its derived types declare, behind a type cast (``NS.Flight/Airline``)."""
-    bindings: dict[str, str] = {}
-    for structured, prefix in ((entity_type, ""),) + tuple(
-        (derived, f"{derived.qualified_name}/") for derived in model.derived_types(entity_type)
-    ):
-        base = model.entity_types[structured.base_type] if prefix and structured.base_type else None
-        _, navigation = declared_properties(structured, base)
-        for nav in navigation:
-            bindings[f"{prefix}{nav.name}"] = _set_holding(model, nav.target_type, set_of_type)
-    return bindings
+def _with_implicit_types(
+    declarations: list[EntitySetDeclaration], singletons: list[SingletonDeclaration]
+) -> list[EntitySetDeclaration]:
+    """The declarations, plus a default one (without entity set) for each class that is
+    contained or a singleton's and was not declared."""
+    declared = {d.mapped_class for d in declarations}
+    pending = [*declarations, *(EntitySetDeclaration(s.mapped_class, has_entity_set=False) for s in singletons)]
+    while pending:
+        declaration = pending.pop()
+        if declaration.mapped_class not in declared:
+            declared.add(declaration.mapped_class)
+            declarations.append(declaration)
+        mapper = mapper_of(declaration.mapped_class)
+        for name in declaration.contains:
+            if name in mapper.relationships:
+                pending.append(EntitySetDeclaration(mapper.relationships[name].mapper.class_, has_entity_set=False))
+    return declarations
 
 
-def _set_holding(model: Model, type_name: str, set_of_type: Mapping[str, str]) -> str:
-    """The first entity set whose entities may be of ``type_name``: one of that type or of a base type of it."""
-    for name in model.lineage(model.entity_types[type_name]):
-        if name in set_of_type:
-            return set_of_type[name]
-    raise ModelError(f"no entity set holds entities of {type_name}")  # pragma: no cover - every type has one
+def _contained_key(
+    entity_type: EntityType, declaration: EntitySetDeclaration, containment: Containment
+) -> tuple[tuple[str, ...], Mapping[str, Property]]:
+    """The OData key of a contained type, and its properties with those pointing at the
+    container made read-only (Core.Computed: the container sets them)."""
+    pointing = {declaration.names.get(name, name) for name in containment.foreign_key_attributes()}
+    where = declaration.mapped_class.__qualname__
+    key = contained_key(entity_type.key, pointing, bool(containment.relationship.uselist), where)
+    properties = dict(entity_type.properties)
+    for name in pointing & set(properties):
+        prop = properties[name]
+        if not prop.computed:
+            properties[name] = replace(prop, annotations=(*prop.annotations, _COMPUTED))
+    return key, frozen_mapping(properties)  # type: ignore[return-value]
+
+
+def _check_singleton_key(singleton: SingletonDeclaration, entity_type: EntityType) -> None:
+    _check_identifier(singleton.name, f"singleton name {singleton.name!r}")
+    if callable(singleton.key):
+        return
+    if set(singleton.key) != set(entity_type.key):
+        raise ModelError(
+            f"Singleton {singleton.name}: key= must give the key of {entity_type.name} "
+            f"({', '.join(entity_type.key)}), not ({', '.join(singleton.key)})"
+        )
+
+
+class _Targets:
+    """Where the targets of navigation properties are: the bindings of entity sets and
+    singletons, and the contained collections reached from them."""
+
+    def __init__(
+        self,
+        hierarchy: Model,
+        class_of_type: Mapping[str, type],
+        first_set_of_type: Mapping[type, str],
+        bases: Mapping[type, type | None],
+        contained_classes: set[type],
+    ) -> None:
+        self.hierarchy = hierarchy
+        """The entity types (for their derived types); no sets yet."""
+        self.entity_types = hierarchy.entity_types
+        self.class_of_type = class_of_type
+        self.first_set_of_type = first_set_of_type
+        self.bases = bases
+        self.contained_classes = contained_classes
+
+    def _set_holding(self, target_class: type) -> str | None:
+        """The first entity set whose entities may be of ``target_class``: one of its own, or of
+        the nearest base class that has one."""
+        current: type | None = target_class
+        while current is not None:
+            if current in self.first_set_of_type:
+                return self.first_set_of_type[current]
+            current = self.bases[current]
+        return None
+
+    def direct_bindings(
+        self, entity_type: EntityType, container: tuple[str, NavigationProperty] | None
+    ) -> dict[str, str]:
+        """Navigation property → target, for the non-containment navigation properties of
+        ``entity_type`` and, behind a type cast (``NS.Flight/Airline``), of the types derived
+        from it; ``container`` is (name, containment navigation property) of the collection
+        holding the entities, whose partner leads back to it."""
+        bindings: dict[str, str] = {}
+        for nav, path in self._navigation_paths(entity_type):
+            if nav.contains_target:
+                continue
+            if container is not None and nav.partner == container[1].name and container[1].partner == nav.name:
+                bindings[path] = container[0]
+                continue
+            target_class = self.class_of_type[nav.target_type]
+            where = f"{entity_type.name}.{nav.name}"
+            if target_class in self.contained_classes:
+                raise ModelError(
+                    f"{where} leads to {target_class.__qualname__}, whose entities are contained in another "
+                    "entity and reached only through it; exclude the relationship"
+                )
+            target_set = self._set_holding(target_class)
+            if target_set is None:
+                raise ModelError(
+                    f"{where} leads to {target_class.__qualname__}, which has no entity set; "
+                    "add it with service.add() or exclude the relationship"
+                )
+            bindings[path] = target_set
+        return bindings
+
+    def _navigation_paths(self, entity_type: EntityType) -> list[tuple[NavigationProperty, str]]:
+        """Each navigation property of ``entity_type``, then each one a type derived from it
+        declares, with the path that binds it."""
+        found = [(nav, nav.name) for nav in entity_type.navigation_properties.values()]
+        for derived in self.hierarchy.derived_types(entity_type):
+            base = self.entity_types[derived.base_type] if derived.base_type else None
+            _, navigation = declared_properties(derived, base)
+            found += [(nav, f"{derived.qualified_name}/{nav.name}") for nav in navigation]
+        return found
+
+    def root_bindings(self, entity_type: EntityType, name: str) -> dict[str, str]:
+        """The NavigationPropertyBindings of an entity set or singleton: its own navigation
+        properties, and through containment (``Trips/Airline``) those of the contained
+        types whose targets are entity sets or singletons (CSDL §13.4.1)."""
+        return self._paths(entity_type, name, None)
+
+    def _paths(
+        self, entity_type: EntityType, name: str, container: tuple[str, NavigationProperty] | None
+    ) -> dict[str, str]:
+        bindings = {
+            path: target for path, target in self.direct_bindings(entity_type, container).items() if "/" not in target
+        }
+        for nav in entity_type.navigation_properties.values():
+            if nav.contains_target:
+                inner = self._paths(self.entity_types[nav.target_type], f"{name}/{nav.name}", (name, nav))
+                bindings.update((f"{nav.name}/{path}", target) for path, target in inner.items())
+        return bindings
+
+    def contained_sets(
+        self,
+        parent: EntitySet | Singleton | ContainedEntities,
+        declarations: Mapping[str, EntitySetDeclaration],
+        found: dict[str, ContainedEntities],
+    ) -> None:
+        """Add the contained collections of ``parent``'s containment navigation properties to ``found``, recursively."""
+        for nav in parent.entity_type.navigation_properties.values():
+            if not nav.contains_target:
+                continue
+            entity_type = self.entity_types[nav.target_type]
+            declaration = declarations[entity_type.qualified_name]
+            contained = ContainedEntities(
+                parent=parent,
+                navigation=nav,
+                entity_type=entity_type,
+                navigation_property_bindings=frozen_mapping(self.direct_bindings(entity_type, (parent.name, nav))),  # type: ignore[arg-type]
+                search_properties=_search_properties(declaration, entity_type),
+                concurrency=_concurrency(declaration, entity_type),
+            )
+            found[contained.name] = contained
+            self.contained_sets(contained, declarations, found)
 
 
 def _edm_name(declaration: EntitySetDeclaration, attribute: str, mapped_class: type) -> str:
@@ -249,7 +465,7 @@ def _entity_type(
     base: tuple[EntityType, EntityStorage] | None,
 ) -> tuple[EntityType, EntityStorage]:
     """The entity type of a class, without navigation properties: its base type's properties and
-    its own; ``versions`` are the properties the server increments (Core.Computed)."""
+    streams and its own; ``versions`` are the properties the server increments (Core.Computed)."""
     mapped_class, declaration = item.mapped_class, item.declaration
     mapper = item.mapper
     where = mapped_class.__qualname__
@@ -259,15 +475,20 @@ def _entity_type(
     if declared:
         _check_identifier(declaration.entity_set_name, f"entity set name of {where}")
         _check_options(declaration, mapper)
-    discriminator = inheritance.discriminator(exposed, item)  # type: ignore[arg-type]
+    discriminator = inheritance.discriminator(exposed, item)
     hidden = inheritance.discriminator_attribute(mapper)
     inherited_attributes = set(mapper.inherits.attrs.keys()) if base is not None and mapper.inherits else set()
 
     key_attributes = [mapper.get_property_by_column(column).key for column in mapper.primary_key]
-    properties: dict[str, Property] = dict(base[0].properties) if base else {}
-    columns: dict[str, str] = dict(base[1].columns) if base else {}
+    if base is None:
+        streams = stream_members(declaration.all_streams, _columns(mapper, key_attributes), where)
+        properties: dict[str, Property] = {}
+        columns: dict[str, str] = dict(streams.columns)
+    else:  # the streams of the base type, and its properties
+        streams = stream_members({}, {}, where)
+        properties, columns = dict(base[0].properties), dict(base[1].columns)
     for attribute in mapper.column_attrs:
-        if attribute.key in inherited_attributes or attribute.key == hidden:
+        if attribute.key in streams.used or attribute.key in inherited_attributes or attribute.key == hidden:
             continue
         if attribute.key in declaration.excluded_attributes:
             if attribute.key in key_attributes:
@@ -289,18 +510,27 @@ def _entity_type(
         if prop.nullable:
             properties[name] = replace(prop, nullable=False)
 
+    for name in streams.properties:
+        _check_identifier(name, f"stream property {name!r} of {where}")
+        if name in properties:
+            raise ModelError(f"{where}: the stream property {name!r} has the name of a property")
     entity_type = EntityType(
         name=type_name,
         namespace=namespace,
         key=key,
         properties=frozen_mapping(properties),  # type: ignore[arg-type]
         base_type=base[0].qualified_name if base else None,
-        abstract=inheritance.has_derived(exposed, mapped_class) and inheritance.abstract(mapper),  # type: ignore[arg-type]
+        abstract=inheritance.has_derived(exposed, mapped_class) and inheritance.abstract(mapper),
+        has_stream=base[0].has_stream if base else declaration.media is not None,
+        streams=base[0].streams if base else frozen_mapping(streams.properties),  # type: ignore[arg-type]
+        annotations=base[0].annotations if base else streams.annotations,
     )
     storage = EntityStorage(
         mapped_class,
         frozen_mapping(columns),  # type: ignore[arg-type]
         frozen_mapping(),  # type: ignore[arg-type]
+        key,
+        base[1].streams if base else frozen_mapping(declaration.all_streams),  # type: ignore[arg-type]
         discriminator=discriminator,
         identities=inheritance.identities(mapper) if discriminator else (),
     )
@@ -321,6 +551,20 @@ def _check_options(declaration: EntitySetDeclaration, mapper: Mapper[object]) ->
     if strangers:
         names = ", ".join(sorted(cls.__qualname__ for cls in strangers))
         raise ModelError(f"{where}: exclude= names classes that are not mapped subclasses of it: {names}")
+
+
+def _columns(mapper: Mapper[object], key_attributes: list[str]) -> dict[str, Column]:
+    """Each mapped column attribute as a stream could use it."""
+    columns = {}
+    for attribute in mapper.column_attrs:
+        expression = attribute.columns[0]
+        try:
+            edm_type: PrimitiveType | None = edm_type_of(expression.type)[0]
+        except ModelError:
+            edm_type = None
+        nullable = bool(expression.nullable) if isinstance(expression, sa.Column) else True
+        columns[attribute.key] = Column(edm_type, nullable, attribute.key in key_attributes)
+    return columns
 
 
 def _property(attribute: ColumnProperty[object], name: str, where: str, python_types: PythonTypes) -> Property:
@@ -423,14 +667,18 @@ def _navigation_properties(
     navigation: dict[str, NavigationProperty] = {}
     relationships: dict[str, str] = {}
     for relationship in mapper.relationships:
+        if relationship.key in inherited:
+            continue
+        if relationship.key in declaration.excluded_attributes or relationship.mapper.class_ not in typed:
+            if relationship.key in declaration.contains:
+                raise ModelError(
+                    f"{mapped_class.__qualname__}: contains= names {relationship.key!r}, which is excluded"
+                )
+            continue
         target_class = relationship.mapper.class_
-        if relationship.key in declaration.excluded_attributes or relationship.key in inherited:
-            continue
-        if target_class not in typed:
-            continue
         target, target_declaration = typed[target_class], exposed[target_class].declaration
         name = _edm_name(declaration, relationship.key, mapped_class)
-        if name in source.properties or name in navigation:
+        if name in source.properties or name in source.streams or name in navigation:
             raise ModelError(f"{mapped_class.__qualname__}: two attributes are both exposed as {name!r}")
         navigation[name] = NavigationProperty(
             name=name,
@@ -439,6 +687,7 @@ def _navigation_properties(
             nullable=_single_nullable(relationship),
             partner=_partner(relationship, exposed),
             referential_constraints=_constraints(relationship, declaration, target_declaration, source, target),
+            contains_target=relationship.key in declaration.contains,
         )
         relationships[name] = relationship.key
     return navigation, relationships
@@ -489,7 +738,9 @@ def _searchable(annotations: tuple[Annotation, ...], searchable: bool) -> tuple[
 
 
 def _search_properties(declaration: EntitySetDeclaration, entity_type: EntityType) -> tuple[str, ...]:
-    strings = [name for name, prop in entity_type.properties.items() if prop.type is PrimitiveType.STRING]
+    strings = [
+        name for name, prop in entity_type.properties.items() if prop.primitive and prop.type is PrimitiveType.STRING
+    ]
     if declaration.search is None:
         return tuple(strings)
     wrong = [name for name in declaration.search if name not in strings]
@@ -528,14 +779,15 @@ def _concurrency(declaration: EntitySetDeclaration, entity_type: EntityType) -> 
 
 def _check_same_type(first: EntitySetDeclaration, again: EntitySetDeclaration) -> None:
     """A class exposed by several entity sets is one entity type: its options must agree."""
-    if (first.entity_type_name, first.exclude, dict(first.names)) != (
+    if (first.entity_type_name, first.exclude, dict(first.names), first.all_streams) != (
         again.entity_type_name,
         again.exclude,
         dict(again.names),
+        again.all_streams,
     ):
         raise ModelError(
-            f"{again.mapped_class.__qualname__} is exposed twice with different type_name, exclude or "
-            "names; entity sets of one class share one entity type, so give them the same options"
+            f"{again.mapped_class.__qualname__} is exposed twice with different type_name, exclude or names "
+            "(or media= or streams=); entity sets of one class share one entity type, so give them the same options"
         )
 
 
@@ -555,4 +807,4 @@ def _check_unique(names: Iterable[str], what: str, hint: str) -> None:
         seen.add(name)
 
 
-__all__ = ["EntitySetDeclaration", "build_model", "edm_type_of", "plural"]
+__all__ = ["EntitySetDeclaration", "SingletonDeclaration", "build_model", "edm_type_of", "plural"]

@@ -78,7 +78,7 @@ def exposed_classes(declarations: Iterable[EntitySetDeclaration]) -> dict[type, 
             if declaration.shapes_type:
                 raise ModelError(
                     f"{mapped_class.__qualname__} is a type derived from {root.mapped_class.__qualname__}, whose "
-                    f"declaration shapes it: give type_name=, exclude= and names= to service.add("
+                    f"declaration shapes it: give type_name=, exclude=, names=, media= and streams= to service.add("
                     f"{root.mapped_class.__qualname__}, ...) instead"
                 )
             continue

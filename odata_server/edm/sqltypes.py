@@ -56,7 +56,9 @@ class JsonValue(TypeDecorator[Any]):
         self.annotation = annotation
 
     def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
-        return dialect.type_descriptor(JSONB() if dialect.name == "postgresql" else JSON())
+        # None is SQL NULL, not the JSON text null, so "HomeAddress eq null" finds it.
+        json_type = JSONB(none_as_null=True) if dialect.name == "postgresql" else JSON(none_as_null=True)
+        return dialect.type_descriptor(json_type)
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
         return None if value is None else json_native(value)
@@ -100,7 +102,10 @@ def json_native(value: Any) -> Any:
         return value.name
     if isinstance(value, Decimal):
         return float(value)
-    if isinstance(value, dt.datetime | dt.date | dt.time):
+    if isinstance(value, dt.datetime):
+        # UTC as Z, as OData JSON writes it, so stored values compare as text in one form.
+        return value.isoformat().replace("+00:00", "Z")
+    if isinstance(value, dt.date | dt.time):
         return value.isoformat()
     if isinstance(value, dt.timedelta):
         return _iso_duration(value)

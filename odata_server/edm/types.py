@@ -22,6 +22,8 @@ class PrimitiveType(Enum):
     INT64 = "Edm.Int64"
     SBYTE = "Edm.SByte"
     SINGLE = "Edm.Single"
+    STREAM = "Edm.Stream"
+    """A stream property's type (CSDL §4.4): its value is read and written at its own URL, never inline."""
     STRING = "Edm.String"
     TIME_OF_DAY = "Edm.TimeOfDay"
 

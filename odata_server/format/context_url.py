@@ -2,29 +2,53 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from odata_server.edm.model import EntitySet, EntityType
+from odata_server.edm.model import ContainedEntities, EntityType, NavigationSource, Singleton
+from odata_server.format.canonical import addressed_path, collection_url
 from odata_server.format.negotiation import MetadataLevel, Negotiated
-from odata_server.uri.bound_options import BoundOptions, DerivedProperty
+from odata_server.uri.bound_options import BoundOptions, DerivedProperty, Field
+from odata_server.uri.path import PathSegment
 
 
 def context_url(service_root: str, fragment: str | None = None) -> str:
     return f"{service_root}$metadata" if fragment is None else f"{service_root}$metadata#{fragment}"
 
 
-def collection_fragment(entity_set: EntitySet, entity_type: EntityType | None = None) -> str:
-    """§10.1 Collection of Entities: ``#Products``; §10.5 of derived entities: ``#PlanItems/NS.Flight``."""
+def collection_fragment(
+    entity_set: NavigationSource, segments: Sequence[PathSegment] = (), entity_type: EntityType | None = None
+) -> str:
+    """§10.1 Collection of Entities: ``#Products``; contained entities are named through
+    their container as ``segments`` address it: ``#People('russellwhyte')/Trips``; §10.5
+    Collection of Derived Entities: ``#PlanItems/NS.Flight``."""
+    if isinstance(entity_set, ContainedEntities):
+        return addressed_path(segments)
     return entity_set.name + _type_cast(entity_set, entity_type)
 
 
-def entity_fragment(entity_set: EntitySet, select_expand: str = "", entity_type: EntityType | None = None) -> str:
-    """§10.2 Entity: ``#Products/$entity``, ``#Products(ProductName)/$entity``; §10.6 Derived
-    Entity: ``#PlanItems/NS.Flight/$entity``."""
-    return f"{entity_set.name}{_type_cast(entity_set, entity_type)}{select_expand}/$entity"
+def entity_fragment(
+    entity_set: NavigationSource,
+    select_expand: str = "",
+    container_values: Sequence[object] = (),
+    entity_type: EntityType | None = None,
+) -> str:
+    """§10.2 Entity: ``#Products/$entity``, ``#Products(ProductName)/$entity``; a contained
+    entity's names its collection (``#People('russellwhyte')/Trips/$entity``, from the
+    values of its container keys); a singleton is ``#Me``, as is a single contained entity;
+    §10.6 Derived Entity: ``#PlanItems/NS.Flight/$entity``."""
+    if isinstance(entity_set, Singleton):
+        return f"{entity_set.name}{select_expand}"
+    cast = _type_cast(entity_set, entity_type)
+    if isinstance(entity_set, ContainedEntities):
+        collection = collection_url(entity_set, container_values) + cast
+        return (
+            f"{collection}{select_expand}/$entity" if entity_set.navigation.collection else collection + select_expand
+        )
+    return f"{entity_set.name}{cast}{select_expand}/$entity"
 
 
-def _type_cast(entity_set: EntitySet, entity_type: EntityType | None) -> str:
+def _type_cast(entity_set: NavigationSource, entity_type: EntityType | None) -> str:
     """The type-cast segment after the set's name when the entities are of a type derived from its type."""
     if entity_type is None or entity_type is entity_set.entity_type:
         return ""
@@ -40,7 +64,7 @@ def select_expand_clause(options: BoundOptions) -> str:
     """
 
     def items(options: BoundOptions) -> list[str]:
-        selected = [] if options.select is None else [_member(field) for field in options.select]
+        selected = [] if options.select is None else [*map(_member, options.select), *options.streams]
         expanded = [
             f"{_cast_prefix(expand.source_type)}{expand.navigation.name}({','.join(items(expand.options))})"
             for expand in options.expand
@@ -51,9 +75,10 @@ def select_expand_clause(options: BoundOptions) -> str:
     return f"({','.join(listed)})" if listed else ""
 
 
-def _member(field: object) -> str:
-    name: str = field.name  # type: ignore[attr-defined]
-    return f"{field.entity_type.qualified_name}/{name}" if isinstance(field, DerivedProperty) else name
+def _member(field: Field) -> str:
+    if isinstance(field, DerivedProperty):
+        return f"{field.entity_type.qualified_name}/{field.name}"
+    return field.name  # type: ignore[union-attr]
 
 
 def _cast_prefix(entity_type: EntityType | None) -> str:

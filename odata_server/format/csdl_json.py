@@ -90,6 +90,8 @@ def _structured_type(structured: EntityType | ComplexType, base: EntityType | Co
     properties, navigation_properties = declared_properties(structured, base)
     members.update((prop.name, _property(prop)) for prop in properties)
     members.update((navigation.name, _navigation_property(navigation)) for navigation in navigation_properties)
+    if isinstance(structured, EntityType):
+        members.update(_annotations(structured.annotations))
     return members
 
 

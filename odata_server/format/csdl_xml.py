@@ -77,6 +77,10 @@ def _all_annotations(model: Model) -> Iterator[Annotation]:
     for structured in (*model.complex_types.values(), *model.entity_types.values()):
         for prop in structured.properties.values():
             yield from prop.annotations
+    for entity_type in model.entity_types.values():
+        yield from entity_type.annotations
+        for prop in entity_type.streams.values():
+            yield from prop.annotations
 
 
 def _attributes(**values: str | None) -> dict[str, str]:
@@ -124,6 +128,8 @@ def _structured_type(
         _property(element, prop)
     for navigation in navigation_properties:
         _navigation_property(element, navigation)
+    if isinstance(structured, EntityType):
+        _annotations(element, structured.annotations)
 
 
 def _property(parent: Element, prop: Property) -> None:

@@ -18,10 +18,11 @@ import struct
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from odata_server.edm.model import Property
+from odata_server.edm.enums import enum_value
+from odata_server.edm.model import ComplexType, EnumType, Property
 from odata_server.edm.types import INTEGER_RANGES, PrimitiveType
 from odata_server.errors import BadRequestError
 from odata_server.uri.literals import parse_date_time_offset, parse_duration, parse_time_of_day
@@ -61,11 +62,75 @@ def decode_json_value(value: object, prop: Property, *, target: str) -> object:
         BadRequestError: the value does not fit the property; ``target`` is its target.
     """
     if value is None:
-        if prop.nullable:
+        if prop.nullable and not prop.collection:
             return None
-        raise BadRequestError(f"{prop.name} ({prop.type.value}) cannot be null", target=target, code="NullNotAllowed")
+        raise BadRequestError(f"{prop.name} ({prop.type_name}) cannot be null", target=target, code="NullNotAllowed")
+    if prop.collection:
+        return _collection(value, prop, target)
+    if isinstance(prop.type, ComplexType):
+        return _complex(value, prop.type, target)
+    if isinstance(prop.type, EnumType):
+        return _enum(value, prop.type, target)
     with _rejections(prop, target, value):
         return _DECODERS[prop.type][0](value, prop)
+
+
+def _collection(value: object, prop: Property, target: str) -> list[object]:
+    """A JSON array whose items each fit ``prop``'s type; Nullable says whether items may be null."""
+    if not isinstance(value, list):
+        raise BadRequestError(
+            f"{prop.name} must be a collection ({prop.type_name}): a JSON array; got {_shown(value)}",
+            target=target,
+            code="InvalidValue",
+        )
+    item = replace(prop, collection=False)
+    return [decode_json_value(element, item, target=f"{target}/{index}") for index, element in enumerate(value)]
+
+
+def _complex(value: object, complex_type: ComplexType, target: str) -> dict[str, object]:
+    """A JSON object with the complex type's properties; missing ones are null, unknown ones refused."""
+    if not isinstance(value, dict):
+        raise BadRequestError(
+            f"{target} must be a {complex_type.qualified_name} value: a JSON object; got {_shown(value)}",
+            target=target,
+            code="InvalidValue",
+        )
+    decoded: dict[str, object] = {}
+    for name, member_value in value.items():
+        if name.startswith("@") or "@" in name:
+            if name in ("@odata.type", "@type") and member_value not in (
+                f"#{complex_type.qualified_name}",
+                complex_type.qualified_name,
+            ):
+                raise BadRequestError(
+                    f"{target} is a {complex_type.qualified_name}, not a {member_value}",
+                    target=f"{target}/{name}",
+                    code="InvalidValue",
+                )
+            continue
+        if name not in complex_type.properties:
+            raise BadRequestError(
+                f"Complex type {complex_type.name} has no property {name!r}",
+                target=f"{target}/{name}",
+                code="UnknownProperty",
+            )
+    for name, member in complex_type.properties.items():
+        decoded[name] = decode_json_value(value.get(name), member, target=f"{target}/{name}")
+    return decoded
+
+
+def _enum(value: object, enum_type: EnumType, target: str) -> object:
+    """Member names (``"Female"``, ``"Wifi,Meals"``), or the integer value."""
+    if isinstance(value, int | str) and not isinstance(value, bool):
+        try:
+            return enum_value(enum_type, str(value))
+        except ValueError as error:
+            raise BadRequestError(str(error), target=target, code="InvalidValue") from None
+    raise BadRequestError(
+        f"{target} must be a {enum_type.qualified_name} member name; got {_shown(value)}",
+        target=target,
+        code="InvalidValue",
+    )
 
 
 def decode_raw_value(body: bytes, prop: Property, *, target: str) -> object:
@@ -85,8 +150,11 @@ def decode_raw_value(body: bytes, prop: Property, *, target: str) -> object:
         text = body.decode()
     except UnicodeDecodeError:
         raise BadRequestError(
-            f"The raw value of {prop.name} ({prop.type.value}) is not UTF-8 text", target=target, code="InvalidValue"
+            f"The raw value of {prop.name} ({prop.type_name}) is not UTF-8 text", target=target, code="InvalidValue"
         ) from None
+    if isinstance(prop.type, EnumType):
+        return _enum(text, prop.type, target)
+    assert isinstance(prop.type, PrimitiveType)
     with _rejections(prop, target, text):
         return _DECODERS[prop.type][0](_json_form(text, prop.type), prop)
 

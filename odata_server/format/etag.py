@@ -1,15 +1,17 @@
-"""Entity tags (RFC 9110 §8.8.3) of entities, and the ``If-Match`` / ``If-None-Match`` lists.
+"""Entity tags (RFC 9110 §8.8.3) of entities and streams, and the ``If-Match`` / ``If-None-Match`` lists.
 
 An entity's ETag is made from the values of its concurrency properties
 (:class:`~odata_server.edm.model.OptimisticConcurrency`): the version number itself,
-or a digest of the values. ETags are weak (``W/"..."``): they say the entity has not
-changed, not that its representation is byte for byte the same.
+or a digest of the values. Entity ETags are weak (``W/"..."``): they say the entity has
+not changed, not that its representation is byte for byte the same. A stream's ETag
+is a digest of its bytes (strong: it is exactly those bytes), or, for a stream in a
+file, a digest of what the file system says of the file (weak).
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from odata_server.edm.model import OptimisticConcurrency
 from odata_server.format.values import base64url, dumps
@@ -19,8 +21,22 @@ def entity_tag(concurrency: OptimisticConcurrency, values: Sequence[object]) -> 
     """The ETag of an entity whose concurrency properties have ``values``, in order."""
     if concurrency.version is not None:
         return f'W/"{values[0]}"'
-    digest = hashlib.sha256(dumps(list(values))).digest()[:16]
-    return f'W/"{base64url(digest).rstrip("=")}"'
+    return f'W/"{_digest(dumps(list(values)))}"'
+
+
+def content_tag(content: bytes) -> str:
+    """The strong ETag of a stream held as ``content``: a digest of its bytes."""
+    return f'"{_digest(content)}"'
+
+
+def file_tag(info: Mapping[str, object]) -> str:
+    """The weak ETag of a stream held in a file, from what its file system tells of it
+    (size, modification time, S3's own ETag...): it changes whenever the file is replaced."""
+    return f'W/"{_digest(repr(sorted(info.items(), key=lambda item: item[0])).encode())}"'
+
+
+def _digest(data: bytes) -> str:
+    return base64url(hashlib.sha256(data).digest()[:16]).rstrip("=")
 
 
 def parse_tags(header: str) -> tuple[str, ...] | None:
@@ -39,4 +55,4 @@ def _opaque(tag: str) -> str:
     return tag.strip().removeprefix("W/")
 
 
-__all__ = ["entity_tag", "matches", "parse_tags"]
+__all__ = ["content_tag", "entity_tag", "file_tag", "matches", "parse_tags"]

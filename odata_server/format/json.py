@@ -12,29 +12,19 @@ from collections.abc import AsyncIterable, AsyncIterator, Callable, Mapping, Seq
 from dataclasses import dataclass
 from typing import Any
 
-from odata_server.edm.model import EntitySet, EntityType, Property
+from odata_server.edm.model import EntityType, NavigationSource, Property, container_keys
+from odata_server.edm.streams import MEDIA_STREAM, content_type_field
 from odata_server.edm.types import PrimitiveType
+from odata_server.format.canonical import canonical_url
 from odata_server.format.etag import entity_tag
 from odata_server.format.negotiation import MetadataLevel, Negotiated
-from odata_server.format.values import Converter, dumps, json_converter, key_literal
+from odata_server.format.values import Converter, dumps, json_converter
 
 Row = Sequence[Any]
 
 # JSON Format §4.5.3: in full metadata a primitive property carries its type unless a
 # JSON value shows it by itself: true/false, a string, a number read as Double.
 _TYPES_SHOWN_BY_JSON = frozenset({PrimitiveType.STRING, PrimitiveType.BOOLEAN, PrimitiveType.DOUBLE})
-
-
-def canonical_key(entity_set: EntitySet, key_values: Sequence[object]) -> str:
-    """``Products(1)``, ``Customers('ALFKI')``, ``Order_Details(OrderID=10248,ProductID=11)``."""
-    key_properties = entity_set.entity_type.key_properties
-    if len(key_properties) == 1:
-        inner = key_literal(key_values[0], key_properties[0].type)
-    else:
-        inner = ",".join(
-            f"{prop.name}={key_literal(value, prop.type)}" for prop, value in zip(key_properties, key_values)
-        )
-    return f"{entity_set.name}({inner})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,12 +42,14 @@ class RowTypes:
 
 
 class EntityWriter:
-    """Writes rows of one entity set as OData JSON entity objects.
+    """Writes rows of one entity set (or singleton, or contained collection) as OData JSON entity objects.
 
     Args:
         entity_set: the entity set the rows belong to.
         properties: the properties at the start of each row, in order; they include
-            the key. Rows may hold more columns after them (sort values, parent keys).
+            the key, and end with the container keys of a contained collection (for
+            the canonical URLs). Rows may hold more columns after them (sort values,
+            parent keys).
         negotiated: metadata level and IEEE754Compatible.
         service_root: the absolute service root, for ids and links.
         shown: how many of ``properties`` are written (``$select``); the others are
@@ -68,13 +60,15 @@ class EntityWriter:
             each row's type and the properties it has.
 
     When ``properties`` hold the set's concurrency properties, each entity carries
-    its ``@etag``. An entity of a type derived from ``entity_type`` carries its
-    ``@type`` (JSON Format §4.5.3); with full metadata every entity does.
+    its ``@etag``; when they hold the media types of its streams
+    (:func:`~odata_server.edm.streams.content_type_field`), its media control information.
+    An entity of a type derived from ``entity_type`` carries its ``@type`` (JSON Format
+    §4.5.3); with full metadata every entity does.
     """
 
     def __init__(
         self,
-        entity_set: EntitySet,
+        entity_set: NavigationSource,
         properties: Sequence[Property],
         negotiated: Negotiated,
         service_root: str,
@@ -85,16 +79,24 @@ class EntityWriter:
     ) -> None:
         self.entity_set = entity_set
         self.properties = tuple(properties)
-        all_names = tuple(prop.name for prop in self.properties)
+        own = len(self.properties) - len(container_keys(entity_set))
+        self.container_positions = tuple(range(own, len(self.properties)))
+        all_names = tuple(prop.name for prop in self.properties[:own])
         self.names = all_names[:shown]
         self.service_root = service_root
         self.full = negotiated.metadata is MetadataLevel.FULL
         self.converters: tuple[tuple[int, Converter], ...] = tuple(
             (index, converter)
             for index, prop in enumerate(self.properties[: len(self.names)])
-            if (converter := json_converter(prop.type, ieee754_compatible=negotiated.ieee754_compatible))
+            if (
+                converter := json_converter(
+                    prop.type, ieee754_compatible=negotiated.ieee754_compatible, collection=prop.collection
+                )
+            )
         )
         positions = {name: index for index, name in enumerate(all_names)}
+        self.positions = positions
+        """Property name → position in the rows."""
         self.key_positions = tuple(positions[name] for name in entity_set.entity_type.key)
         concurrency = entity_set.concurrency
         self.etag_positions: tuple[int, ...] | None = None
@@ -113,9 +115,9 @@ class EntityWriter:
         self.edit_link_name = negotiated.control("editLink")
         # Per property: (name, type annotation name and value or None), prepared once.
         self.property_types = tuple(
-            (f"{prop.name}{self.type_control}", negotiated.primitive_type(prop.type))
-            if prop.type not in _TYPES_SHOWN_BY_JSON
-            else None
+            None
+            if prop.primitive and prop.type in _TYPES_SHOWN_BY_JSON
+            else (f"{prop.name}{self.type_control}", negotiated.type_annotation(prop.type, prop.collection))
             for prop in self.properties
         )
         self.navigation_links = self._links(entity_type)
@@ -124,18 +126,30 @@ class EntityWriter:
             name: (f"#{name}", positions, self._links(derived))
             for name, (derived, positions) in (row_types.types.items() if row_types else ())
         }
+        # JSON Format §4.5.12: a stream's media type, and in full metadata its links (which
+        # follow the URL conventions, so minimal metadata leaves them out); nothing with
+        # metadata=none. The media entity's own comes before the properties, the stream
+        # properties' after them.
+        media = [] if negotiated.metadata is MetadataLevel.NONE else [MEDIA_STREAM, *entity_set.entity_type.streams]
+        found = [
+            (name, positions[content_type_field(name).name])
+            for name in media
+            if content_type_field(name).name in positions
+        ]
+        self.own_media = tuple(item for item in found if item[0] == MEDIA_STREAM)
+        self.stream_media = tuple(item for item in found if item[0] != MEDIA_STREAM)
+        self.media_controls = tuple(
+            negotiated.control(name) for name in ("mediaReadLink", "mediaEditLink", "mediaContentType")
+        )
 
     def _links(self, entity_type: EntityType) -> tuple[tuple[str, str, str], ...]:
         """Per navigation property of ``entity_type``: its path from the entity's URL (behind a type
         cast when the set's type lacks it), and the names of its association and navigation links."""
         links = []
+        control = self.negotiated.control
         for name in entity_type.navigation_properties:
-            path = (
-                name
-                if name in self.entity_set.entity_type.navigation_properties
-                else f"{entity_type.qualified_name}/{name}"
-            )
-            control = self.negotiated.control
+            own = name in self.entity_set.entity_type.navigation_properties
+            path = name if own else f"{entity_type.qualified_name}/{name}"
             links.append((path, f"{name}{control('associationLink')}", f"{name}{control('navigationLink')}"))
         return tuple(links)
 
@@ -154,11 +168,13 @@ class EntityWriter:
             return self._typed_entity(row, values)
         if self.full:
             return self._full_entity(row, values)
-        if self.with_id or self.etag_positions is not None:
+        if self.with_id or self.etag_positions is not None or self.own_media or self.stream_media:
             entity = {self.id_name: self.service_root + self.key_path(row)} if self.with_id else {}
             if self.etag_positions is not None:
                 entity[self.etag_name] = self.etag(row)
+            self._media(entity, row, self.own_media, None)
             entity.update(zip(self.names, values))
+            self._media(entity, row, self.stream_media, None)
             return entity
         return dict(zip(self.names, values))
 
@@ -175,10 +191,12 @@ class EntityWriter:
         entity: dict[str, Any] = {self.type_control: self.type_name, self.id_name: url, self.edit_link_name: url}
         if self.etag_positions is not None:
             entity[self.etag_name] = self.etag(row)
+        self._media(entity, row, self.own_media, url)
         for name, property_type, value in zip(self.names, self.property_types, values):
             if property_type is not None and value is not None:
                 entity[property_type[0]] = property_type[1]
             entity[name] = value
+        self._media(entity, row, self.stream_media, url)
         self._add_links(entity, url, self.navigation_links)
         return entity
 
@@ -203,17 +221,36 @@ class EntityWriter:
             entity[self.edit_link_name] = url
         if self.etag_positions is not None:
             entity[self.etag_name] = self.etag(row)
+        self._media(entity, row, self.own_media, url if self.full else None)
         for index in positions:
             property_type = self.property_types[index]
             if self.full and property_type is not None and values[index] is not None:
                 entity[property_type[0]] = property_type[1]
             entity[self.names[index]] = values[index]
+        self._media(entity, row, self.stream_media, url if self.full else None)
         if self.full:
             self._add_links(entity, url, links)
         return entity
 
+    def _media(self, entity: dict[str, Any], row: Row, streams: tuple[tuple[str, int], ...], url: str | None) -> None:
+        """The control information of ``streams`` (name, position of the media type) that the
+        entity has; with its ``url``, their read and edit links too."""
+        read_link, edit_link, content_type = self.media_controls
+        for name, position in streams:
+            if row[position] is None:  # no stream
+                continue
+            prefix = "" if name == MEDIA_STREAM else name
+            if url is not None:
+                entity[prefix + read_link] = entity[prefix + edit_link] = f"{url}/{name}"
+            entity[prefix + content_type] = row[position]
+
     def key_path(self, row: Row) -> str:
-        return canonical_key(self.entity_set, [row[index] for index in self.key_positions])
+        """The canonical URL of the row's entity, relative to the service root."""
+        return canonical_url(self.entity_set, [row[index] for index in self.key_positions], self.container_values(row))
+
+    def container_values(self, row: Row) -> list[Any]:
+        """The values of the container keys of a contained entity (none otherwise)."""
+        return [row[index] for index in self.container_positions]
 
 
 async def collection_document(
@@ -241,4 +278,4 @@ def entity_document(context: dict[str, Any], entity: dict[str, Any]) -> bytes:
     return dumps({**context, **entity})
 
 
-__all__ = ["EntityWriter", "Row", "RowTypes", "canonical_key", "collection_document", "entity_document"]
+__all__ = ["EntityWriter", "Row", "RowTypes", "collection_document", "entity_document"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
+from odata_server.edm.model import ComplexType, EnumType
 from odata_server.edm.types import PrimitiveType
 from odata_server.errors import NotAcceptableError
 
@@ -47,6 +48,16 @@ class Negotiated:
         """A primitive type as an ``@type`` value: ``#Decimal`` in 4.0, ``Decimal`` in 4.01."""
         return f"#{edm_type.short_name}" if self.version == "4.0" else edm_type.short_name
 
+    def type_annotation(self, edm_type: PrimitiveType | EnumType | ComplexType, collection: bool = False) -> str:
+        """Any property type as an ``@type`` value (JSON Format §4.5.3): primitive types unqualified
+        (without ``#`` in 4.01), other types qualified, collections as ``Collection(...)``."""
+        if not isinstance(edm_type, PrimitiveType):
+            name = edm_type.qualified_name
+            return f"#Collection({name})" if collection else f"#{name}"
+        if not collection:
+            return self.primitive_type(edm_type)
+        return f"#Collection({edm_type.short_name})" if self.version == "4.0" else f"Collection({edm_type.short_name})"
+
 
 @dataclass(frozen=True, slots=True)
 class _MediaRange:
@@ -55,8 +66,9 @@ class _MediaRange:
     parameters: dict[str, str]
     quality: float
 
-    def matches(self, representation: Representation) -> bool:
-        type_, subtype = representation.value.split("/")
+    def matches(self, media_type: str) -> bool:
+        """Whether the range takes ``media_type`` (``type/subtype``, lower case)."""
+        type_, _, subtype = media_type.partition("/")
         return self.type in ("*", type_) and self.subtype in ("*", subtype)
 
 
@@ -80,7 +92,7 @@ def negotiate(
     best: tuple[float, int, Negotiated] | None = None
     for position, representation in enumerate(offered):
         for media_range in ranges:
-            if media_range.quality <= 0 or not media_range.matches(representation):
+            if media_range.quality <= 0 or not media_range.matches(representation.value):
                 continue
             negotiated = _with_parameters(representation, media_range.parameters, version)
             if negotiated is None:
@@ -131,6 +143,15 @@ def _parse_ranges(header: str) -> list[_MediaRange]:
     return ranges
 
 
+def accepts(accept: str | None, media_type: str) -> bool:
+    """Whether an ``Accept`` header takes a response of ``media_type`` (its parameters aside):
+    how a stream, which has the one media type it was stored with, is negotiated."""
+    essence = media_type.partition(";")[0].strip().lower()
+    return any(
+        media_range.quality > 0 and media_range.matches(essence) for media_range in _parse_ranges(accept or "*/*")
+    )
+
+
 def json_content_type(negotiated: Negotiated) -> str:
     """The Content-Type of a JSON response (JSON Format §4.1): ``metadata`` always,
     ``IEEE754Compatible`` when numbers are strings, ``odata.`` prefixes only in 4.0."""
@@ -141,4 +162,4 @@ def json_content_type(negotiated: Negotiated) -> str:
     return content_type
 
 
-__all__ = ["MetadataLevel", "Negotiated", "Representation", "json_content_type", "negotiate"]
+__all__ = ["MetadataLevel", "Negotiated", "Representation", "accepts", "json_content_type", "negotiate"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import math
 import struct
 from collections.abc import Callable
@@ -19,6 +20,8 @@ from urllib.parse import quote
 
 import orjson
 
+from odata_server.edm.enums import enum_text
+from odata_server.edm.model import ComplexType, EnumType
 from odata_server.edm.types import PrimitiveType
 
 Converter = Callable[[object], object]
@@ -94,8 +97,22 @@ def dumps(value: object) -> bytes:
     return orjson.dumps(value, default=_json_default, option=JSON_OPTIONS)
 
 
-def json_converter(edm_type: PrimitiveType, *, ieee754_compatible: bool) -> Converter | None:
-    """The conversion a non-null value of ``edm_type`` needs before :func:`dumps`, if any."""
+def json_converter(
+    edm_type: PrimitiveType | EnumType | ComplexType, *, ieee754_compatible: bool, collection: bool = False
+) -> Converter | None:
+    """The conversion a non-null value of ``edm_type`` needs before :func:`dumps`, if any.
+
+    Complex values and collections are stored as OData JSON already (``JsonValue``); a
+    complex type made by ``$select`` cuts them down to its members."""
+    if isinstance(edm_type, ComplexType):
+        if not edm_type.partial:
+            return None
+        project = _projection(edm_type)
+        return (lambda values: [project(value) for value in values]) if collection else project  # type: ignore[attr-defined]
+    if collection:
+        return None
+    if isinstance(edm_type, EnumType):
+        return functools.partial(enum_text, edm_type)
     if edm_type in (PrimitiveType.DOUBLE,):
         return _float_text  # type: ignore[return-value]
     if edm_type is PrimitiveType.SINGLE:
@@ -108,8 +125,31 @@ def json_converter(edm_type: PrimitiveType, *, ieee754_compatible: bool) -> Conv
     return None
 
 
-def raw_text(value: object, edm_type: PrimitiveType) -> str:
-    """The ``$value`` text of a non-binary primitive value (OData ABNF primitiveValue forms)."""
+def _projection(complex_type: ComplexType) -> Converter:
+    """Cuts a complex value (a dict) down to the members of a partial complex type."""
+    members = [
+        (name, _projection(prop.type) if isinstance(prop.type, ComplexType) and prop.type.partial else None, prop)
+        for name, prop in complex_type.properties.items()
+    ]
+
+    def project(value: object) -> object:
+        if not isinstance(value, dict):
+            return value
+        projected = {}
+        for name, inner, prop in members:
+            item = value.get(name)
+            if inner is not None and item is not None:
+                item = [inner(element) for element in item] if prop.collection else inner(item)
+            projected[name] = item
+        return projected
+
+    return project
+
+
+def raw_text(value: object, edm_type: PrimitiveType | EnumType) -> str:
+    """The ``$value`` text of a non-binary primitive or enumeration value (OData ABNF primitiveValue forms)."""
+    if isinstance(edm_type, EnumType):
+        return enum_text(edm_type, value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, dt.datetime):

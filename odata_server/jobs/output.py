@@ -6,18 +6,18 @@ message of :mod:`odata_server.format.http_message`. Remote file systems take the
 options from fsspec's configuration (for S3: the usual ``AWS_*`` variables, or
 ``FSSPEC_S3_*`` such as ``FSSPEC_S3_ENDPOINT_URL``).
 
-fsspec is synchronous, so every blocking call runs in a worker thread. Bodies are
-streamed both ways: a write gathers the chunks into blocks of about 1 MiB per
-threaded write, a read hands out chunks of 64 KiB, and neither holds a whole body.
+fsspec is synchronous, so every blocking call runs in a worker thread
+(:mod:`odata_server.pipeline.files`). Bodies are streamed both ways: a write gathers
+the chunks into blocks of about 1 MiB per threaded write, a read hands out chunks of
+64 KiB, and neither holds a whole body.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import IO, ParamSpec, TypeVar
+from typing import IO
 
 from fsspec import AbstractFileSystem
 from fsspec.core import url_to_fs
@@ -25,40 +25,16 @@ from fsspec.implementations.local import LocalFileSystem
 
 from odata_server.format.http_message import http_message, parse_http_head
 from odata_server.messages import ODataResponse
+from odata_server.pipeline.files import READ_CHUNK, READ_FILE_BLOCK, WRITE_FILE_BLOCK, FileChunks, blocking, remove_file
 
 _log = logging.getLogger(__name__)
 
 _WRITE_BLOCK = 1 << 20
 """Bytes gathered before each threaded write."""
-_READ_CHUNK = 1 << 16
-"""Bytes per chunk handed out by a read."""
-_WRITE_FILE_BLOCK = 5 << 20
-"""The file system's own write buffer: S3's smallest multipart part, far below s3fs's 50 MiB default."""
-_READ_FILE_BLOCK = 1 << 20
-"""The file system's own read-ahead, in place of s3fs's 50 MiB default."""
 _MAX_HEAD = 1 << 20
 """A stored head longer than this is corrupt."""
 _JOB_ID = re.compile(r"[A-Za-z0-9_-]+")
 _SUFFIX = ".http"
-
-_P = ParamSpec("_P")
-_T = TypeVar("_T")
-
-
-async def _blocking(func: Callable[_P, _T], /, *args: _P.args, **kwargs: _P.kwargs) -> _T:
-    """Run a blocking call in a worker thread.
-
-    If the caller is cancelled, the call still finishes before the cancellation is
-    raised, so that no cleanup races a write or a close still running in the thread.
-    """
-    task = asyncio.ensure_future(asyncio.to_thread(func, *args, **kwargs))
-    try:
-        return await asyncio.shield(task)
-    except asyncio.CancelledError:
-        await asyncio.wait({task})
-        if not task.cancelled():
-            task.exception()  # retrieved: the cancellation is what the caller sees
-        raise
 
 
 async def _blocks(chunks: AsyncIterator[bytes], size: int) -> AsyncIterator[bytearray]:
@@ -73,38 +49,11 @@ async def _blocks(chunks: AsyncIterator[bytes], size: int) -> AsyncIterator[byte
         yield buffer
 
 
-class _FileChunks(AsyncIterator[bytes]):
-    """The rest of an open file, chunk by chunk; closes the file when exhausted, failed or closed."""
-
-    def __init__(self, file: IO[bytes], pending: bytes = b"") -> None:
-        self._file: IO[bytes] | None = file
-        self._pending = pending
-
-    async def __anext__(self) -> bytes:
-        if self._file is None:
-            raise StopAsyncIteration
-        chunk, self._pending = self._pending, b""
-        try:
-            chunk = chunk or await _blocking(self._file.read, _READ_CHUNK)
-        except BaseException:
-            await self.aclose()
-            raise
-        if not chunk:
-            await self.aclose()
-            raise StopAsyncIteration
-        return chunk
-
-    async def aclose(self) -> None:
-        file, self._file = self._file, None
-        if file is not None:
-            await _blocking(file.close)
-
-
 async def _read_head(file: IO[bytes]) -> tuple[int, dict[str, str], bytes]:
     """Read until the head is complete: status, headers and the body bytes already read."""
     data = b""
     while True:
-        chunk = await _blocking(file.read, _READ_CHUNK)
+        chunk = await blocking(file.read, READ_CHUNK)
         data += chunk
         try:
             status, headers, start = parse_http_head(data)
@@ -165,17 +114,17 @@ class JobOutput:
         response: ODataResponse,
         on_progress: Callable[[int], Awaitable[None]] | None,
     ) -> None:
-        file: IO[bytes] = await _blocking(self._fs.open, path, "wb", block_size=_WRITE_FILE_BLOCK)
+        file: IO[bytes] = await blocking(self._fs.open, path, "wb", block_size=WRITE_FILE_BLOCK)
         try:
             written = 0
             async for block in _blocks(http_message(response), _WRITE_BLOCK):
-                await _blocking(file.write, block)
+                await blocking(file.write, block)
                 written += len(block)
                 if on_progress is not None:
                     await on_progress(written)
-            await _blocking(file.close)
+            await blocking(file.close)
         except BaseException:
-            await _blocking(self._remove_partial, file, path)
+            await blocking(self._remove_partial, file, path)
             raise
 
     def _remove_partial(self, file: IO[bytes], path: str) -> None:
@@ -190,13 +139,10 @@ class JobOutput:
             _log.warning("could not remove the partial job output %s", path, exc_info=True)
 
     def _remove(self, path: str) -> None:
-        try:
-            self._fs.rm_file(path)
-        except FileNotFoundError:
-            pass
+        remove_file(self._fs, path)
 
     async def _open(self, location: str) -> IO[bytes]:
-        return await _blocking(self._fs.open, self._path(location), "rb", block_size=_READ_FILE_BLOCK)
+        return await blocking(self._fs.open, self._path(location), "rb", block_size=READ_FILE_BLOCK)
 
     async def read(self, location: str) -> tuple[int, dict[str, str], AsyncIterator[bytes]]:
         """The stored status and headers, and the body as chunks.
@@ -209,23 +155,23 @@ class JobOutput:
         try:
             status, headers, pending = await _read_head(file)
         except BaseException:
-            await _blocking(file.close)
+            await blocking(file.close)
             raise
-        return status, headers, _FileChunks(file, pending)
+        return status, headers, FileChunks(file, pending)
 
     async def read_raw(self, location: str) -> AsyncIterator[bytes]:
         """The whole stored message, head included, as chunks (the OData 4.0 ``application/http`` form).
 
         Await it for the iterator; the file stays open until it is exhausted or closed.
         """
-        return _FileChunks(await self._open(location))
+        return FileChunks(await self._open(location))
 
     async def delete(self, location: str) -> None:
         """Remove a stored output; nothing happens if it is already gone."""
-        await _blocking(self._remove, self._path(location))
+        await blocking(self._remove, self._path(location))
 
     async def exists(self, location: str) -> bool:
-        return bool(await _blocking(self._fs.exists, self._path(location)))
+        return bool(await blocking(self._fs.exists, self._path(location)))
 
 
 __all__ = ["JobOutput"]

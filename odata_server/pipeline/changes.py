@@ -17,7 +17,14 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import RelationshipDirection
 
-from odata_server.edm.model import EntitySet, EntityType, NavigationProperty, Property
+from odata_server.edm.model import (
+    ContainedEntities,
+    EntitySet,
+    EntityType,
+    NavigationProperty,
+    NavigationSource,
+    Property,
+)
 from odata_server.edm.storage import EntityStorage
 from odata_server.errors import (
     BadRequestError,
@@ -27,10 +34,12 @@ from odata_server.errors import (
     PreconditionFailedError,
     PreconditionRequiredError,
 )
+from odata_server.format.canonical import canonical_url
 from odata_server.format.etag import entity_tag
 from odata_server.pipeline.context import ServiceParts
 from odata_server.pipeline.payload import EntityPayload, key_of
 from odata_server.pipeline.preconditions import lists_etag
+from odata_server.pipeline.streams import forget
 from odata_server.pipeline.transaction import atomic
 from odata_server.query import writes
 from odata_server.query.plan import select_entities
@@ -61,6 +70,10 @@ class Changes:
         if navigation in entity_type.navigation_properties:
             return entity_type
         return next(d for d in self.service.model.derived_types(entity_type) if navigation in d.navigation_properties)
+
+    def key_of(self, payload: EntityPayload) -> Key | None:
+        """The (primary) key an entity object names, if it names one."""
+        return key_of(payload, self.storage(payload.entity_set).key)
 
     def relationship(self, entity_set: EntitySet, navigation: str) -> Relationship:
         source_type = self.source_type(entity_set, navigation)
@@ -120,7 +133,7 @@ class Changes:
                 target=f"{where}@odata.type",
                 code="AbstractType",
             )
-        _refuse_server_values(payload, where)
+        _refuse_server_values(payload, where, self.storage(entity_set, payload.entity_type), foreign_keys)
         if fixed_key is not None:
             payload.values.update(fixed_key)
         own = dict(foreign_keys or {})
@@ -136,7 +149,7 @@ class Changes:
         self._add_version(entity_set, values)
         storage = self.storage(entity_set, payload.entity_type)
         _require_values(storage, payload, values, own, where)
-        key = await writes.insert(self.connection, storage, payload.entity_type, values, own)
+        key = await writes.insert(self.connection, storage, values, own)
         leaves: dict[str, list[tuple[EntityPayload, str]]] = {}
         for name, related, target in later:
             if isinstance(related, EntityPayload) and self._is_new_leaf(entity_set, name, related):
@@ -158,7 +171,7 @@ class Changes:
         if relationship.direction is not RelationshipDirection.ONETOMANY:
             return False
         # New for certain: the key is generated, or holds the new parent's key.
-        return key_of(related) is None or relationship.key_bound
+        return self.key_of(related) is None or relationship.key_bound
 
     async def _insert_leaves(
         self, entity_set: EntitySet, name: str, parent: Key, children: list[tuple[EntityPayload, str]]
@@ -169,7 +182,7 @@ class Changes:
         storage = self.storage(target_set)
         rows = []
         for child, where in children:
-            _refuse_server_values(child, where)
+            _refuse_server_values(child, where, storage)
             self._complete_key(child, foreign_keys, where)
             values = dict(child.values)
             self._add_version(target_set, values)
@@ -188,7 +201,7 @@ class Changes:
         """The key of a related entity: created now, updated and named, or only named."""
         if not isinstance(related, EntityPayload):
             return related
-        key = key_of(related)
+        key = self.key_of(related)
         if key is not None and await self.current(related.entity_set, key) is not None:
             if not related.only_reference:
                 await self.update(related, key, replace=False, where=target)
@@ -245,7 +258,7 @@ class Changes:
         if relationship.direction is not RelationshipDirection.MANYTOMANY:
             foreign_keys = await self._foreign_key(relationship, parent, target, exists=True)
             keyed_by_parent = self._complete_key(related, foreign_keys, target)
-        key = key_of(related)
+        key = self.key_of(related)
         new = parent_is_new and keyed_by_parent
         if key is not None and not new and await self.current(target_set, key) is not None:
             if not related.only_reference:
@@ -271,7 +284,7 @@ class Changes:
             return False
         storage = self.storage(payload.entity_set)
         keyed_by_parent = False
-        for name in payload.entity_set.entity_type.key:
+        for name in storage.key:
             col = writes.column(storage, name)
             if col in foreign_keys:
                 keyed_by_parent = True
@@ -456,8 +469,20 @@ class Changes:
     async def _remove_listed(
         self, entity_set: EntitySet, name: str, key: Key, child: Key, deleted: bool, target: str
     ) -> None:
-        """A delta's ``@removed`` entity: deleted (reason "deleted") or unlinked (reason "changed")."""
+        """A delta's ``@removed`` entity: deleted (reason "deleted") or unlinked (reason "changed").
+
+        A contained entity named by its key alone gets the rest of its primary key from its container.
+        """
         target_set = self._target_set(entity_set, name)
+        if self._navigation(entity_set, name).contains_target:
+            pointing = await self._foreign_key(self.relationship(entity_set, name), key, target, exists=True)
+            storage = self.storage(target_set)
+            child = {
+                **{
+                    n: pointing[writes.column(storage, n)] for n in storage.key if writes.column(storage, n) in pointing
+                },
+                **child,
+            }
         if child not in await self.related_keys(entity_set, name, key):
             raise NotFoundError(
                 f"The entity removed at {target} is not in {name}", target=target, code="EntityNotFound"
@@ -492,9 +517,7 @@ class Changes:
         storage = self.storage(entity_set, self.source_type(entity_set, name))
         target_storage = self.storage(target_set)
         relationship = getattr(storage.mapped_class, storage.relationships[name])
-        key_columns = [
-            getattr(target_storage.mapped_class, target_storage.columns[k]) for k in target_set.entity_type.key
-        ]
+        key_columns = [getattr(target_storage.mapped_class, target_storage.columns[k]) for k in target_storage.key]
         statement = (
             sa.select(*key_columns)
             .select_from(storage.mapped_class)
@@ -502,15 +525,23 @@ class Changes:
             .where(*(getattr(storage.mapped_class, storage.columns[k]) == v for k, v in key.items()))
         )
         rows = (await self.connection.execute(statement)).all()
-        return [dict(zip(target_set.entity_type.key, row)) for row in rows]
+        return [dict(zip(target_storage.key, row)) for row in rows]
 
     # -- delete
 
     async def delete(self, entity_set: EntitySet, key: Key) -> None:
-        """Delete the entity; a foreign key still pointing at it fails the request with 409."""
+        """Delete the entity, and first the entities it contains (they exist only inside it,
+        CSDL §8.4); its streams kept in files go once the deletion is committed. A foreign key
+        still pointing at it fails the request with 409."""
         self.deleting = True
+        for navigation in entity_set.entity_type.navigation_properties.values():
+            if navigation.contains_target:
+                contained = self._target_set(entity_set, navigation.name)
+                for child in await self.related_keys(entity_set, navigation.name, key):
+                    await self.delete(contained, child)
         types = (entity_set.entity_type, *self.service.model.derived_types(entity_set.entity_type))
         await writes.delete(self.connection, [self.storage(entity_set, t) for t in types], key)
+        forget(self.storage(entity_set), entity_set.entity_type, key)
 
 
 def _concurrency_names(entity_set: EntitySet) -> tuple[str, ...]:
@@ -532,15 +563,24 @@ def _differs(sent: object, current: object) -> bool:
     return sent != current
 
 
-def _refuse_server_values(payload: EntityPayload, where: str) -> None:
+def _refuse_server_values(
+    payload: EntityPayload, where: str, storage: EntityStorage, foreign_keys: ForeignKeys | None = None
+) -> None:
+    """A 400 for a value the server sets; a contained entity may carry its container's key
+    as its container gives it (filled in from a deep insert's parent)."""
     entity_set = payload.entity_set
     version = entity_set.concurrency.version if entity_set.concurrency else None
-    for name in payload.values:
+    for name, value in payload.values.items():
         prop = payload.entity_type.properties[name]
+        if foreign_keys and foreign_keys.get(writes.column(storage, name), _UNSET) == value:
+            continue
         if prop.computed or name == version:
             raise BadRequestError(
                 f"{name} is set by the server and cannot be written", target=f"{where}{name}", code="ReadOnlyProperty"
             )
+
+
+_UNSET = object()
 
 
 def _has_default(col: sa.Column[Any]) -> bool:
@@ -590,19 +630,36 @@ async def writing(service: ServiceParts) -> AsyncIterator[Changes]:
 
 
 async def addressed_key(service: ServiceParts, connection: AsyncConnection, path: ODataPath) -> Key | None:
-    """The key of the one entity ``path`` addresses, or None if there is none."""
+    """The (primary) key of the one entity ``path`` addresses, or None if there is none."""
     entity_set = path.entity_set
     assert entity_set is not None
-    key_properties = entity_set.entity_type.key_properties
+    names = service.storage[entity_set.entity_type.qualified_name].key
+    key_properties = [entity_set.entity_type.properties[name] for name in names]
     statement = select_entities(path.entity_segments, service.storage, key_properties, model=service.model)
     row = (await connection.execute(statement)).first()
-    return None if row is None else dict(zip(entity_set.entity_type.key, row))
+    return None if row is None else dict(zip(names, row))
 
 
-def key_segments(entity_set: EntitySet, key: Key) -> tuple[EntitySetSegment, KeySegment]:
-    """The canonical path of an entity: ``Products(1)``."""
-    values = tuple((prop, key[prop.name]) for prop in entity_set.entity_type.key_properties)
+def key_segments(entity_set: NavigationSource, key: Key) -> tuple[EntitySetSegment, KeySegment]:
+    """The segments that read back the entity with (primary) key ``key``: ``Products(1)``
+    (for a contained entity, straight from its table)."""
+    values = tuple((entity_set.entity_type.properties[name], value) for name, value in key.items())
     return EntitySetSegment(entity_set), KeySegment(values)
+
+
+async def canonical_path(
+    service: ServiceParts, connection: AsyncConnection, entity_set: NavigationSource, key: Key
+) -> str:
+    """The canonical URL of the entity with (primary) key ``key``, relative to the service
+    root; a contained entity's names its containers, whose keys are read for it."""
+    entity_type = entity_set.entity_type
+    if not isinstance(entity_set, ContainedEntities):
+        return canonical_url(entity_set, [key[name] for name in entity_type.key])
+    fields = (*entity_type.key_properties, *entity_set.container_keys)
+    statement = select_entities(key_segments(entity_set, key), service.storage, fields, model=service.model)
+    row = (await connection.execute(statement)).one()
+    own = len(entity_type.key)
+    return canonical_url(entity_set, row[:own], row[own:])
 
 
 def integrity_error(error: sa.exc.DBAPIError, *, deleting: bool = False) -> ODataError:
@@ -619,4 +676,12 @@ def integrity_error(error: sa.exc.DBAPIError, *, deleting: bool = False) -> ODat
     return BadRequestError(f"The database refused the values: {str(error.orig).splitlines()[0]}", code="InvalidValue")
 
 
-__all__ = ["Changes", "addressed_key", "integrity_error", "key_segments", "server_managed", "writing"]
+__all__ = [
+    "Changes",
+    "addressed_key",
+    "canonical_path",
+    "integrity_error",
+    "key_segments",
+    "server_managed",
+    "writing",
+]

@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from odata_server.errors import FeatureNotImplementedError, MethodNotAllowedError
 from odata_server.messages import ODataResponse
 from odata_server.pipeline.context import RequestContext
-from odata_server.pipeline.operations import documents, property_write, read, references, write
+from odata_server.pipeline.operations import documents, media, property_write, read, references, write
 from odata_server.uri.path import ResourceKind
 
 Operation = Callable[[RequestContext], Awaitable[ODataResponse]]
@@ -22,8 +22,11 @@ _READS: dict[ResourceKind, Operation] = {
     ResourceKind.METADATA: documents.read_metadata,
     ResourceKind.COLLECTION: read.read_collection,
     ResourceKind.ENTITY: read.read_entity,
+    ResourceKind.SINGLETON: read.read_entity,
     ResourceKind.PROPERTY: read.read_property,
     ResourceKind.PROPERTY_VALUE: read.read_property_value,
+    ResourceKind.MEDIA: media.read_stream,
+    ResourceKind.STREAM_PROPERTY: media.read_stream,
     ResourceKind.COUNT: read.read_count,
     ResourceKind.REFERENCE: read.read_reference,
     ResourceKind.REFERENCE_COLLECTION: read.read_references,
@@ -34,11 +37,18 @@ _CHANGES: dict[tuple[ResourceKind, str], Operation] = {
     (ResourceKind.ENTITY, "PUT"): write.update_entity,
     (ResourceKind.ENTITY, "PATCH"): write.update_entity,
     (ResourceKind.ENTITY, "DELETE"): write.delete_entity,
+    (ResourceKind.SINGLETON, "PUT"): write.update_entity,
+    (ResourceKind.SINGLETON, "PATCH"): write.update_entity,
     (ResourceKind.PROPERTY, "PUT"): property_write.write_property,
     (ResourceKind.PROPERTY, "PATCH"): property_write.write_property,
     (ResourceKind.PROPERTY, "DELETE"): property_write.delete_property,
     (ResourceKind.PROPERTY_VALUE, "PUT"): property_write.write_raw_value,
     (ResourceKind.PROPERTY_VALUE, "DELETE"): property_write.delete_property,
+    (ResourceKind.MEDIA, "PUT"): media.write_stream,
+    # Protocol §11.4.7.3: deleting a media entity's stream deletes the entity.
+    (ResourceKind.MEDIA, "DELETE"): write.delete_entity,
+    (ResourceKind.STREAM_PROPERTY, "PUT"): media.write_stream,
+    (ResourceKind.STREAM_PROPERTY, "DELETE"): media.delete_stream,
     (ResourceKind.REFERENCE, "PUT"): references.set_reference,
     (ResourceKind.REFERENCE, "DELETE"): references.delete_reference,
     (ResourceKind.REFERENCE_COLLECTION, "POST"): references.add_reference,
@@ -52,8 +62,11 @@ _WRITES: dict[ResourceKind, frozenset[str]] = {
     ResourceKind.BATCH: frozenset({"POST"}),
     ResourceKind.COLLECTION: frozenset({"POST"}),
     ResourceKind.ENTITY: frozenset({"PUT", "PATCH", "DELETE"}),
+    ResourceKind.SINGLETON: frozenset({"PUT", "PATCH"}),  # a singleton is updated, never created or deleted
     ResourceKind.PROPERTY: frozenset({"PUT", "PATCH", "DELETE"}),
     ResourceKind.PROPERTY_VALUE: frozenset({"PUT", "DELETE"}),
+    ResourceKind.MEDIA: frozenset({"PUT", "DELETE"}),
+    ResourceKind.STREAM_PROPERTY: frozenset({"PUT", "DELETE"}),
     ResourceKind.COUNT: frozenset(),
     ResourceKind.REFERENCE: frozenset({"PUT", "DELETE"}),
     ResourceKind.REFERENCE_COLLECTION: frozenset({"POST", "DELETE"}),

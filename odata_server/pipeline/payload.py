@@ -16,7 +16,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from odata_server.edm.model import EntitySet, EntityType, Model, NavigationProperty
-from odata_server.errors import BadRequestError, NotFoundError, ODataError, UnsupportedMediaTypeError
+from odata_server.errors import (
+    BadRequestError,
+    FeatureNotImplementedError,
+    NotFoundError,
+    ODataError,
+    UnsupportedMediaTypeError,
+)
 from odata_server.format.decode import decode_json_value
 from odata_server.messages import ODataRequest
 from odata_server.query.writes import Key
@@ -104,6 +110,10 @@ class PayloadReader:
                 payload.values[name] = decode_json_value(value, entity_type.properties[name], target=target)
             elif name in entity_type.navigation_properties:
                 self._nested(payload, entity_type.navigation_properties[name], value, f"{target}/")
+            elif name in entity_type.streams:
+                raise FeatureNotImplementedError(
+                    f"A stream property's value cannot be sent inline; PUT it to its URL ({name})", target=target
+                )
             else:
                 raise BadRequestError(
                     f"{entity_type.name} has no property {name!r}", target=target, code="UnknownProperty"
@@ -149,6 +159,12 @@ class PayloadReader:
         if term == "bind":
             if navigation is None:
                 raise BadRequestError(f"{name!r} is not a navigation property", target=target, code="UnknownProperty")
+            if navigation.contains_target:
+                raise BadRequestError(
+                    f"{name} holds contained entities, which are created inside their container, not bound",
+                    target=target,
+                    code="InvalidReference",
+                )
             target_set = self.model.navigation_target_set(payload.entity_set, navigation)
             if navigation.collection:
                 if not isinstance(value, list):
@@ -166,11 +182,16 @@ class PayloadReader:
                     f"{name}@delta needs a collection-valued navigation property", target=target, code="InvalidPayload"
                 )
             self._delta(payload, navigation, value, f"{target}/")
-        elif name not in payload.entity_type.properties and navigation is None:
+        elif (
+            name not in payload.entity_type.properties
+            and name not in payload.entity_type.streams
+            and navigation is None
+        ):
             raise BadRequestError(
                 f"{payload.entity_type.name} has no property {name!r}", target=target, code="UnknownProperty"
             )
-        # Other annotations of a property (@type of a value, custom terms) are accepted as they are.
+        # Other annotations of a property (@type of a value, a stream's @mediaContentType, custom
+        # terms) are accepted as they are; JSON Format §4.5.12 has media* ignored in requests.
 
     def _nested(self, payload: EntityPayload, navigation: NavigationProperty, value: Any, where: str) -> None:
         target_set = self.model.navigation_target_set(payload.entity_set, navigation)
@@ -264,11 +285,11 @@ def _key_from_values(payload: EntityPayload) -> Key:
     return {name: payload.values[name] for name in key_names}
 
 
-def key_of(payload: EntityPayload) -> Key | None:
-    """The key an entity object names: by ``@id``, or by all its key properties."""
+def key_of(payload: EntityPayload, key_names: tuple[str, ...]) -> Key | None:
+    """The key (``key_names``: the primary key's properties) an entity object names: by
+    ``@id``, or by all its key properties."""
     if payload.id is not None:
         return payload.id
-    key_names = payload.entity_set.entity_type.key
     if all(name in payload.values for name in key_names):
         return {name: payload.values[name] for name in key_names}
     return None

@@ -22,9 +22,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from odata_server.edm.model import EntityType, Model
+from odata_server.edm.model import ContainedEntities, ContainerKey, EntityType, Model
 from odata_server.edm.storage import Storage
 from odata_server.query import polymorphic
+from odata_server.query.containers import container_key_column
 from odata_server.query.expressions import ExpressionCompiler, RangeVariable
 from odata_server.query.paging import SortKey, order_by, token_column
 from odata_server.query.search import search_condition
@@ -60,7 +61,8 @@ class ExpansionQuery:
         self.child_type = expand.entity_type
         self.child_storage = storage[self.child_type.qualified_name]
         self.child = polymorphic.type_entity(model, storage, self.child_type)
-        self.parent_keys = [getattr(self.parent, parent_storage.columns[name]) for name in parent_type.key]
+        # The primary key, which tells the parents apart (a contained entity's key may not).
+        self.parent_keys = [getattr(self.parent, parent_storage.columns[name]) for name in parent_storage.key]
         self.relationship = polymorphic.relationship(storage, self.parent, parent_type, expand.navigation.name)
         self.expand = expand
         self.dialect = dialect
@@ -120,6 +122,9 @@ class ExpansionQuery:
     def _field(self, field: Field) -> sa.ColumnElement[Any]:
         if isinstance(field, Computed):
             return self.compiler.compile(field.expression)
+        if isinstance(field, ContainerKey):
+            assert isinstance(self.expand.entity_set, ContainedEntities)
+            return container_key_column(self.storage, self.expand.entity_set, field, self.child)
         if isinstance(field, DerivedProperty):
             return polymorphic.column(
                 self.model, self.storage, self.child, self.child_type, field.name, field.entity_type

@@ -18,9 +18,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm.util import AliasedClass
 
-from odata_server.edm.model import EntityType, Model, NavigationProperty
+from odata_server.edm.enums import enum_number, enum_text
+from odata_server.edm.model import ComplexType, EntityType, Model, NavigationProperty, Property
 from odata_server.edm.storage import EntityStorage, Storage
 from odata_server.edm.types import PrimitiveType as P
 from odata_server.query import polymorphic, sql_functions
@@ -70,6 +72,8 @@ class ExpressionCompiler:
         self.storage = storage
         self.dialect = dialect
         self.ranges: dict[str, RangeVariable] = {"$it": it}
+        # The lambda variables over collection properties: the element's value column.
+        self.elements: dict[str, SqlExpression] = {}
 
     def compile(self, node: nodes.Node) -> SqlExpression:
         method = getattr(self, f"_{type(node).__name__}")
@@ -84,6 +88,8 @@ class ExpressionCompiler:
     # -- leaves
 
     def _Constant(self, node: nodes.Constant) -> SqlExpression:
+        if node.type.enum_type is not None and node.value is not None:
+            return sa.literal(enum_text(node.type.enum_type, node.value), sa.String())
         if node.type.primitive is None:
             return sa.null()
         return sa.literal(node.value, sql_type(node.type.primitive))
@@ -93,17 +99,44 @@ class ExpressionCompiler:
         if all(isinstance(step, nodes.TypeCast) for step in node.navigation):
             cast = _last_cast(node.navigation)
             value = self._column(variable, node.property.name, cast)
+            if node.members:
+                value = json_member(value, node.members)
             if cast is None:
                 return value
             return polymorphic.only_of(value, self.storage, variable.entity, variable.entity_type, cast)
         target, target_type, statement = self._navigate(variable, node.navigation)
         value = polymorphic.column(self.model, self.storage, target, target_type, node.property.name)
+        if node.members:
+            value = json_member(value, node.members)
         return statement.add_columns(value).limit(1).scalar_subquery()
 
     def _column(self, variable: RangeVariable, name: str, of_type: EntityType | None = None) -> SqlExpression:
         if of_type is None and name in variable.entity_type.properties:
             return getattr(variable.entity, variable.storage.columns[name])  # type: ignore[no-any-return]
         return polymorphic.column(self.model, self.storage, variable.entity, variable.entity_type, name, of_type)
+
+    def _ElementAccess(self, node: nodes.ElementAccess) -> SqlExpression:
+        value = self.elements[node.variable]
+        return json_member(value, node.members) if node.members else value
+
+    def _ValueCount(self, node: nodes.ValueCount) -> SqlExpression:
+        length = sa.func.jsonb_array_length if self.dialect == "postgresql" else sa.func.json_array_length
+        return sa.func.coalesce(length(self.compile(node.collection)), 0)
+
+    def _ValueLambda(self, node: nodes.ValueLambda) -> SqlExpression:
+        """EXISTS over the elements of a JSON array (SQLite ``json_each``, PostgreSQL ``jsonb_array_elements``)."""
+        elements = json_elements(self.compile(node.collection), node.collection.leaf.type, self.dialect)
+        statement = sa.select(sa.literal(1)).select_from(elements)
+        if node.predicate is None:
+            return sa.exists(statement)
+        self.elements[node.variable] = element_value(elements, node.collection.leaf.type, self.dialect)
+        try:
+            predicate = self.condition(node.predicate)
+        finally:
+            del self.elements[node.variable]
+        if node.operator == "any":
+            return sa.exists(statement.where(predicate))
+        return ~sa.exists(statement.where(~sa.func.coalesce(predicate, sa.false())))
 
     def _EntityAccess(self, node: nodes.EntityAccess) -> SqlExpression:
         variable = self.ranges[node.variable]
@@ -165,7 +198,7 @@ class ExpressionCompiler:
             current = target
         key_matches = [
             getattr(copy, variable.storage.columns[name]) == self._column(variable, name)
-            for name in variable.entity_type.key
+            for name in variable.storage.key
         ]
         return current, current_type, statement.where(*key_matches)
 
@@ -176,7 +209,9 @@ class ExpressionCompiler:
         if operator in ("and", "or"):
             left, right = self.condition(node.left), self.condition(node.right)
             return sa.and_(left, right) if operator == "and" else sa.or_(left, right)
-        left, right = self.compile(node.left), self.compile(node.right)
+        left, right = self._operands(node.left, node.right)
+        if operator == "has":
+            return _has(node, left)
         if operator in ("eq", "ne"):
             return self._equality(node, left, right)
         if operator in _ORDERING:
@@ -224,9 +259,24 @@ class ExpressionCompiler:
             return ~sa.func.coalesce(self.condition(node.operand), sa.false())
         return -self.compile(node.operand)
 
+    def _operands(self, left: nodes.Node, right: nodes.Node) -> tuple[SqlExpression, SqlExpression]:
+        """Both operands; an enumeration literal takes the form of what it is compared with."""
+        if _enum_constant(right):
+            compiled = self.compile(left)
+            return compiled, _enum_literal(right, left, compiled)  # type: ignore[arg-type]
+        if _enum_constant(left):
+            compiled = self.compile(right)
+            return _enum_literal(left, right, compiled), compiled  # type: ignore[arg-type]
+        return self.compile(left), self.compile(right)
+
     def _InList(self, node: nodes.InList) -> SqlExpression:
         if all(isinstance(item, nodes.Constant) and item.value is not None for item in node.items):
-            return self.compile(node.operand).in_([item.value for item in node.items])  # type: ignore[union-attr]
+            operand = self.compile(node.operand)
+            values = [
+                _enum_literal(item, node.operand, operand) if _enum_constant(item) else item.value  # type: ignore[union-attr]
+                for item in node.items
+            ]
+            return operand.in_(values)
         return sa.or_(
             *(self.compile(nodes.BinaryOperation("eq", node.operand, item, nodes.BOOLEAN)) for item in node.items)
         )
@@ -241,6 +291,85 @@ class ExpressionCompiler:
     def _Cast(self, node: nodes.Cast) -> SqlExpression:
         assert node.type.primitive is not None
         return sa.cast(self.compile(node.operand), sql_type(node.type.primitive))
+
+
+def json_member(document: SqlExpression, members: tuple[Property, ...]) -> SqlExpression:
+    """The value at a path inside a JSON document, as SQL of the leaf's type.
+
+    Enumeration members are stored by name, so they are read as text; temporal values
+    are ISO 8601 text and compare as text.
+    """
+    element = document[tuple(member.name for member in members)]
+    leaf = members[-1]
+    if leaf.collection or isinstance(leaf.type, ComplexType):
+        return element  # type: ignore[no-any-return]
+    if leaf.type is P.BOOLEAN:
+        return element.as_boolean()  # type: ignore[no-any-return]
+    if leaf.type in _JSON_INTEGERS:
+        return element.as_integer()  # type: ignore[no-any-return]
+    if leaf.type in _JSON_NUMBERS:
+        return element.as_float()  # type: ignore[no-any-return]
+    return element.as_string()  # type: ignore[no-any-return]
+
+
+_JSON_INTEGERS = frozenset({P.BYTE, P.SBYTE, P.INT16, P.INT32, P.INT64})
+_JSON_NUMBERS = frozenset({P.SINGLE, P.DOUBLE, P.DECIMAL})
+
+
+def json_elements(array: SqlExpression, item_type: object, dialect: str) -> sa.TableValuedAlias:
+    """The elements of a JSON array as a table with one column, ``value``."""
+    complex_items = isinstance(item_type, ComplexType)
+    if dialect == "postgresql":
+        if complex_items:
+            function = sa.func.jsonb_array_elements(array)
+            return function.table_valued(sa.column("value", JSONB)).alias()  # type: ignore[no-any-return]
+        return sa.func.jsonb_array_elements_text(array).table_valued(sa.column("value", sa.Text)).alias()  # type: ignore[no-any-return]
+    value_type = sa.JSON() if complex_items else _element_sql_type(item_type)
+    return sa.func.json_each(array).table_valued(sa.column("value", value_type)).alias()  # type: ignore[no-any-return]
+
+
+def element_value(elements: sa.TableValuedAlias, item_type: object, dialect: str) -> SqlExpression:
+    """One element of :func:`json_elements`: a JSON document for complex items, else a typed value."""
+    value = elements.c.value
+    if dialect == "postgresql" and isinstance(item_type, P) and item_type is not P.STRING:
+        return sa.cast(value, _element_sql_type(item_type))
+    return value  # type: ignore[no-any-return]
+
+
+def _element_sql_type(item_type: object) -> sa.types.TypeEngine[Any]:
+    # Enumeration members and temporal values are stored as text.
+    if isinstance(item_type, P) and item_type in (*_JSON_INTEGERS, *_JSON_NUMBERS, P.BOOLEAN):
+        return sql_type(item_type)
+    return sa.String()
+
+
+def _enum_constant(node: nodes.Node) -> bool:
+    return isinstance(node, nodes.Constant) and node.type.enum_type is not None and node.value is not None
+
+
+def _enum_literal(constant: nodes.Constant, other: nodes.Node, other_sql: SqlExpression) -> SqlExpression:
+    """An enumeration value as what it is compared with holds it: a member for an enumeration
+    column, member names for a value inside JSON."""
+    assert constant.type.enum_type is not None
+    if isinstance(other, nodes.PropertyAccess) and not other.members:
+        return sa.literal(constant.value, other_sql.type)
+    return sa.literal(enum_text(constant.type.enum_type, constant.value), sa.String())
+
+
+def _has(node: nodes.BinaryOperation, left: SqlExpression) -> SqlExpression:
+    """``x has Flags'A,B'``: every member of the right side is set on the left."""
+    right = node.right
+    assert isinstance(right, nodes.Constant) and right.type.enum_type is not None
+    enum_type = right.type.enum_type
+    in_column = isinstance(node.left, nodes.PropertyAccess) and not node.left.members
+    if not enum_type.is_flags:
+        return left == (sa.literal(right.value, left.type) if in_column else enum_text(enum_type, right.value))
+    if in_column:
+        number = enum_number(enum_type, right.value)
+        return left.op("&")(number) == number
+    names = enum_text(enum_type, right.value).split(",")
+    padded = sa.literal(",") + sa.func.replace(left, " ", "") + sa.literal(",")
+    return sa.and_(*(padded.like(f"%,{name},%") for name in names))
 
 
 _ORDERING: Mapping[str, Callable[[Any, Any], SqlExpression]] = {
@@ -266,7 +395,7 @@ def _never_null(node: nodes.Node) -> bool:
         return node.value is not None
     if isinstance(node, nodes.PropertyAccess):
         return not node.navigation and not node.property.nullable
-    return isinstance(node, nodes.CollectionCount)
+    return isinstance(node, nodes.CollectionCount | nodes.ValueCount)
 
 
-__all__ = ["ExpressionCompiler", "RangeVariable", "sql_type"]
+__all__ = ["ExpressionCompiler", "RangeVariable", "json_member", "sql_type"]

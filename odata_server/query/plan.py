@@ -19,9 +19,18 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from odata_server.edm.model import EntitySet, EntityType, Model, NavigationProperty, Property
+from odata_server.edm.model import (
+    ContainedEntities,
+    ContainerKey,
+    EntityType,
+    Model,
+    NavigationProperty,
+    NavigationSource,
+    Property,
+)
 from odata_server.edm.storage import EntityStorage, Storage
 from odata_server.query import polymorphic
+from odata_server.query.containers import container_key_column
 from odata_server.query.expressions import Entity, ExpressionCompiler, RangeVariable
 from odata_server.query.paging import SkipToken, SortKey, after, order_by, token_column
 from odata_server.query.search import search_condition
@@ -33,9 +42,10 @@ Select = sa.Select[Any]
 
 @dataclass(slots=True)
 class _Hop:
-    """The entities of one entity set or navigation property of a path: their type (after any
-    type cast) and the keys that pick among them."""
+    """The entities of one entity set or navigation property of a path: where they are, their
+    type (after any type cast), and the keys that pick among them."""
 
+    source: NavigationSource
     navigation: NavigationProperty | None
     entity_type: EntityType
     keys: list[KeySegment]
@@ -45,9 +55,10 @@ def _hops(segments: Sequence[PathSegment], model: Model) -> list[_Hop]:
     hops: list[_Hop] = []
     for segment in segments:
         if isinstance(segment, EntitySetSegment):
-            hops.append(_Hop(None, segment.entity_set.entity_type, []))
+            hops.append(_Hop(segment.entity_set, None, segment.entity_set.entity_type, []))
         elif isinstance(segment, NavigationSegment):
-            hops.append(_Hop(segment.navigation, model.entity_type(segment.navigation.target_type), []))
+            target_type = model.entity_type(segment.navigation.target_type)
+            hops.append(_Hop(segment.entity_set, segment.navigation, target_type, []))
         elif isinstance(segment, TypeCastSegment):
             hops[-1].entity_type = segment.entity_type
         elif isinstance(segment, KeySegment):
@@ -91,6 +102,8 @@ class EntityQuery:
                 self.conditions.extend(getattr(entity, hop_storage.columns[p.name]) == value for p, value in key.values)
             current, current_type = entity, hop.entity_type
         assert current is not None and current_type is not None
+        self.source: NavigationSource = hops[-1].source
+        """Where the addressed entities are: the last navigation's target, or the first segment's set."""
         self.target: Entity = current
         self.target_type: EntityType = current_type
         self.target_storage: EntityStorage = storage[current_type.qualified_name]
@@ -102,10 +115,14 @@ class EntityQuery:
         return polymorphic.column(self.model, self.storage, self.target, self.target_type, prop.name, of_type)
 
     def field(self, field: Field, compiler: ExpressionCompiler | None) -> sa.ColumnElement[Any]:
-        """A property's column, a computed property's expression, or each entity's type name."""
+        """A property's column, a computed property's expression, a container's key, or each
+        entity's type name."""
         if isinstance(field, Computed):
             assert compiler is not None
             return compiler.compile(field.expression)
+        if isinstance(field, ContainerKey):
+            assert isinstance(self.source, ContainedEntities)
+            return container_key_column(self.storage, self.source, field, self.target)
         if isinstance(field, DerivedProperty):
             return self.column(field.property, field.entity_type)
         if isinstance(field, EntityTypeName):
@@ -170,7 +187,7 @@ def plan_count(
     *,
     model: Model,
     storage: Storage,
-    entity_set: EntitySet,
+    entity_set: NavigationSource,
     options: BoundOptions,
     dialect: str,
 ) -> Select:
@@ -181,7 +198,7 @@ def plan_count(
 
 
 def _conditions(
-    query: EntityQuery, compiler: ExpressionCompiler, entity_set: EntitySet, options: BoundOptions
+    query: EntityQuery, compiler: ExpressionCompiler, entity_set: NavigationSource, options: BoundOptions
 ) -> list[sa.ColumnElement[bool]]:
     """``$filter`` and ``$search``."""
     conditions = []
@@ -198,7 +215,7 @@ def plan_collection(
     *,
     model: Model,
     storage: Storage,
-    entity_set: EntitySet,
+    entity_set: NavigationSource,
     properties: Sequence[Field],
     options: BoundOptions,
     max_page_size: int,

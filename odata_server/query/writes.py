@@ -19,12 +19,12 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import Mapper, RelationshipDirection, RelationshipProperty
 
-from odata_server.edm.model import EntityType
 from odata_server.edm.storage import EntityStorage
 from odata_server.query.tables import EntityTables
 
 Key = Mapping[str, object]
-"""An entity's key: Edm key property name → value."""
+"""What tells an entity's row apart: Edm property name → value of each primary key
+column (the entity type's key, and for a contained entity its container's too)."""
 
 Values = Mapping[str, object]
 """Edm property name → value."""
@@ -77,11 +77,10 @@ def _by_table(
 async def insert(
     connection: AsyncConnection,
     storage: EntityStorage,
-    entity_type: EntityType,
     values: Values,
     foreign_keys: Mapping[sa.Column[Any], object],
 ) -> Key:
-    """Insert one entity with ``values`` and ``foreign_keys``; its key, as given or generated.
+    """Insert one entity with ``values`` and ``foreign_keys``; its (primary) key, as given or generated.
 
     Each table of the class gets its row, the root's first, whose key (perhaps generated)
     the others repeat.
@@ -93,14 +92,15 @@ async def insert(
         discriminator: sa.Column[Any] = mapper.polymorphic_on  # type: ignore[assignment]
         rows[discriminator.table][discriminator] = mapper.polymorphic_identity  # type: ignore[index]
     known: dict[sa.Column[Any], object] = {}
-    for table in tables.tables:
-        row = rows[table]
-        for col, parent_col in tables.inherited.get(table, ()):
+    for table_ in tables.tables:
+        row = rows[table_]
+        for col, parent_col in tables.inherited.get(table_, ()):
             row[col] = known[parent_col]
-        result = await connection.execute(sa.insert(table).values(row))
+        result = await connection.execute(sa.insert(table_).values(row))
         known.update(row)
-        known.update(zip(table.primary_key.columns, result.inserted_primary_key or ()))
-    return {name: known[col] for name, col in zip(tables.key_names, tables.keys[tables.tables[0]])}
+        known.update(zip(table_.primary_key.columns, result.inserted_primary_key or ()))
+    by_name = {name: known[col] for name, col in zip(tables.key_names, tables.keys[tables.tables[0]])}
+    return {name: by_name[name] for name in storage.key}
 
 
 async def insert_many(

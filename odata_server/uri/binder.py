@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Mapping
 
-from odata_server.edm.model import EntitySet, EntityType, Model
+from odata_server.edm.model import ComplexType, EntityType, Model, NavigationSource, Singleton
 from odata_server.edm.types import PrimitiveType
 from odata_server.errors import BadRequestError, FeatureNotImplementedError, NotFoundError
 from odata_server.uri.literals import LiteralTypeError, typed_value
@@ -25,6 +25,7 @@ from odata_server.uri.path import (
     PropertySegment,
     RefSegment,
     ResourceKind,
+    SingletonSegment,
     TypeCastSegment,
     ValueSegment,
     addressed_type,
@@ -71,6 +72,12 @@ class _PathBinder:
         first = parse_segment(next(self.pending))
         if isinstance(first, DollarSegment):
             return self._bind_dollar_root(first)
+        singleton = self.model.singletons.get(first.name)
+        if singleton is not None:
+            if first.parentheses:
+                raise BadRequestError(f"{first.name} is a singleton and takes no key", target=first.name)
+            self.segments.append(SingletonSegment(singleton))
+            return self._after_entity(singleton)
         entity_set = self._entity_set(first.name)
         self.segments.append(EntitySetSegment(entity_set))
         if first.parentheses:
@@ -86,17 +93,18 @@ class _PathBinder:
             raise BadRequestError(f"A resource path cannot start with {segment.name}", target=segment.name)
         return self._end(ODataPath(kinds[segment.name]))
 
-    def _entity_set(self, name: str) -> EntitySet:
+    def _entity_set(self, name: str) -> NavigationSource:
         entity_set = self.model.entity_sets.get(name)
         if entity_set is None:
+            names = [*self.model.entity_sets, *self.model.singletons]
             raise NotFoundError(
-                f"The service has no entity set named {name!r}{_suggestion(name, self.model.entity_sets)}",
+                f"The service has no entity set or singleton named {name!r}{_suggestion(name, names)}",
                 target=name,
                 code="UnknownEntitySet",
             )
         return entity_set
 
-    def _after_collection(self, entity_set: EntitySet, *, cast: bool = True) -> ODataPath:
+    def _after_collection(self, entity_set: NavigationSource, *, cast: bool = True) -> ODataPath:
         """What follows a collection; ``cast`` is False right after a type cast (one cast per collection)."""
         raw = next(self.pending, None)
         if raw is None:
@@ -118,22 +126,32 @@ class _PathBinder:
         self.segments.append(self._key_as_segments(entity_set.entity_type, raw))
         return self._after_entity(entity_set)
 
-    def _after_entity(self, entity_set: EntitySet, *, cast: bool = True) -> ODataPath:
+    def _after_entity(self, entity_set: NavigationSource, *, cast: bool = True) -> ODataPath:
         """What follows a single entity; ``cast`` is False right after a type cast."""
         raw = next(self.pending, None)
+        singleton = isinstance(entity_set, Singleton) and len(self.segments) == 1
         if raw is None:
-            return ODataPath(ResourceKind.ENTITY, tuple(self.segments), entity_set)
+            kind = ResourceKind.SINGLETON if singleton else ResourceKind.ENTITY
+            return ODataPath(kind, tuple(self.segments), entity_set)
         segment = parse_segment(raw)
         entity_type = addressed_type(self.segments, self.model)
         if isinstance(segment, DollarSegment):
+            if segment.name == "$ref" and singleton:
+                raise BadRequestError(
+                    f"$ref cannot follow a singleton: {entity_set.name} is no reference to add or remove",
+                    target="$ref",
+                )
             if segment.name == "$ref":
                 self.segments.append(RefSegment())
                 return self._end(ODataPath(ResourceKind.REFERENCE, tuple(self.segments), entity_set))
             if segment.name == "$value":
-                raise BadRequestError(
-                    f"{entity_type.name} is not a media entity type, so its entities have no $value",
-                    target="$value",
-                )
+                if not entity_type.has_stream:
+                    raise BadRequestError(
+                        f"{entity_type.name} is not a media entity type, so its entities have no $value",
+                        target="$value",
+                    )
+                self.segments.append(ValueSegment())
+                return self._end(ODataPath(ResourceKind.MEDIA, tuple(self.segments), entity_set))
             self._refuse_dollar(segment, "a single entity")
         assert isinstance(segment, IdentifierSegment)
         if cast and (path := self._cast_entity(entity_set, segment)) is not None:
@@ -143,6 +161,12 @@ class _PathBinder:
                 raise BadRequestError(f"Property {segment.name} takes no key or parameters", target=segment.name)
             self.segments.append(PropertySegment(entity_type.properties[segment.name]))
             return self._after_property(entity_set)
+        if segment.name in entity_type.streams:
+            if segment.parentheses:
+                raise BadRequestError(f"Property {segment.name} takes no key or parameters", target=segment.name)
+            self.segments.append(PropertySegment(entity_type.streams[segment.name]))
+            # URL Conventions §4.6: a stream property is addressed raw already; it has no $value.
+            return self._end(ODataPath(ResourceKind.STREAM_PROPERTY, tuple(self.segments), entity_set))
         navigation = entity_type.navigation_properties.get(segment.name)
         if navigation is not None:
             target_set = self.model.navigation_target_set(entity_set, navigation)
@@ -159,7 +183,7 @@ class _PathBinder:
             raise FeatureNotImplementedError(
                 f"Bound operations ({segment.name}) are not supported yet", target=segment.name
             )
-        members = [*entity_type.properties, *entity_type.navigation_properties]
+        members = [*entity_type.properties, *entity_type.streams, *entity_type.navigation_properties]
         raise NotFoundError(
             f"Entity type {entity_type.name} has no property {segment.name!r}{_suggestion(segment.name, members)}",
             target=segment.name,
@@ -168,7 +192,7 @@ class _PathBinder:
 
     # -- type casts (URL Conventions §4.11): a segment naming an entity type
 
-    def _cast_collection(self, entity_set: EntitySet, raw: RawSegment) -> ODataPath | None:
+    def _cast_collection(self, entity_set: NavigationSource, raw: RawSegment) -> ODataPath | None:
         """``PlanItems/NS.Flight``, ``PlanItems/NS.Flight(1)``; None when ``raw`` names no entity type."""
         if raw.text.partition("(")[0] not in self.model.entity_types:
             return None
@@ -182,7 +206,7 @@ class _PathBinder:
             return self._after_entity(entity_set)
         return self._after_collection(entity_set, cast=False)
 
-    def _cast_entity(self, entity_set: EntitySet, segment: IdentifierSegment) -> ODataPath | None:
+    def _cast_entity(self, entity_set: NavigationSource, segment: IdentifierSegment) -> ODataPath | None:
         """``PlanItems(1)/NS.Flight``: 404 when the entity is not a flight; None when the
         segment names no entity type."""
         entity_type = self._cast(segment.name)
@@ -215,12 +239,29 @@ class _PathBinder:
             code="InvalidTypeCast",
         )
 
-    def _after_property(self, entity_set: EntitySet) -> ODataPath:
+    def _after_property(self, entity_set: NavigationSource) -> ODataPath:
         raw = next(self.pending, None)
         if raw is None:
             return ODataPath(ResourceKind.PROPERTY, tuple(self.segments), entity_set)
+        prop = self.segments[-1]
+        assert isinstance(prop, PropertySegment)
+        current = prop.property
+        if isinstance(current.type, ComplexType) and not current.collection and raw.text != "$value":
+            member = current.type.properties.get(raw.text)
+            if member is None:
+                raise NotFoundError(
+                    f"Complex type {current.type.name} has no property {raw.text!r}"
+                    f"{_suggestion(raw.text, current.type.properties)}",
+                    target=raw.text,
+                    code="UnknownProperty",
+                )
+            self.segments.append(PropertySegment(member))
+            return self._after_property(entity_set)
         if raw.text != "$value":
-            raise BadRequestError(f"Only $value may follow a primitive property, not {raw.text!r}", target=raw.text)
+            what = "a collection" if current.collection else "a primitive property"
+            raise BadRequestError(f"Only $value may follow {what}, not {raw.text!r}", target=raw.text)
+        if current.collection or isinstance(current.type, ComplexType):
+            raise BadRequestError(f"{current.name} is not a primitive value, so it has no $value", target="$value")
         self.segments.append(ValueSegment())
         return self._end(ODataPath(ResourceKind.PROPERTY_VALUE, tuple(self.segments), entity_set))
 

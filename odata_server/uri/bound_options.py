@@ -10,7 +10,18 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
-from odata_server.edm.model import EntitySet, EntityType, Model, NavigationProperty, Property, declared_properties
+from odata_server.edm.model import (
+    ComplexType,
+    ContainerKey,
+    EntitySet,
+    EntityType,
+    Model,
+    NavigationProperty,
+    NavigationSource,
+    Property,
+    declared_properties,
+    frozen_mapping,
+)
 from odata_server.edm.types import PrimitiveType
 from odata_server.errors import BadRequestError, FeatureNotImplementedError
 from odata_server.uri import apply, syntax
@@ -76,7 +87,10 @@ class EntityTypeName:
 
 ENTITY_TYPE_NAME = EntityTypeName()
 
-Field = Property | Computed | DerivedProperty | EntityTypeName
+Field = Property | Computed | ContainerKey | DerivedProperty | EntityTypeName
+"""What a row holds for each entity: properties, computed values, the keys of a
+contained entity's containers (for its canonical URL), properties of derived types, and
+each entity's type."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +131,8 @@ class BoundOptions:
     """The options shaping a collection or entity, bound to its entity set.
 
     ``select`` is None when every property is wanted: those of the addressed type, those
-    of its derived types (``derived``) and the computed ones.
+    of its derived types (``derived``) and the computed ones; ``streams`` are the stream
+    properties ``$select`` names (they have no value to select, only control information).
     """
 
     filter: Node | None = None
@@ -131,6 +146,7 @@ class BoundOptions:
     search: syntax.SearchExpr | None = None
     compute: tuple[Computed, ...] = ()
     apply: Applied | None = None
+    streams: tuple[str, ...] = ()
     derived: tuple[DerivedProperty, ...] = ()
 
     def shown(self, entity_type: EntityType) -> tuple[Field, ...]:
@@ -140,9 +156,17 @@ class BoundOptions:
             return (*entity_type.properties.values(), *self.derived, *self.compute)
         return self.select
 
+    def shown_streams(self, entity_type: EntityType) -> tuple[str, ...]:
+        """The stream properties written for each entity: the selected ones, or all."""
+        return tuple(entity_type.streams) if self.select is None else self.streams
+
 
 def bind_options(
-    options: QueryOptions, model: Model, entity_set: EntitySet, limits: Limits, entity_type: EntityType | None = None
+    options: QueryOptions,
+    model: Model,
+    entity_set: NavigationSource,
+    limits: Limits,
+    entity_type: EntityType | None = None,
 ) -> BoundOptions:
     """Parse and bind the system query options of a request to the entities of ``entity_set``
     it addresses, of ``entity_type`` (the set's, or a type derived from it after a type cast).
@@ -160,7 +184,7 @@ def bind_options(
     if "apply" in system:
         if entity_type is not entity_set.entity_type:
             raise FeatureNotImplementedError("$apply after a type cast is not supported yet", target="$apply")
-        return _bind_applied(options, model, entity_set, limits, parsed)
+        return _bind_applied(options, model, entity_set, limits, parsed)  # type: ignore[arg-type]
 
     nested = syntax.NestedOptions(
         filter=parsed("filter"),  # type: ignore[arg-type]
@@ -199,7 +223,7 @@ class _Binder:
         """Each alias is bound in order, so a later item may use an earlier one."""
         computed: list[Computed] = []
         for item in items or ():
-            taken = {*entity_type.properties, *entity_type.navigation_properties}
+            taken = {*entity_type.properties, *entity_type.streams, *entity_type.navigation_properties}
             if item.alias in taken or any(c.alias == item.alias for c in computed):
                 raise BadRequestError(f"$compute alias {item.alias} is already a property name", target="$compute")
             node = self.expressions(entity_type, "$compute", tuple(computed)).bind(item.expression)
@@ -209,7 +233,7 @@ class _Binder:
         return tuple(computed)
 
     def bind(
-        self, nested: syntax.NestedOptions, entity_set: EntitySet, entity_type: EntityType, depth: int
+        self, nested: syntax.NestedOptions, entity_set: NavigationSource, entity_type: EntityType, depth: int
     ) -> BoundOptions:
         if nested.top is not None and nested.top > self.limits.max_top:
             raise BadRequestError(
@@ -223,16 +247,18 @@ class _Binder:
             OrderBy(self.expressions(entity_type, "$orderby", computed).bind(item.expression), item.descending)
             for item in nested.orderby or ()
         )
+        select, streams = self.select(nested.select, entity_type, computed)
         return BoundOptions(
             filter=filter_node,
             orderby=orderby,
             top=nested.top,
             skip=nested.skip,
             count=bool(nested.count),
-            select=self.select(nested.select, entity_type, computed),
+            select=select,
             expand=self.expand(nested.expand or (), entity_set, entity_type, depth),
             search=nested.search,
             compute=computed,
+            streams=streams,
             derived=self._derived_properties(entity_type),
         )
 
@@ -247,49 +273,72 @@ class _Binder:
 
     def select(
         self, items: tuple[syntax.SelectItem, ...] | None, entity_type: EntityType, computed: tuple[Computed, ...]
-    ) -> tuple[Field, ...] | None:
+    ) -> tuple[tuple[Field, ...] | None, tuple[str, ...]]:
         """The selected properties, in entity type order, then those of derived types
-        (``NS.Flight/FlightNumber``), then the selected computed ones; None for all."""
+        (``NS.Flight/FlightNumber``), then the selected computed ones (None for all); and the
+        selected stream properties."""
         if items is None:
-            return None
+            return None, ()
         chosen: set[str] = set()
         chosen_derived: set[tuple[str, str]] = set()
+        members: dict[str, list[tuple[str, ...]]] = {}
         every = False
         for item in items:
+            name = item.path[0]
             if item.path == ("*",):
                 every = True
                 continue
-            path, cast = item.path, None
-            if len(path) == 2 and "." in path[0]:
-                cast = self._type_cast(path[0], entity_type, "$select")
-                path = path[1:]
-            name = path[0]
-            if len(path) > 1 or "." in name:
+            if len(item.path) == 2 and "." in name:
+                cast = self._type_cast(name, entity_type, "$select")
+                owner = cast or entity_type
+                member = item.path[1]
+                if member in owner.properties and item.options is None:
+                    if cast is None:
+                        chosen.add(member)
+                    else:
+                        chosen_derived.add((cast.qualified_name, member))
+                elif member not in owner.navigation_properties:
+                    raise BadRequestError(
+                        f"Entity type {owner.name} has no property {member!r}", target="$select", code="UnknownProperty"
+                    )
+                continue
+            if "." in name:
                 raise FeatureNotImplementedError(
-                    f"Selecting {'/'.join(item.path)} (a path, type cast or operation) is not supported yet",
+                    f"Selecting {'/'.join(item.path)} (a type cast or operation) is not supported yet",
                     target="$select",
                 )
+            if len(item.path) > 1:
+                prop = entity_type.properties.get(name)
+                if prop is None or not isinstance(prop.type, ComplexType):
+                    raise BadRequestError(
+                        f"{'/'.join(item.path)}: only the properties of a complex property can be selected by a path",
+                        target="$select",
+                    )
+                members.setdefault(name, []).append(item.path[1:])
+                continue
             if item.options is not None:
                 raise BadRequestError(f"{name} is not a collection; it takes no options in $select", target="$select")
-            owner = cast or entity_type
-            if cast is not None and name in owner.properties:
-                chosen_derived.add((cast.qualified_name, name))
-            elif name in owner.properties or (cast is None and any(item.alias == name for item in computed)):
+            if name in entity_type.properties or name in entity_type.streams or any(c.alias == name for c in computed):
                 chosen.add(name)
-            elif name not in owner.navigation_properties:
+            elif name not in entity_type.navigation_properties:
                 raise BadRequestError(
-                    f"Entity type {owner.name} has no property {name!r}", target="$select", code="UnknownProperty"
+                    f"Entity type {entity_type.name} has no property {name!r}", target="$select", code="UnknownProperty"
                 )
         if every:
-            return None
-        properties = [prop for prop in entity_type.properties.values() if prop.name in chosen]
+            return None, ()
+        properties = [
+            _selected_members(prop, members[name]) if name in members and name not in chosen else prop
+            for name, prop in entity_type.properties.items()
+            if name in chosen or name in members
+        ]
         derived = [
             DerivedProperty(derived_type, derived_type.properties[name])
             for derived_type in self.model.derived_types(entity_type)
             for name in derived_type.properties
             if (derived_type.qualified_name, name) in chosen_derived
         ]
-        return (*properties, *derived, *(item for item in computed if item.alias in chosen))
+        streams = tuple(name for name in entity_type.streams if name in chosen)
+        return (*properties, *derived, *(item for item in computed if item.alias in chosen)), streams
 
     def _type_cast(self, name: str, entity_type: EntityType, option: str) -> EntityType | None:
         """The type derived from ``entity_type`` a path of ``$select`` or ``$expand`` casts to
@@ -306,7 +355,7 @@ class _Binder:
         )
 
     def expand(
-        self, items: tuple[syntax.ExpandItem, ...], entity_set: EntitySet, entity_type: EntityType, depth: int
+        self, items: tuple[syntax.ExpandItem, ...], entity_set: NavigationSource, entity_type: EntityType, depth: int
     ) -> tuple[Expand, ...]:
         if not items:
             return ()
@@ -357,6 +406,11 @@ class _Binder:
     def _navigation(self, entity_type: EntityType, name: str) -> NavigationProperty:
         navigation = entity_type.navigation_properties.get(name)
         if navigation is None:
+            if name in entity_type.streams:
+                raise FeatureNotImplementedError(
+                    f"Expanding the stream property {name} (its value inline) is not supported; read it at its URL",
+                    target="$expand",
+                )
             if name in entity_type.properties:
                 raise BadRequestError(f"{name} is not a navigation property; it cannot be expanded", target="$expand")
             raise BadRequestError(
@@ -369,7 +423,7 @@ class _Binder:
     def _expand_item(
         self,
         item: syntax.ExpandItem,
-        entity_set: EntitySet,
+        entity_set: NavigationSource,
         navigation: NavigationProperty,
         source: EntityType | None,
         target_cast: str | None,
@@ -401,7 +455,7 @@ class _Binder:
         options = self.bind(nested, target, target_type, depth + 1)
         return Expand(
             navigation,
-            target,
+            target,  # type: ignore[arg-type]
             options,
             target_type,
             source_type=source,
@@ -409,6 +463,37 @@ class _Binder:
             count_only=item.count,
             source=nested,
         )
+
+
+def _selected_members(prop: Property, paths: list[tuple[str, ...]]) -> Property:
+    """``prop`` with a partial complex type holding only the members ``paths`` select
+    (``$select=HomeAddress/City/Name``)."""
+    complex_type = prop.type
+    assert isinstance(complex_type, ComplexType)
+    # Member name → the paths selected inside it; an empty list selects the whole member.
+    wanted: dict[str, list[tuple[str, ...]]] = {}
+    whole: set[str] = set()
+    for path in paths:
+        member = complex_type.properties.get(path[0])
+        if member is None:
+            raise BadRequestError(
+                f"Complex type {complex_type.name} has no property {path[0]!r}",
+                target="$select",
+                code="UnknownProperty",
+            )
+        if len(path) > 1 and not isinstance(member.type, ComplexType):
+            raise BadRequestError(f"{member.name} is not complex; nothing can follow it in $select", target="$select")
+        wanted.setdefault(path[0], [])
+        if len(path) > 1:
+            wanted[path[0]].append(path[1:])
+        else:
+            whole.add(path[0])
+    selected = {
+        name: _selected_members(member, wanted[name]) if wanted[name] and name not in whole else member
+        for name, member in complex_type.properties.items()
+        if name in wanted
+    }
+    return replace(prop, type=replace(complex_type, properties=frozen_mapping(selected), partial=True))
 
 
 def _bind_applied(

@@ -11,13 +11,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 
-from odata_server.edm.model import EntityType, Model
+from odata_server.edm.enums import enum_value
+from odata_server.edm.model import ComplexType, EntityType, EnumType, Model, Property
 from odata_server.edm.types import INTEGER_RANGES, PrimitiveType
 from odata_server.errors import BadRequestError, FeatureNotImplementedError
 from odata_server.uri import nodes, syntax
 from odata_server.uri.functions import NOT_YET, NUMERIC_ORDER, SIGNATURES, promotes_to, wider
 from odata_server.uri.literals import LiteralTypeError, typed_value
-from odata_server.uri.nodes import BOOLEAN, NULL_TYPE, ExprType, Node, primitive
+from odata_server.uri.nodes import BOOLEAN, NULL_TYPE, ExprType, Node, primitive, type_of
 from odata_server.uri.parser import parse
 
 P = PrimitiveType
@@ -71,14 +72,15 @@ class ExpressionBinder:
         self.option = option
         self.max_nodes = max_nodes
         self.nodes = 0
-        self.scope: dict[str, EntityType] = {"$it": entity_type}
+        # A lambda variable ranges over entities, or over the elements of a collection property.
+        self.scope: dict[str, EntityType | Property] = {"$it": entity_type}
         self.resolving: set[str] = set()
 
     # -- entry points
 
     def bind(self, expression: syntax.Expr) -> Node:
         node = self._bind(expression)
-        if isinstance(node, nodes.EntityAccess) or node.type.collection:
+        if isinstance(node, nodes.EntityAccess) or node.type.collection or node.type.complex_type is not None:
             raise self._error(f"{node.type.describe()} is not a value {self.option} can use")
         return node
 
@@ -122,9 +124,12 @@ class ExpressionBinder:
     def _literal(self, literal: syntax.Literal) -> nodes.Constant:
         if literal.kind == "null":
             return nodes.Constant(None, NULL_TYPE)
-        if literal.kind in ("enum", "geo"):
-            what = "Enumeration" if literal.kind == "enum" else "Geography and geometry"
-            raise FeatureNotImplementedError(f"{what} literals are not supported yet", target=self.option)
+        if literal.kind == "enum":
+            return self._enum_literal(literal.text)
+        if literal.kind == "geo":
+            raise FeatureNotImplementedError(
+                "Geography and geometry literals are not supported yet", target=self.option
+            )
         edm_type = _LITERAL_TYPES.get(literal.kind) or _numeric_literal_type(literal.text)
         try:
             value = typed_value(literal, edm_type)
@@ -133,6 +138,29 @@ class ExpressionBinder:
         if isinstance(value, dt.datetime):
             value = value.astimezone(dt.timezone.utc)
         return nodes.Constant(value, primitive(edm_type))
+
+    def _enum_literal(self, text: str) -> nodes.Constant:
+        """``Namespace.Type'Member'`` or ``Namespace.Type'Member1,Member2'`` (URL Conventions §5.1.1.6.1)."""
+        type_name, _, members = text.partition("'")
+        enum_type = self.model.enum_types.get(type_name)
+        if enum_type is None:
+            raise BadRequestError(
+                f"{type_name} is not an enumeration type of this service", target=self.option, code="UnknownType"
+            )
+        return self._enum_constant(enum_type, members[:-1])
+
+    def _enum_constant(self, enum_type: EnumType, members: str) -> nodes.Constant:
+        try:
+            return nodes.Constant(enum_value(enum_type, members), type_of(enum_type))
+        except ValueError as error:
+            raise self._error(str(error)) from None
+
+    def _as_enum(self, node: Node, other: Node) -> Node:
+        """A string literal compared with an enumeration value names members (URL Conventions §5.1.1.6.1)."""
+        enum_type = other.type.enum_type
+        if enum_type is not None and isinstance(node, nodes.Constant) and node.type.primitive is P.STRING:
+            return self._enum_constant(enum_type, str(node.value))
+        return node
 
     def _alias(self, alias: syntax.Alias) -> Node:
         # URL Conventions §5.1.1.13: an alias without a value is null.
@@ -155,6 +183,9 @@ class ExpressionBinder:
         if operator == "in":
             return self._in(left, expression.right)
         right = self._bind(expression.right)
+        left, right = self._as_enum(left, right), self._as_enum(right, left)
+        if operator == "has":
+            return self._has(left, right)
         if operator in _LOGICAL:
             for operand in (left, right):
                 self._require(operand, {P.BOOLEAN}, operator)
@@ -164,9 +195,16 @@ class ExpressionBinder:
             return nodes.BinaryOperation(operator, left, right, BOOLEAN)
         if operator in _ARITHMETIC:
             return nodes.BinaryOperation(operator, left, right, self._arithmetic_type(left, right, operator))
-        raise FeatureNotImplementedError(
-            f"The {operator} operator needs enumeration types, which are not supported yet", target=self.option
-        )
+        raise self._error(f"Unknown operator {operator}")
+
+    def _has(self, left: Node, right: Node) -> Node:
+        """``Features has Trippin.Feature'Wifi'``: whether the flags of ``right`` are all set in ``left``."""
+        enum_type = left.type.enum_type
+        if enum_type is None or left.type.collection:
+            raise self._error(f"The has operator needs an enumeration value on its left, not {left.type.describe()}")
+        if not isinstance(right, nodes.Constant) or right.type.enum_type != enum_type:
+            raise self._error(f"The has operator needs a {enum_type.name} literal on its right")
+        return nodes.BinaryOperation("has", left, right, BOOLEAN)
 
     def _unary(self, expression: syntax.UnaryExpr) -> Node:
         operand = self._bind(expression.operand)
@@ -179,7 +217,7 @@ class ExpressionBinder:
 
     def _in(self, left: Node, right: syntax.Expr) -> Node:
         items = right.items if isinstance(right, syntax.ListExpr) else (right,)
-        bound = tuple(self._bind(item) for item in items)
+        bound = tuple(self._as_enum(self._bind(item), left) for item in items)
         for item in bound:
             self._comparable(left, item, "in")
         return nodes.InList(left, bound)
@@ -194,9 +232,18 @@ class ExpressionBinder:
             if operator in ("eq", "ne") and (left.type.is_null or right.type.is_null):
                 return
             raise self._error("A navigation property can only be compared with null")
-        a, b = left.type.primitive, right.type.primitive
-        if a is None or b is None or a is b or (a in NUMERIC_ORDER and b in NUMERIC_ORDER):
+        if left.type.is_null or right.type.is_null:
             return
+        for operand in (left, right):
+            if operand.type.collection or operand.type.complex_type is not None:
+                raise self._error(f"Cannot compare {operand.type.describe()} values using {operator}")
+        if left.type.enum_type is not None or right.type.enum_type is not None:
+            if left.type.enum_type == right.type.enum_type:
+                return
+        else:
+            a, b = left.type.primitive, right.type.primitive
+            if a is b or (a in NUMERIC_ORDER and b in NUMERIC_ORDER):
+                return
         raise self._error(f"Cannot compare {left.type.describe()} with {right.type.describe()} using {operator}")
 
     def _arithmetic_type(self, left: Node, right: Node, operator: str) -> ExprType:
@@ -234,7 +281,10 @@ class ExpressionBinder:
         return self._path(variable, steps)
 
     def _path(self, variable: str, steps: list[syntax.MemberStep]) -> Node:
-        entity_type = self.scope[variable]
+        ranged = self.scope[variable]
+        if isinstance(ranged, Property):
+            return self._element_path(variable, ranged, steps)
+        entity_type = ranged
         first = steps[0] if steps else None
         if variable == "$it" and len(steps) == 1 and isinstance(first, syntax.NameStep) and first.name in self.computed:
             return self.computed[first.name]
@@ -264,9 +314,11 @@ class ExpressionBinder:
             cast_before = False
             prop = entity_type.properties.get(step.name)
             if prop is not None:
+                members, rest = self._members(prop, rest)
+                access = nodes.PropertyAccess(variable, tuple(navigation), prop, members)
                 if rest:
-                    raise self._error(f"{step.name} is a primitive property; nothing can follow it in a path")
-                return nodes.PropertyAccess(variable, tuple(navigation), prop)
+                    return self._value_lambda(access, rest)
+                return access
             nav = entity_type.navigation_properties.get(step.name)
             if nav is None:
                 if "." in step.name:
@@ -304,6 +356,78 @@ class ExpressionBinder:
         raise BadRequestError(
             f"{name} is not derived from {entity_type.qualified_name}", target=self.option, code="InvalidTypeCast"
         )
+
+    def _members(
+        self, prop: Property, rest: list[syntax.MemberStep]
+    ) -> tuple[tuple[Property, ...], list[syntax.MemberStep]]:
+        """The properties a path walks inside complex ``prop`` (``HomeAddress/City/Region``),
+        and the steps after them."""
+        members: list[Property] = []
+        current = prop
+        while rest and isinstance(current.type, ComplexType) and not current.collection:
+            step = rest[0]
+            if not isinstance(step, syntax.NameStep) or step.arguments is not None:
+                raise self._error(f"{current.name} is a complex value; a property of it may follow, not {step}")
+            member = current.type.properties.get(step.name)
+            if member is None:
+                raise BadRequestError(
+                    f"Complex type {current.type.name} has no property {step.name!r}",
+                    target=self.option,
+                    code="UnknownProperty",
+                )
+            members.append(member)
+            current = member
+            rest = rest[1:]
+        return tuple(members), rest
+
+    def _value_lambda(self, collection: nodes.PropertyAccess, rest: list[syntax.MemberStep]) -> Node:
+        """``Emails/any(e: ...)``, ``AddressInfo/all(a: ...)`` over a collection-valued property."""
+        leaf = collection.leaf
+        step = rest[0] if len(rest) == 1 else None
+        if not leaf.collection:
+            raise self._error(f"{leaf.name} is a single value; nothing can follow it in a path")
+        if isinstance(step, syntax.CountStep):
+            return nodes.ValueCount(collection)
+        if not isinstance(step, syntax.NameStep) or step.name not in ("any", "all") or step.arguments is None:
+            raise self._error(f"{leaf.name} is a collection; follow it with /$count, /any(...) or /all(...)")
+        arguments = step.arguments
+        if not arguments and step.name == "any":
+            return nodes.ValueLambda("any", "", collection, None)
+        if len(arguments) != 1 or not isinstance(arguments[0], syntax.LambdaArgument):
+            raise self._error(f"{step.name} takes one argument: variable: predicate")
+        variable = arguments[0].variable
+        if variable in self.scope:
+            raise self._error(f"The lambda variable {variable} is already in use")
+        self.scope[variable] = leaf
+        try:
+            predicate = self.bind_boolean(arguments[0].predicate)
+        finally:
+            del self.scope[variable]
+        return nodes.ValueLambda(step.name, variable, collection, predicate)
+
+    def _element_path(self, variable: str, element: Property, steps: list[syntax.MemberStep]) -> Node:
+        """A lambda variable over a collection property: the element itself, or a path into it."""
+        if not steps:
+            if isinstance(element.type, ComplexType):
+                raise self._error(f"The lambda variable {variable} alone is a complex value, not a primitive one")
+            return nodes.ElementAccess(variable, element)
+        first = steps[0]
+        if not isinstance(first, syntax.NameStep) or not isinstance(element.type, ComplexType):
+            raise self._error(f"The lambda variable {variable} is a primitive value; nothing can follow it")
+        prop = element.type.properties.get(first.name)
+        if prop is None:
+            raise BadRequestError(
+                f"Complex type {element.type.name} has no property {first.name!r}",
+                target=self.option,
+                code="UnknownProperty",
+            )
+        members, rest = self._members(prop, steps[1:])
+        if rest:
+            raise FeatureNotImplementedError(
+                "Collections nested in the elements of a collection are not supported in expressions yet",
+                target=self.option,
+            )
+        return nodes.ElementAccess(variable, element, (prop, *members))
 
     def _collection_end(
         self,
@@ -454,12 +578,13 @@ class ExpressionBinder:
         """The entity ``isof``/``cast`` look at: ``$it`` when there is no argument, a range
         variable, or a single-valued navigation path; None for any other value."""
         if argument is None:
-            return nodes.EntityAccess("$it", (), ExprType(entity_type=self.scope["$it"]))
+            return nodes.EntityAccess("$it", (), ExprType(entity_type=self.scope["$it"]))  # type: ignore[arg-type]
         if isinstance(argument, syntax.MemberExpr) and len(argument.steps) == 1:
             step = argument.steps[0]
             variable = step.name if isinstance(step, syntax.VariableStep | syntax.NameStep) else None
-            if variable in self.scope and not (isinstance(step, syntax.NameStep) and step.arguments is not None):
-                return nodes.EntityAccess(variable, (), ExprType(entity_type=self.scope[variable]))
+            ranged = self.scope.get(variable or "")
+            if isinstance(ranged, EntityType) and not (isinstance(step, syntax.NameStep) and step.arguments):
+                return nodes.EntityAccess(variable, (), ExprType(entity_type=ranged))  # type: ignore[arg-type]
         node = self._bind(argument)  # type: ignore[arg-type]
         return node if isinstance(node, nodes.EntityAccess) else None
 

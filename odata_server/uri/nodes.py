@@ -9,29 +9,32 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Union
 
-from odata_server.edm.model import EntityType, NavigationProperty, Property
+from odata_server.edm.model import ComplexType, EntityType, EnumType, NavigationProperty, Property
 from odata_server.edm.types import PrimitiveType
 
 
 @dataclass(frozen=True, slots=True)
 class ExprType:
-    """The type of an expression: a primitive type, an entity type, or a collection of entities.
+    """The type of an expression: primitive, enumeration, complex or entity, or a collection.
 
-    Both ``primitive`` and ``entity_type`` are None for the type of ``null``.
+    All four are None for the type of ``null``.
     """
 
     primitive: PrimitiveType | None = None
     entity_type: EntityType | None = None
     collection: bool = False
+    enum_type: EnumType | None = None
+    complex_type: ComplexType | None = None
 
     @property
     def is_null(self) -> bool:
-        return self.primitive is None and self.entity_type is None
+        return self.primitive is None and self.entity_type is None and self.enum_type is None and not self.complex_type
 
     def describe(self) -> str:
         if self.is_null:
             return "null"
-        name = self.primitive.value if self.primitive else self.entity_type.qualified_name  # type: ignore[union-attr]
+        named = self.primitive or self.entity_type or self.enum_type or self.complex_type
+        name = named.value if isinstance(named, PrimitiveType) else named.qualified_name  # type: ignore[union-attr]
         return f"Collection({name})" if self.collection else name
 
 
@@ -41,6 +44,15 @@ BOOLEAN = ExprType(PrimitiveType.BOOLEAN)
 
 def primitive(edm_type: PrimitiveType) -> ExprType:
     return _PRIMITIVES[edm_type]
+
+
+def type_of(edm_type: PrimitiveType | EnumType | ComplexType, collection: bool = False) -> ExprType:
+    """The expression type of a value of a property's type."""
+    if isinstance(edm_type, PrimitiveType):
+        return ExprType(edm_type, collection=True) if collection else _PRIMITIVES[edm_type]
+    if isinstance(edm_type, EnumType):
+        return ExprType(enum_type=edm_type, collection=collection)
+    return ExprType(complex_type=edm_type, collection=collection)
 
 
 _PRIMITIVES = {edm_type: ExprType(edm_type) for edm_type in PrimitiveType}
@@ -67,21 +79,47 @@ PathStep = NavigationProperty | TypeCast
 
 @dataclass(frozen=True, slots=True)
 class PropertyAccess:
-    """A primitive property, reached from a range variable through single-valued navigation.
+    """A structural property, reached from a range variable through single-valued navigation.
 
     ``variable`` is ``"$it"`` for the entity being filtered, or a lambda variable;
     ``navigation`` holds the single-valued navigation properties on the way
     (``Category/CategoryName``: ``(Category,)``), and the type casts among them
-    (``NS.Flight/Airline/Name``: ``(TypeCast(Flight), Airline)``).
+    (``NS.Flight/Airline/Name``: ``(TypeCast(Flight), Airline)``); ``members`` the
+    properties inside a complex ``property`` (``HomeAddress/City/Region``: ``(City, Region)``).
     """
 
     variable: str
     navigation: tuple[PathStep, ...]
     property: Property
+    members: tuple[Property, ...] = ()
+
+    @property
+    def leaf(self) -> Property:
+        """The property whose value the path reaches."""
+        return self.members[-1] if self.members else self.property
 
     @property
     def type(self) -> ExprType:
-        return primitive(self.property.type)
+        leaf = self.leaf
+        return type_of(leaf.type, leaf.collection)
+
+
+@dataclass(frozen=True, slots=True)
+class ElementAccess:
+    """An element of a collection-valued structural property inside a lambda
+    (``Emails/any(e: endswith(e, '.com'))``: ``e``; ``AddressInfo/any(a: a/City/Name eq 'Boise')``:
+    ``a`` with members ``(City, Name)``)."""
+
+    variable: str
+    element: Property
+    """The collection property whose elements ``variable`` ranges over."""
+    members: tuple[Property, ...] = ()
+
+    @property
+    def type(self) -> ExprType:
+        if self.members:
+            return type_of(self.members[-1].type, self.members[-1].collection)
+        return type_of(self.element.type)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +152,26 @@ class Lambda:
     variable: str
     outer_variable: str
     navigation: tuple[PathStep, ...]
+    predicate: Node | None
+    type: ExprType = BOOLEAN
+
+
+@dataclass(frozen=True, slots=True)
+class ValueCount:
+    """``Emails/$count``: the number of elements of a collection-valued structural property."""
+
+    collection: PropertyAccess
+    type: ExprType = primitive(PrimitiveType.INT64)
+
+
+@dataclass(frozen=True, slots=True)
+class ValueLambda:
+    """``Emails/any(e: ...)`` or ``all`` over a collection-valued structural property;
+    ``predicate`` None for ``any()``."""
+
+    operator: str
+    variable: str
+    collection: PropertyAccess
     predicate: Node | None
     type: ExprType = BOOLEAN
 
@@ -174,9 +232,12 @@ class Case:
 Node = Union[
     Constant,
     PropertyAccess,
+    ElementAccess,
     EntityAccess,
     CollectionCount,
     Lambda,
+    ValueLambda,
+    ValueCount,
     BinaryOperation,
     UnaryOperation,
     InList,
@@ -194,6 +255,7 @@ __all__ = [
     "Cast",
     "CollectionCount",
     "Constant",
+    "ElementAccess",
     "EntityAccess",
     "ExprType",
     "FunctionCall",
@@ -203,5 +265,8 @@ __all__ = [
     "PropertyAccess",
     "TypeCast",
     "UnaryOperation",
+    "ValueCount",
+    "ValueLambda",
     "primitive",
+    "type_of",
 ]

@@ -9,12 +9,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from odata_server.edm.model import EntitySet, EntityType, Model, NavigationProperty, Property
+from odata_server.edm.model import EntityType, Model, NavigationProperty, NavigationSource, Property
 
 
 @dataclass(frozen=True, slots=True)
 class EntitySetSegment:
-    entity_set: EntitySet
+    """The entity set (or, inside the pipeline, any navigation source) a path starts from."""
+
+    entity_set: NavigationSource
+
+
+@dataclass(frozen=True, slots=True)
+class SingletonSegment(EntitySetSegment):
+    """A singleton (``Me``). The pipeline puts the key of its entity after it, as a
+    :class:`KeySegment` that URLs never show."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,10 +34,10 @@ class KeySegment:
 
 @dataclass(frozen=True, slots=True)
 class NavigationSegment:
-    """A navigation property, and the entity set that holds its targets."""
+    """A navigation property, and the entity set (or contained collection, or singleton) that holds its targets."""
 
     navigation: NavigationProperty
-    entity_set: EntitySet
+    entity_set: NavigationSource
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,8 +88,13 @@ class ResourceKind(Enum):
     BATCH = "batch"
     COLLECTION = "collection of entities"
     ENTITY = "entity"
+    SINGLETON = "singleton"
     PROPERTY = "property"
     PROPERTY_VALUE = "raw property value"
+    MEDIA = "media stream"
+    """``Photos(1)/$value``: the stream of a media entity."""
+    STREAM_PROPERTY = "stream property"
+    """``Airlines('AA')/Logo``: the stream of a stream property, read and written raw."""
     COUNT = "count"
     REFERENCE = "entity reference"
     REFERENCE_COLLECTION = "collection of entity references"
@@ -94,13 +107,14 @@ class ODataPath:
     Attributes:
         kind: what the path addresses.
         segments: the bound segments, in URL order.
-        entity_set: the entity set of the entities addressed (or owning the property);
-            ``None`` for the service document, ``$metadata`` and ``$batch``.
+        entity_set: the entity set of the entities addressed (or owning the property),
+            or the singleton or contained collection playing its part; ``None`` for the
+            service document, ``$metadata`` and ``$batch``.
     """
 
     kind: ResourceKind
     segments: tuple[PathSegment, ...] = ()
-    entity_set: EntitySet | None = None
+    entity_set: NavigationSource | None = None
 
     def entity_type(self, model: Model) -> EntityType:
         """The type of the entities addressed: the entity set's, the navigation target's, or the last cast's."""
@@ -118,11 +132,17 @@ class ODataPath:
 
     @property
     def target_property(self) -> Property | None:
-        """The property addressed by a PROPERTY, PROPERTY_VALUE path."""
+        """The property addressed by a PROPERTY, PROPERTY_VALUE or STREAM_PROPERTY path."""
         for segment in reversed(self.segments):
             if isinstance(segment, PropertySegment):
                 return segment.property
         return None
+
+    @property
+    def property_path(self) -> tuple[Property, ...]:
+        """The properties of a PROPERTY or PROPERTY_VALUE path: one, or a complex property
+        and the properties inside it (``HomeAddress/City/Name``)."""
+        return tuple(segment.property for segment in self.segments if isinstance(segment, PropertySegment))
 
     @property
     def entity_segments(self) -> tuple[PathSegment, ...]:
@@ -131,6 +151,15 @@ class ODataPath:
         while end and isinstance(self.segments[end - 1], PropertySegment | CountSegment | ValueSegment | RefSegment):
             end -= 1
         return self.segments[:end]
+
+    @property
+    def singleton_key(self) -> tuple[object, ...]:
+        """The key values of the singleton's entity the pipeline resolved (none in the URL)."""
+        if len(self.segments) > 1 and isinstance(self.segments[0], SingletonSegment):
+            key = self.segments[1]
+            if isinstance(key, KeySegment):
+                return tuple(value for _, value in key.values)
+        return ()
 
 
 def addressed_type(segments: tuple[PathSegment, ...] | list[PathSegment], model: Model) -> EntityType:
@@ -156,6 +185,7 @@ __all__ = [
     "PropertySegment",
     "RefSegment",
     "ResourceKind",
+    "SingletonSegment",
     "TypeCastSegment",
     "ValueSegment",
 ]

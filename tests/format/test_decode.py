@@ -21,6 +21,8 @@ from odata_server.format.decode import decode_json_value, decode_raw_value
 from odata_server.format.values import dumps, json_converter, raw_text
 
 UTC = dt.timezone.utc
+# Edm.Stream has no value in a payload: a stream is read and written at its own URL.
+VALUE_TYPES = [edm_type for edm_type in T if edm_type is not T.STREAM]
 GUID = uuid.UUID("01234567-89ab-cdef-0123-456789abcdef")
 NAN = math.nan
 
@@ -241,21 +243,21 @@ def test_json_value_rejected(edm_type: T, facets: dict[str, object], document: s
 
 
 @pytest.mark.parametrize("document", ["[]", "[1]", "{}", '{"value": 1}'])
-@pytest.mark.parametrize("edm_type", list(T))
+@pytest.mark.parametrize("edm_type", VALUE_TYPES)
 def test_arrays_and_objects_are_not_primitive_values(edm_type: T, document: str) -> None:
     with pytest.raises(BadRequestError) as error:
         decode_json_value(from_json(document), prop(edm_type), target="Products/Price")
     assert_rejected(error, "InvalidValue", edm_type)
 
 
-@pytest.mark.parametrize("edm_type", [t for t in T if t is not T.BOOLEAN])
+@pytest.mark.parametrize("edm_type", [t for t in VALUE_TYPES if t is not T.BOOLEAN])
 def test_booleans_are_only_booleans(edm_type: T) -> None:
     with pytest.raises(BadRequestError) as error:
         decode_json_value(True, prop(edm_type), target="Products/Price")
     assert_rejected(error, "InvalidValue", edm_type)
 
 
-@pytest.mark.parametrize("edm_type", list(T))
+@pytest.mark.parametrize("edm_type", VALUE_TYPES)
 def test_null(edm_type: T) -> None:
     assert decode_json_value(None, prop(edm_type), target="Price") is None
     with pytest.raises(BadRequestError) as error:
@@ -348,7 +350,7 @@ def test_raw_value_rejected(edm_type: T, facets: dict[str, object], body: bytes,
     assert_rejected(error, code, edm_type)
 
 
-@pytest.mark.parametrize("edm_type", [t for t in T if t not in (T.STRING, T.BINARY)])
+@pytest.mark.parametrize("edm_type", [t for t in VALUE_TYPES if t not in (T.STRING, T.BINARY)])
 def test_empty_raw_value_is_only_a_string_or_binary(edm_type: T) -> None:
     with pytest.raises(BadRequestError) as error:
         decode_raw_value(b"", prop(edm_type), target="Products/Price")
@@ -424,7 +426,7 @@ VALUES = {
 }
 
 
-@pytest.mark.parametrize("edm_type", list(T))
+@pytest.mark.parametrize("edm_type", VALUE_TYPES)
 @given(data=st.data())
 def test_raw_round_trip(edm_type: T, data: st.DataObject) -> None:
     value = data.draw(VALUES[edm_type])
@@ -433,7 +435,7 @@ def test_raw_round_trip(edm_type: T, data: st.DataObject) -> None:
 
 
 @pytest.mark.parametrize("ieee754_compatible", [False, True])
-@pytest.mark.parametrize("edm_type", list(T))
+@pytest.mark.parametrize("edm_type", VALUE_TYPES)
 @given(data=st.data())
 def test_json_round_trip(edm_type: T, ieee754_compatible: bool, data: st.DataObject) -> None:
     value = data.draw(VALUES[edm_type])
@@ -458,7 +460,7 @@ LITERAL_LIKE = st.from_regex(r"[-+0-9.eE:TtZzPDHMS]*", fullmatch=True)
 RAW_BODIES = st.binary() | st.text().map(str.encode) | LITERAL_LIKE.map(str.encode)
 
 
-@pytest.mark.parametrize("edm_type", list(T))
+@pytest.mark.parametrize("edm_type", VALUE_TYPES)
 @given(value=JSON_VALUES | LITERAL_LIKE, body=RAW_BODIES)
 def test_any_input_is_a_value_or_a_bad_request(edm_type: T, value: object, body: bytes) -> None:
     constrained = prop(edm_type, nullable=False, max_length=3, precision=5, scale=2)

@@ -12,17 +12,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from odata_server.edm.model import EntitySet, Property
+from odata_server.edm.model import ComplexType, EntitySet, Property
 from odata_server.edm.types import PrimitiveType
-from odata_server.errors import BadRequestError, NotFoundError, UnsupportedMediaTypeError
+from odata_server.errors import BadRequestError, FeatureNotImplementedError, NotFoundError, UnsupportedMediaTypeError
 from odata_server.format.context_url import context, property_fragment
 from odata_server.format.decode import decode_json_value, decode_raw_value
-from odata_server.format.json import canonical_key
 from odata_server.format.media_type import parse_media_type
 from odata_server.format.negotiation import Representation, json_content_type
 from odata_server.format.values import dumps, json_converter, raw_text
 from odata_server.messages import ODataRequest, ODataResponse
-from odata_server.pipeline.changes import Changes, addressed_key, server_managed, writing
+from odata_server.pipeline.changes import Changes, addressed_key, canonical_path, server_managed, writing
 from odata_server.pipeline.context import RequestContext
 from odata_server.pipeline.operations.write import NO_CONTENT, updated
 from odata_server.pipeline.payload import json_body
@@ -36,9 +35,20 @@ _TEXT_CHARSETS = ("utf-8", "us-ascii")
 
 
 async def write_property(ctx: RequestContext) -> ODataResponse:
-    """``PUT`` or ``PATCH Products(1)/ProductName`` with ``{"value": "Chai"}``."""
+    """``PUT`` or ``PATCH Products(1)/ProductName`` with ``{"value": "Chai"}``; a complex
+    property's body is the complex value itself, which PATCH merges into the stored one."""
     prop = _writable_property(ctx)
-    value = _value_member(json_body(ctx.request), prop)
+    document = json_body(ctx.request)
+    if isinstance(prop.type, ComplexType) and not prop.collection:
+        if not isinstance(document, dict):
+            raise BadRequestError(
+                f"The body must be a JSON object: the new value of {prop.name}", target=prop.name, code="InvalidPayload"
+            )
+        given = {name: value for name, value in document.items() if not name.startswith("@")}
+        if ctx.request.method == "PATCH":
+            return await _set_property(ctx, prop, given, merge=True)
+        return await _set_property(ctx, prop, decode_json_value(given, prop, target=prop.name))
+    value = _value_member(document, prop)
     return await _set_property(ctx, prop, decode_json_value(value, prop, target=prop.name))
 
 
@@ -57,8 +67,15 @@ async def delete_property(ctx: RequestContext) -> ODataResponse:
 
 def _writable_property(ctx: RequestContext) -> Property:
     """The addressed property; 400 for a key, computed or version property."""
-    entity_set, prop = ctx.path.entity_set, ctx.path.target_property
-    assert entity_set is not None and prop is not None
+    entity_set, path = ctx.path.entity_set, ctx.path.property_path
+    assert entity_set is not None and path
+    if len(path) > 1:
+        raise FeatureNotImplementedError(
+            f"Changing {'/'.join(p.name for p in path)} inside a complex value is not supported yet; "
+            f"PUT or PATCH {path[0].name} instead",
+            target="/".join(p.name for p in path),
+        )
+    prop = path[0]
     if server_managed(entity_set, prop):
         raise BadRequestError(
             f"{prop.name} is set by the server and cannot be changed", target=prop.name, code="ReadOnlyProperty"
@@ -105,17 +122,23 @@ def _require_raw_content_type(request: ODataRequest, prop: Property) -> None:
         )
 
 
-async def _set_property(ctx: RequestContext, prop: Property, value: object) -> ODataResponse:
+async def _set_property(ctx: RequestContext, prop: Property, value: object, *, merge: bool = False) -> ODataResponse:
+    """Write ``value`` to ``prop``; with ``merge``, ``value`` holds the members of a complex value
+    to change (still undecoded), the others keep their stored values."""
     entity_set = ctx.path.entity_set
     assert entity_set is not None
     async with writing(ctx.service) as changes:
         key = await addressed_key(ctx.service, changes.connection, ctx.path)
-        current = None if key is None else await changes.current(entity_set, key)
+        current = None if key is None else await changes.current(entity_set, key, (prop.name,) if merge else ())
         check_change(ctx.request, entity_set, changes.etag(entity_set, current), exists=current is not None)
         if key is None:
             raise NotFoundError(
                 f"No entity found at {ctx.request.path!r}", target=ctx.request.path, code="EntityNotFound"
             )
+        if merge:
+            stored = current[prop.name] if current is not None else None
+            merged = {**(stored if isinstance(stored, dict) else {}), **value}  # type: ignore[dict-item]
+            value = decode_json_value(merged, prop, target=prop.name)
         version = entity_set.concurrency.version if entity_set.concurrency else None
         storage = changes.storage(entity_set, ctx.entity_type)
         await writes.update(changes.connection, storage, key, {prop.name: value}, {}, version)
@@ -140,12 +163,15 @@ async def _updated(
     if ctx.path.kind is ResourceKind.PROPERTY_VALUE:
         return _raw_value(ctx, prop, value, headers)
     negotiated = ctx.negotiate(Representation.JSON)
-    convert = json_converter(prop.type, ieee754_compatible=negotiated.ieee754_compatible)
-    key_path = canonical_key(entity_set, [key[name] for name in entity_set.entity_type.key])
-    document = {
-        **context(negotiated, ctx.request.service_root, property_fragment(key_path, prop.name, ctx.path.type_cast)),
-        "value": value if convert is None else convert(value),
-    }
+    convert = json_converter(prop.type, ieee754_compatible=negotiated.ieee754_compatible, collection=prop.collection)
+    key_path = await canonical_path(ctx.service, changes.connection, entity_set, key)
+    value = value if convert is None else convert(value)
+    fragment = property_fragment(key_path, prop.name, ctx.path.type_cast)
+    document_context = context(negotiated, ctx.request.service_root, fragment)
+    if isinstance(prop.type, ComplexType) and not prop.collection:
+        document = {**document_context, **value}  # type: ignore[dict-item]
+    else:
+        document = {**document_context, "value": value}
     return ODataResponse(200, {"Content-Type": json_content_type(negotiated), **headers}, dumps(document))
 
 
@@ -155,6 +181,7 @@ def _raw_value(ctx: RequestContext, prop: Property, value: object, headers: dict
         ctx.negotiate(Representation.BINARY)
         return ODataResponse(200, {"Content-Type": Representation.BINARY.value, **headers}, bytes(value))  # type: ignore[arg-type]
     ctx.negotiate(Representation.TEXT)
+    assert not isinstance(prop.type, ComplexType)
     body = raw_text(value, prop.type).encode("utf-8")
     return ODataResponse(200, {"Content-Type": "text/plain;charset=utf-8", **headers}, body)
 

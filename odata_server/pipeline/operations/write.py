@@ -15,15 +15,16 @@ from urllib.parse import quote
 from sqlalchemy.orm import RelationshipDirection
 
 from odata_server.edm.model import EntitySet, EntityType
+from odata_server.edm.streams import MEDIA_STREAM
 from odata_server.errors import BadRequestError, NotFoundError
-from odata_server.format.json import canonical_key
 from odata_server.messages import ODataResponse
-from odata_server.pipeline.changes import Changes, addressed_key, key_segments, writing
+from odata_server.pipeline.changes import Changes, ForeignKeys, addressed_key, canonical_path, key_segments, writing
 from odata_server.pipeline.context import RequestContext
 from odata_server.pipeline.operations.read import entity_response
 from odata_server.pipeline.payload import EntityPayload, PayloadReader, json_body
 from odata_server.pipeline.preconditions import check_change
 from odata_server.pipeline.prefer import return_preference
+from odata_server.pipeline.streams import upload
 from odata_server.query.writes import Key
 from odata_server.uri.options import parse_query
 from odata_server.uri.path import EntitySetSegment, KeySegment, NavigationSegment, ODataPath, ResourceKind
@@ -42,10 +43,23 @@ def read_payload(
 
 
 async def create_entity(ctx: RequestContext) -> ODataResponse:
-    """``POST Products``; ``POST Categories(1)/Products`` also links the new entity to its parent."""
+    """``POST Products``; ``POST Categories(1)/Products`` also links the new entity to its parent.
+
+    The body of a POST to a set of media entities is always the new entity's media, of
+    any media type (Protocol §11.4.7.1): the entity gets the key and the property values
+    the database gives it.
+    """
     entity_set = ctx.path.entity_set
     assert entity_set is not None
-    payload = read_payload(ctx, entity_set, json_body(ctx.request))
+    storage = ctx.service.storage[entity_set.entity_type.qualified_name]
+    media = None
+    if entity_set.entity_type.has_stream:
+        media = upload(ctx.request, storage, entity_set.entity_type, MEDIA_STREAM)
+    if media is not None:
+        payload = EntityPayload(entity_set, entity_set.entity_type)
+    else:
+        payload = read_payload(ctx, entity_set, json_body(ctx.request))
+    row_values = {} if media is None else media.row_values(storage)
     async with writing(ctx.service) as changes:
         if ctx.request.header("if-match") is not None:
             raise BadRequestError(
@@ -53,16 +67,23 @@ async def create_entity(ctx: RequestContext) -> ODataResponse:
             )
         last = ctx.path.segments[-1]
         if isinstance(last, NavigationSegment):
-            key = await _create_related(ctx, changes, payload, last)
+            key = await _create_related(ctx, changes, payload, last, row_values)
         else:
-            key = await changes.create(payload)
+            key = await changes.create(payload, row_values)
+        if media is not None:
+            await media.place(storage, entity_set.entity_type, key)
         return await _created(ctx, changes, payload, key)
 
 
 async def _create_related(
-    ctx: RequestContext, changes: Changes, payload: EntityPayload, navigation: NavigationSegment
+    ctx: RequestContext,
+    changes: Changes,
+    payload: EntityPayload,
+    navigation: NavigationSegment,
+    row_values: ForeignKeys,
 ) -> Key:
-    """The new entity of ``POST Categories(1)/Products``, related to the entity it is posted under."""
+    """The new entity of ``POST Categories(1)/Products``, related to the entity it is posted under;
+    ``row_values`` are the columns of its stream, if it is a media entity."""
     parent_path = ODataPath(ResourceKind.ENTITY, ctx.path.segments[:-1], _parent_set(ctx))
     parent_key = await addressed_key(ctx.service, changes.connection, parent_path)
     if parent_key is None:
@@ -71,11 +92,10 @@ async def _create_related(
     assert parent_set is not None
     relationship = changes.relationship(parent_set, navigation.navigation.name)
     if relationship.direction is RelationshipDirection.ONETOMANY:  # the new entity holds the foreign key
-        return await changes.create(
-            payload, await relationship.foreign_key(changes.connection, parent_key, exists=True)
-        )
+        foreign_key = await relationship.foreign_key(changes.connection, parent_key, exists=True)
+        return await changes.create(payload, {**row_values, **foreign_key})
     # A collection is never many-to-one, so this is many-to-many: an association row.
-    key = await changes.create(payload)
+    key = await changes.create(payload, row_values)
     await relationship.link(changes.connection, parent_key, key)
     return key
 
@@ -94,7 +114,7 @@ async def _created(ctx: RequestContext, changes: Changes, payload: EntityPayload
     """201 with the entity (its nested entities expanded, Protocol §11.4.2.2), or 204 with
     ``Prefer: return=minimal``."""
     entity_set = payload.entity_set
-    location = ctx.request.service_root + canonical_key(entity_set, [key[name] for name in entity_set.entity_type.key])
+    location = ctx.request.service_root + await canonical_path(ctx.service, changes.connection, entity_set, key)
     preferred, applied = return_preference(ctx.request)
     headers = {"Location": location}
     if preferred == "minimal":

@@ -17,13 +17,14 @@ from contextlib import asynccontextmanager, suppress
 from dataclasses import replace
 from typing import Any, Protocol
 
+import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from odata_server.batch.handler import BatchHandler
 from odata_server.config import ServiceConfig
-from odata_server.edm.from_sqlalchemy import EntitySetDeclaration, build_model
-from odata_server.edm.model import Model
+from odata_server.edm.from_sqlalchemy import EntitySetDeclaration, SingletonDeclaration, build_model
+from odata_server.edm.model import Model, SingletonKey
 from odata_server.format.csdl_json import csdl_json
 from odata_server.format.csdl_xml import csdl_xml
 from odata_server.http.asgi import ODataApp
@@ -87,6 +88,7 @@ class ODataService:
         self.container_name = container_name
         self.config = config or ServiceConfig.from_env()
         self._declarations: list[EntitySetDeclaration] = []
+        self._singletons: list[SingletonDeclaration] = []
         self._handler: ODataHandler | None = None
         self._async: RespondAsyncHandler | None = None
         self._api_jobs_engine: AsyncEngine = self.engine
@@ -105,6 +107,7 @@ class ODataService:
         version: str | None = None,
         if_match_required: bool = False,
         upsert: bool = False,
+        contains: Iterable[str] = (),
     ) -> ODataService:
         """Expose ``mapped_class`` as an entity set.
 
@@ -125,9 +128,11 @@ class ODataService:
             if_match_required: changes must send ``If-Match`` (428 without it).
             upsert: PUT and PATCH to a key that does not exist create the entity
                 (otherwise they answer 404).
+            contains: one-to-many relationships (attribute names) whose targets live
+                inside this class's entities (containment, see
+                ``docs/singletons-and-containment.md``): ``contains=["trips"]``.
         """
-        if self._handler is not None:
-            raise RuntimeError("The service is already built; declare every entity set before serving it")
+        self._check_open()
         self._declarations.append(
             EntitySetDeclaration(
                 mapped_class,
@@ -140,14 +145,89 @@ class ODataService:
                 version,
                 if_match_required,
                 upsert,
+                tuple(contains),
             )
         )
         return self
 
+    def contain(
+        self,
+        mapped_class: type,
+        *,
+        type_name: str | None = None,
+        exclude: Iterable[str] = (),
+        names: Mapping[str, str] | None = None,
+        search: Iterable[str] | None = None,
+        etag: Iterable[str] | bool = (),
+        version: str | None = None,
+        if_match_required: bool = False,
+        contains: Iterable[str] = (),
+    ) -> ODataService:
+        """Declare the options of a class whose entities live inside another's (named in its
+        ``contains=``): it gets no entity set. The options are :meth:`add`'s; ``contains``
+        nests containment further (a trip containing plan items). A contained class needs
+        this only for options: naming it in ``contains=`` is enough to expose it."""
+        self._check_open()
+        self._declarations.append(
+            EntitySetDeclaration(
+                mapped_class,
+                None,
+                type_name,
+                frozenset(exclude),
+                dict(names or {}),
+                None if search is None else tuple(search),
+                etag if isinstance(etag, bool) else tuple(etag),
+                version,
+                if_match_required,
+                contains=tuple(contains),
+                has_entity_set=False,
+            )
+        )
+        return self
+
+    def singleton(
+        self,
+        name: str,
+        mapped_class: type,
+        *,
+        key: SingletonKey,
+        etag: Iterable[str] | bool = (),
+        version: str | None = None,
+        if_match_required: bool = False,
+    ) -> ODataService:
+        """Expose one entity of ``mapped_class`` as the singleton ``name`` (``/Me``).
+
+        Args:
+            key: which entity: its key (``{"UserName": "aprilcline"}``), or a function of
+                the :class:`~odata_server.messages.ODataRequest` returning it (or None when
+                the request has none), so that ``Me`` can be whoever asks.
+            etag, version, if_match_required: its ETag, as for :meth:`add`.
+
+        The entity type is the class's, with the options of its :meth:`add` if it has one.
+        """
+        self._check_open()
+        self._singletons.append(
+            SingletonDeclaration(
+                name, mapped_class, key, etag if isinstance(etag, bool) else tuple(etag), version, if_match_required
+            )
+        )
+        return self
+
+    def _check_open(self) -> None:
+        if self._handler is not None:
+            raise RuntimeError("The service is already built; declare every entity set before serving it")
+
     def add_all(self, base: type, *, exclude: Iterable[type] = ()) -> ODataService:
-        """Expose every class mapped by the declarative ``base`` that was not added yet, with default names."""
+        """Expose every class mapped by the declarative ``base`` that was not added (or
+        contained) yet, with default names."""
         declared = {declaration.mapped_class for declaration in self._declarations}
-        skipped = set(exclude) | declared
+        contained = {
+            relationship.mapper.class_
+            for declaration in self._declarations
+            for relationship in sa.inspect(declaration.mapped_class).relationships
+            if relationship.key in declaration.contains
+        }
+        skipped = set(exclude) | declared | contained
         mappers = sorted(base.registry.mappers, key=lambda mapper: mapper.class_.__name__)  # type: ignore[attr-defined]
         for mapper in mappers:
             if mapper.class_ not in skipped:
@@ -159,7 +239,10 @@ class ODataService:
         """The request handler; building it builds and validates the model."""
         if self._handler is None:
             model, storage = build_model(
-                self._declarations, namespace=self.namespace, container_name=self.container_name
+                self._declarations,
+                namespace=self.namespace,
+                container_name=self.container_name,
+                singletons=self._singletons,
             )
             self._handler = ODataHandler(
                 ServiceParts(

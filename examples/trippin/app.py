@@ -15,7 +15,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from examples.trippin.data import ensure_trippin
+from examples.trippin.data import ME, ensure_trippin
 from examples.trippin.models import Airline, Airport, Person, Photo, Trip
 from odata_server import ODataService, ServiceConfig, async_engine
 
@@ -24,11 +24,14 @@ def trippin_service(engine: AsyncEngine, config: ServiceConfig | None = None) ->
     """The service's model: what each entity set exposes of the SQLAlchemy models."""
     service = ODataService(engine, namespace="Trippin", container_name="Container", config=config)
     # Kind is the discriminator of the Person hierarchy; PhotoId is reached through Photo.
-    service.add(Person, name="People", exclude=["Kind", "PhotoId"], version="Concurrency")
+    # A person's trips exist only through the person: People('russellwhyte')/Trips(0).
+    service.add(Person, name="People", exclude=["Kind", "PhotoId"], version="Concurrency", contains=["Trips"])
+    service.contain(Trip, contains=["PlanItems"])
+    # The signed-in user of TripPin; here always the same person.
+    service.singleton("Me", Person, key={"UserName": ME}, version="Concurrency")
     service.add(Airline)
     # The coordinates serve GetNearestAirport; TripPin shows airports' places as Location.
     service.add(Airport, exclude=["Latitude", "Longitude"])
-    service.add(Trip)
     service.add(Photo, exclude=["Data", "ContentType"])
     return service
 

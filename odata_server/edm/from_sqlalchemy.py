@@ -22,8 +22,10 @@ from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from odata_server.edm.annotations import Annotation, PropertyPath, Record
 from odata_server.edm.capabilities import CONTAINER_CAPABILITIES, ENTITY_SET_CAPABILITIES, apply_supported
+from odata_server.edm.containment import Containment, contained_key, containments
 from odata_server.edm.model import (
     ComplexType,
+    ContainedEntities,
     EntitySet,
     EntityType,
     EnumType,
@@ -32,6 +34,8 @@ from odata_server.edm.model import (
     OptimisticConcurrency,
     Property,
     ReferentialConstraint,
+    Singleton,
+    SingletonKey,
     frozen_mapping,
 )
 from odata_server.edm.python_types import PythonTypes
@@ -71,6 +75,11 @@ class EntitySetDeclaration:
             change, which makes the ETag by itself.
         if_match_required: changes must carry ``If-Match``.
         upsert: PUT and PATCH to a key that does not exist create the entity.
+        contains: the one-to-many relationships (attribute names) whose targets the
+            class contains (CSDL §8.4).
+        has_entity_set: False for a class with no entity set of its own: one declared
+            with ``service.contain`` (its entities live in a container), or exposed by a
+            singleton only.
     """
 
     mapped_class: type
@@ -83,6 +92,8 @@ class EntitySetDeclaration:
     version: str | None = None
     if_match_required: bool = False
     upsert: bool = False
+    contains: tuple[str, ...] = ()
+    has_entity_set: bool = True
 
     @property
     def entity_type_name(self) -> str:
@@ -91,6 +102,20 @@ class EntitySetDeclaration:
     @property
     def entity_set_name(self) -> str:
         return self.name or plural(self.entity_type_name)
+
+
+@dataclass(frozen=True, slots=True)
+class SingletonDeclaration:
+    """What a user declared with ``service.singleton(name, cls, key=...)``: the class's
+    entity type (as its other declaration makes it, or with default options) and the
+    singleton's own ETag options."""
+
+    name: str
+    mapped_class: type
+    key: SingletonKey
+    etag: tuple[str, ...] | bool = ()
+    version: str | None = None
+    if_match_required: bool = False
 
 
 def plural(name: str) -> str:
@@ -103,13 +128,22 @@ def plural(name: str) -> str:
 
 
 def build_model(
-    declarations: Iterable[EntitySetDeclaration], *, namespace: str, container_name: str
+    declarations: Iterable[EntitySetDeclaration],
+    *,
+    namespace: str,
+    container_name: str,
+    singletons: Iterable[SingletonDeclaration] = (),
 ) -> tuple[Model, dict[str, EntityStorage]]:
-    """Build and validate the model of the declared entity sets."""
-    declarations = list(declarations)
+    """Build and validate the model of the declared entity sets, contained classes and singletons."""
+    singletons = list(singletons)
+    declarations = _with_implicit_types(list(declarations), singletons)
     for part in namespace.split("."):
         _check_identifier(part, f"namespace {namespace!r}")
     _check_identifier(container_name, f"container name {container_name!r}")
+    contained = containments(
+        {d.mapped_class: d.contains for d in declarations if d.contains},
+        {d.mapped_class for d in declarations if d.has_entity_set},
+    )
 
     python_types = PythonTypes(namespace)
     types_by_class: dict[type, tuple[EntityType, EntityStorage, EntitySetDeclaration]] = {}
@@ -117,7 +151,9 @@ def build_model(
         if declaration.mapped_class in types_by_class:
             _check_same_type(types_by_class[declaration.mapped_class][2], declaration)
             continue
-        versions = {d.version for d in declarations if d.mapped_class is declaration.mapped_class and d.version}
+        versions = {
+            d.version for d in [*declarations, *singletons] if d.mapped_class is declaration.mapped_class and d.version
+        }
         entity_type, storage = _entity_type(declaration, namespace, versions, python_types)
         types_by_class[declaration.mapped_class] = (entity_type, storage, declaration)
     _check_unique(
@@ -130,22 +166,28 @@ def build_model(
         "schema members (entity, complex and enumeration types and the container)",
         "pass type_name= or container_name= to tell them apart",
     )
-    _check_unique((d.entity_set_name for d in declarations), "entity sets", "pass name= to tell them apart")
+    set_names = [d.entity_set_name for d in declarations if d.has_entity_set]
+    _check_unique(set_names, "entity sets", "pass name= to tell them apart")
+    _check_unique([*set_names, *(s.name for s in singletons)], "entity sets or singletons", "rename one")
 
     first_set_of_type: dict[type, str] = {}
     for declaration in declarations:
-        first_set_of_type.setdefault(declaration.mapped_class, declaration.entity_set_name)
+        if declaration.has_entity_set:
+            first_set_of_type.setdefault(declaration.mapped_class, declaration.entity_set_name)
 
     entity_types: dict[str, EntityType] = {}
     storage: dict[str, EntityStorage] = {}
     exposed = {cls: (t, d) for cls, (t, _, d) in types_by_class.items()}
-    for mapped_class, (entity_type, type_storage, _) in types_by_class.items():
+    for mapped_class, (entity_type, type_storage, declaration) in types_by_class.items():
         navigation, relationships = _navigation_properties(mapped_class, exposed)
+        key, properties = entity_type.key, entity_type.properties
+        if mapped_class in contained:
+            key, properties = _contained_key(entity_type, declaration, contained[mapped_class])
         entity_type = EntityType(
             name=entity_type.name,
             namespace=namespace,
-            key=entity_type.key,
-            properties=entity_type.properties,
+            key=key,
+            properties=properties,
             navigation_properties=frozen_mapping(navigation),  # type: ignore[arg-type]
         )
         entity_types[entity_type.qualified_name] = entity_type
@@ -153,16 +195,16 @@ def build_model(
             mapped_class=mapped_class,
             columns=type_storage.columns,
             relationships=frozen_mapping(relationships),  # type: ignore[arg-type]
+            key=type_storage.key,
         )
 
     class_of_type = {t.qualified_name: cls for cls, (t, _, _) in types_by_class.items()}
+    targets = _Targets(entity_types, class_of_type, first_set_of_type, set(contained))
     entity_sets: dict[str, EntitySet] = {}
     for declaration in declarations:
+        if not declaration.has_entity_set:
+            continue
         entity_type = entity_types[f"{namespace}.{declaration.entity_type_name}"]
-        bindings = {
-            nav.name: first_set_of_type[class_of_type[nav.target_type]]
-            for nav in entity_type.navigation_properties.values()
-        }
         search_properties = _search_properties(declaration, entity_type)
         concurrency = _concurrency(declaration, entity_type)
         annotations = (*_searchable(ENTITY_SET_CAPABILITIES, bool(search_properties)), apply_supported(entity_type))
@@ -172,12 +214,32 @@ def build_model(
         entity_sets[declaration.entity_set_name] = EntitySet(
             name=declaration.entity_set_name,
             entity_type=entity_type,
-            navigation_property_bindings=frozen_mapping(bindings),  # type: ignore[arg-type]
+            navigation_property_bindings=frozen_mapping(
+                targets.root_bindings(entity_type, declaration.entity_set_name)
+            ),  # type: ignore[arg-type]
             annotations=annotations,
             search_properties=search_properties,
             concurrency=concurrency,
             upsert=declaration.upsert,
         )
+
+    singleton_members: dict[str, Singleton] = {}
+    for singleton in singletons:
+        entity_type = exposed[singleton.mapped_class][0]
+        entity_type = entity_types[entity_type.qualified_name]
+        _check_singleton_key(singleton, entity_type)
+        singleton_members[singleton.name] = Singleton(
+            name=singleton.name,
+            entity_type=entity_type,
+            navigation_property_bindings=frozen_mapping(targets.root_bindings(entity_type, singleton.name)),  # type: ignore[arg-type]
+            key=singleton.key,
+            concurrency=_concurrency(singleton, entity_type),  # type: ignore[arg-type]
+        )
+
+    declaration_of_type = {t.qualified_name: d for t, d in exposed.values()}
+    contained_sets: dict[str, ContainedEntities] = {}
+    for root in [*entity_sets.values(), *singleton_members.values()]:
+        targets.contained_sets(root, declaration_of_type, contained_sets)
 
     model = Model(
         namespace=namespace,
@@ -187,8 +249,142 @@ def build_model(
         container_annotations=CONTAINER_CAPABILITIES,
         complex_types=frozen_mapping(python_types.complex_types),  # type: ignore[arg-type]
         enum_types=frozen_mapping(python_types.enum_types),  # type: ignore[arg-type]
+        singletons=frozen_mapping(singleton_members),  # type: ignore[arg-type]
+        contained=frozen_mapping(contained_sets),  # type: ignore[arg-type]
     )
     return model, storage
+
+
+def _with_implicit_types(
+    declarations: list[EntitySetDeclaration], singletons: list[SingletonDeclaration]
+) -> list[EntitySetDeclaration]:
+    """The declarations, plus a default one (without entity set) for each class that is
+    contained or a singleton's and was not declared."""
+    declared = {d.mapped_class for d in declarations}
+    pending = [*declarations, *(EntitySetDeclaration(s.mapped_class, has_entity_set=False) for s in singletons)]
+    while pending:
+        declaration = pending.pop()
+        if declaration.mapped_class not in declared:
+            declared.add(declaration.mapped_class)
+            declarations.append(declaration)
+        mapper = _mapper(declaration.mapped_class)
+        for name in declaration.contains:
+            if name in mapper.relationships:
+                pending.append(EntitySetDeclaration(mapper.relationships[name].mapper.class_, has_entity_set=False))
+    return declarations
+
+
+def _contained_key(
+    entity_type: EntityType, declaration: EntitySetDeclaration, containment: Containment
+) -> tuple[tuple[str, ...], Mapping[str, Property]]:
+    """The OData key of a contained type, and its properties with those pointing at the
+    container made read-only (Core.Computed: the container sets them)."""
+    pointing = {declaration.names.get(name, name) for name in containment.foreign_key_attributes()}
+    where = declaration.mapped_class.__qualname__
+    key = contained_key(entity_type.key, pointing, bool(containment.relationship.uselist), where)
+    properties = dict(entity_type.properties)
+    for name in pointing & set(properties):
+        prop = properties[name]
+        if not prop.computed:
+            properties[name] = replace(prop, annotations=(*prop.annotations, _COMPUTED))
+    return key, frozen_mapping(properties)  # type: ignore[return-value]
+
+
+def _check_singleton_key(singleton: SingletonDeclaration, entity_type: EntityType) -> None:
+    _check_identifier(singleton.name, f"singleton name {singleton.name!r}")
+    if callable(singleton.key):
+        return
+    if set(singleton.key) != set(entity_type.key):
+        raise ModelError(
+            f"Singleton {singleton.name}: key= must give the key of {entity_type.name} "
+            f"({', '.join(entity_type.key)}), not ({', '.join(singleton.key)})"
+        )
+
+
+class _Targets:
+    """Where the targets of navigation properties are: the bindings of entity sets and
+    singletons, and the contained collections reached from them."""
+
+    def __init__(
+        self,
+        entity_types: Mapping[str, EntityType],
+        class_of_type: Mapping[str, type],
+        first_set_of_type: Mapping[type, str],
+        contained_classes: set[type],
+    ) -> None:
+        self.entity_types = entity_types
+        self.class_of_type = class_of_type
+        self.first_set_of_type = first_set_of_type
+        self.contained_classes = contained_classes
+
+    def direct_bindings(
+        self, entity_type: EntityType, container: tuple[str, NavigationProperty] | None
+    ) -> dict[str, str]:
+        """Navigation property → target, for the non-containment navigation properties of
+        ``entity_type``; ``container`` is (name, containment navigation property) of the
+        collection holding the entities, whose partner leads back to it."""
+        bindings: dict[str, str] = {}
+        for nav in entity_type.navigation_properties.values():
+            if nav.contains_target:
+                continue
+            if container is not None and nav.partner == container[1].name and container[1].partner == nav.name:
+                bindings[nav.name] = container[0]
+                continue
+            target_class = self.class_of_type[nav.target_type]
+            where = f"{entity_type.name}.{nav.name}"
+            if target_class in self.contained_classes:
+                raise ModelError(
+                    f"{where} leads to {target_class.__qualname__}, whose entities are contained in another "
+                    "entity and reached only through it; exclude the relationship"
+                )
+            if target_class not in self.first_set_of_type:
+                raise ModelError(
+                    f"{where} leads to {target_class.__qualname__}, which has no entity set; "
+                    "add it with service.add() or exclude the relationship"
+                )
+            bindings[nav.name] = self.first_set_of_type[target_class]
+        return bindings
+
+    def root_bindings(self, entity_type: EntityType, name: str) -> dict[str, str]:
+        """The NavigationPropertyBindings of an entity set or singleton: its own navigation
+        properties, and through containment (``Trips/Airline``) those of the contained
+        types whose targets are entity sets or singletons (CSDL §13.4.1)."""
+        return self._paths(entity_type, name, None)
+
+    def _paths(
+        self, entity_type: EntityType, name: str, container: tuple[str, NavigationProperty] | None
+    ) -> dict[str, str]:
+        bindings = {
+            path: target for path, target in self.direct_bindings(entity_type, container).items() if "/" not in target
+        }
+        for nav in entity_type.navigation_properties.values():
+            if nav.contains_target:
+                inner = self._paths(self.entity_types[nav.target_type], f"{name}/{nav.name}", (name, nav))
+                bindings.update((f"{nav.name}/{path}", target) for path, target in inner.items())
+        return bindings
+
+    def contained_sets(
+        self,
+        parent: EntitySet | Singleton | ContainedEntities,
+        declarations: Mapping[str, EntitySetDeclaration],
+        found: dict[str, ContainedEntities],
+    ) -> None:
+        """Add the contained collections of ``parent``'s containment navigation properties to ``found``, recursively."""
+        for nav in parent.entity_type.navigation_properties.values():
+            if not nav.contains_target:
+                continue
+            entity_type = self.entity_types[nav.target_type]
+            declaration = declarations[entity_type.qualified_name]
+            contained = ContainedEntities(
+                parent=parent,
+                navigation=nav,
+                entity_type=entity_type,
+                navigation_property_bindings=frozen_mapping(self.direct_bindings(entity_type, (parent.name, nav))),  # type: ignore[arg-type]
+                search_properties=_search_properties(declaration, entity_type),
+                concurrency=_concurrency(declaration, entity_type),
+            )
+            found[contained.name] = contained
+            self.contained_sets(contained, declarations, found)
 
 
 def _mapper(mapped_class: type) -> Mapper[object]:
@@ -256,7 +452,8 @@ def _entity_type(
         key=key,
         properties=frozen_mapping(properties),  # type: ignore[arg-type]
     )
-    return entity_type, EntityStorage(mapped_class, frozen_mapping(columns), frozen_mapping())  # type: ignore[arg-type]
+    storage = EntityStorage(mapped_class, frozen_mapping(columns), frozen_mapping(), key)  # type: ignore[arg-type]
+    return entity_type, storage
 
 
 def _property(attribute: ColumnProperty[object], name: str, where: str, python_types: PythonTypes) -> Property:
@@ -359,6 +556,10 @@ def _navigation_properties(
     relationships: dict[str, str] = {}
     for relationship in _mapper(mapped_class).relationships:
         if relationship.key in declaration.exclude or relationship.mapper.class_ not in exposed:
+            if relationship.key in declaration.contains:
+                raise ModelError(
+                    f"{mapped_class.__qualname__}: contains= names {relationship.key!r}, which is excluded"
+                )
             continue
         target, target_declaration = exposed[relationship.mapper.class_]
         name = _edm_name(declaration, relationship.key)
@@ -371,6 +572,7 @@ def _navigation_properties(
             nullable=_single_nullable(relationship),
             partner=_partner(relationship, exposed),
             referential_constraints=_constraints(relationship, declaration, target_declaration, source, target),
+            contains_target=relationship.key in declaration.contains,
         )
         relationships[name] = relationship.key
     return navigation, relationships
@@ -489,4 +691,4 @@ def _check_unique(names: Iterable[str], what: str, hint: str) -> None:
         seen.add(name)
 
 
-__all__ = ["EntitySetDeclaration", "build_model", "edm_type_of", "plural"]
+__all__ = ["EntitySetDeclaration", "SingletonDeclaration", "build_model", "edm_type_of", "plural"]

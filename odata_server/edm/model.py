@@ -6,10 +6,11 @@ start-up (see :mod:`odata_server.edm.from_sqlalchemy`) and only read afterwards.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from types import MappingProxyType
+from typing import Any, ClassVar
 
 from odata_server.edm.annotations import Annotation
 from odata_server.edm.types import PrimitiveType
@@ -275,14 +276,102 @@ class OperationImport:
     include_in_service_document: bool = False
 
 
+SingletonKey = Mapping[str, object] | Callable[[Any], Mapping[str, object] | None]
+"""The key of a singleton's entity: fixed, or chosen per request by a function of the request."""
+
+
 @dataclass(frozen=True, slots=True)
 class Singleton:
-    """A singleton (CSDL §13.3): one entity addressed by name, such as ``Me``."""
+    """A singleton (CSDL §13.3): one entity addressed by name, such as ``Me``.
+
+    ``key`` says which entity of the type's table it is: a fixed key (Edm key property
+    name → value), or a function of the request returning one, so that ``Me`` can be the
+    signed-in user (None: no entity for this request). A singleton is never created or
+    deleted, only read and updated.
+    """
 
     name: str
     entity_type: EntityType
     navigation_property_bindings: Mapping[str, str] = field(default_factory=frozen_mapping)
     annotations: tuple[Annotation, ...] = ()
+    key: SingletonKey = field(default_factory=frozen_mapping, compare=False)
+    concurrency: OptimisticConcurrency | None = None
+    search_properties: tuple[str, ...] = ()
+    upsert: ClassVar[bool] = False
+
+
+@dataclass(frozen=True, slots=True)
+class ContainedEntities:
+    """The entities of a containment navigation property (CSDL §8.4), seen from one entity set,
+    singleton or contained collection: the implicit entity set each container holds.
+
+    It plays the part of an entity set for reading and writing them. Its ``name``
+    (``People/Trips``, ``People/Trips/PlanItems``) tells the collections apart; URLs name
+    each entity through its containers (``People('russellwhyte')/Trips(1)``), so the
+    canonical URL of an entity needs the keys of its containers (:attr:`container_keys`).
+    ``navigation_property_bindings`` maps the contained type's navigation properties to
+    the name of the entity set, singleton or contained collection holding their targets.
+    """
+
+    parent: EntitySet | Singleton | ContainedEntities
+    navigation: NavigationProperty
+    entity_type: EntityType
+    navigation_property_bindings: Mapping[str, str] = field(default_factory=frozen_mapping)
+    annotations: tuple[Annotation, ...] = ()
+    search_properties: tuple[str, ...] = ()
+    concurrency: OptimisticConcurrency | None = None
+    upsert: ClassVar[bool] = False
+
+    @property
+    def name(self) -> str:
+        return f"{self.parent.name}/{self.navigation.name}"
+
+    @property
+    def containers(self) -> tuple[ContainedEntities, ...]:
+        """The contained collections from the root down to this one."""
+        chain: list[ContainedEntities] = [self]
+        while isinstance(chain[0].parent, ContainedEntities):
+            chain.insert(0, chain[0].parent)
+        return tuple(chain)
+
+    @property
+    def container_keys(self) -> tuple[ContainerKey, ...]:
+        """The key properties of the containers that the canonical URL of an entity names,
+        outermost first: the root entity's (unless the root is a singleton), then the key of
+        each container reached through a collection-valued containment."""
+        keys: list[ContainerKey] = []
+        chain = self.containers
+        root = chain[0].parent
+        if isinstance(root, EntitySet):
+            keys += [ContainerKey(len(chain), prop) for prop in root.entity_type.key_properties]
+        for depth, contained in enumerate(chain[:-1]):
+            if contained.navigation.collection:
+                level = len(chain) - 1 - depth
+                keys += [ContainerKey(level, prop) for prop in contained.entity_type.key_properties]
+        return tuple(keys)
+
+
+@dataclass(frozen=True, slots=True)
+class ContainerKey:
+    """A key property of the entity that contains a contained entity, ``level`` containers up
+    (1: its direct container): read with the entity to write its canonical URL."""
+
+    level: int
+    property: Property
+
+    @property
+    def name(self) -> str:
+        return self.property.name
+
+
+NavigationSource = EntitySet | Singleton | ContainedEntities
+"""What holds entities and gives them their URLs: an entity set, a singleton, or the
+entities of a containment navigation property."""
+
+
+def container_keys(source: NavigationSource) -> tuple[ContainerKey, ...]:
+    """The container keys the canonical URLs of ``source``'s entities need (none outside containment)."""
+    return source.container_keys if isinstance(source, ContainedEntities) else ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -302,13 +391,23 @@ class Model:
     singletons: Mapping[str, Singleton] = field(default_factory=frozen_mapping)
     operations: tuple[Operation, ...] = ()
     operation_imports: Mapping[str, OperationImport] = field(default_factory=frozen_mapping)
+    contained: Mapping[str, ContainedEntities] = field(default_factory=frozen_mapping)
+    """The contained collections, by name (``People/Trips``)."""
 
     def entity_type(self, qualified_name: str) -> EntityType:
         return self.entity_types[qualified_name]
 
-    def navigation_target_set(self, entity_set: EntitySet, navigation: NavigationProperty) -> EntitySet:
-        """The entity set that holds the targets of ``navigation`` from ``entity_set``."""
-        return self.entity_sets[entity_set.navigation_property_bindings[navigation.name]]
+    def navigation_target_set(self, source: NavigationSource, navigation: NavigationProperty) -> NavigationSource:
+        """The entity set, singleton or contained collection that holds the targets of
+        ``navigation`` from ``source``."""
+        if navigation.contains_target:
+            return self.contained[f"{source.name}/{navigation.name}"]
+        return self.navigation_source(source.navigation_property_bindings[navigation.name])
+
+    def navigation_source(self, name: str) -> NavigationSource:
+        """The entity set, singleton or contained collection named ``name``."""
+        found = self.entity_sets.get(name) or self.singletons.get(name)
+        return found if found is not None else self.contained[name]
 
     def derived_types(self, entity_type: EntityType) -> tuple[EntityType, ...]:
         """The entity types derived from ``entity_type``, directly or not."""
@@ -356,12 +455,15 @@ def declared_properties(
 
 __all__ = [
     "ComplexType",
+    "ContainedEntities",
+    "ContainerKey",
     "EntitySet",
     "EntityType",
     "EnumMember",
     "EnumType",
     "Model",
     "NavigationProperty",
+    "NavigationSource",
     "Operation",
     "OperationImport",
     "OperationKind",
@@ -371,6 +473,8 @@ __all__ = [
     "ReferentialConstraint",
     "ReturnType",
     "Singleton",
+    "SingletonKey",
+    "container_keys",
     "declared_properties",
     "frozen_mapping",
     "type_name",

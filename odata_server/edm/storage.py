@@ -18,11 +18,15 @@ class EntityStorage:
         mapped_class: the SQLAlchemy declarative class.
         columns: Edm property name → name of the mapped column attribute.
         relationships: Edm navigation property name → name of the relationship attribute.
+        key: the Edm names of the primary key columns: what tells rows apart. It is the
+            entity type's key, except for a contained type, whose key leaves out the
+            columns that point to its container (unique only within it).
     """
 
     mapped_class: type
     columns: Mapping[str, str]
     relationships: Mapping[str, str]
+    key: tuple[str, ...]
 
 
 #: Qualified entity type name → its storage.

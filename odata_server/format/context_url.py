@@ -2,24 +2,41 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from odata_server.edm.model import EntitySet
+from odata_server.edm.model import ContainedEntities, NavigationSource, Singleton
+from odata_server.format.canonical import addressed_path, collection_url
 from odata_server.format.negotiation import MetadataLevel, Negotiated
 from odata_server.uri.bound_options import BoundOptions
+from odata_server.uri.path import PathSegment
 
 
 def context_url(service_root: str, fragment: str | None = None) -> str:
     return f"{service_root}$metadata" if fragment is None else f"{service_root}$metadata#{fragment}"
 
 
-def collection_fragment(entity_set: EntitySet) -> str:
-    """§10.1 Collection of Entities: ``#Products``."""
+def collection_fragment(entity_set: NavigationSource, segments: Sequence[PathSegment] = ()) -> str:
+    """§10.1 Collection of Entities: ``#Products``; contained entities are named through
+    their container as ``segments`` address it: ``#People('russellwhyte')/Trips``."""
+    if isinstance(entity_set, ContainedEntities):
+        return addressed_path(segments)
     return entity_set.name
 
 
-def entity_fragment(entity_set: EntitySet, select_expand: str = "") -> str:
-    """§10.2 Entity: ``#Products/$entity``, ``#Products(ProductName)/$entity``."""
+def entity_fragment(
+    entity_set: NavigationSource, select_expand: str = "", container_values: Sequence[object] = ()
+) -> str:
+    """§10.2 Entity: ``#Products/$entity``, ``#Products(ProductName)/$entity``; a contained
+    entity's names its collection (``#People('russellwhyte')/Trips/$entity``, from the
+    values of its container keys); a singleton is ``#Me``, as is a single contained entity."""
+    if isinstance(entity_set, Singleton):
+        return f"{entity_set.name}{select_expand}"
+    if isinstance(entity_set, ContainedEntities):
+        collection = collection_url(entity_set, container_values)
+        return (
+            f"{collection}{select_expand}/$entity" if entity_set.navigation.collection else collection + select_expand
+        )
     return f"{entity_set.name}{select_expand}/$entity"
 
 

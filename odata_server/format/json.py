@@ -11,11 +11,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Sequence
 from typing import Any
 
-from odata_server.edm.model import EntitySet, Property
+from odata_server.edm.model import NavigationSource, Property, container_keys
 from odata_server.edm.types import PrimitiveType
+from odata_server.format.canonical import canonical_url
 from odata_server.format.etag import entity_tag
 from odata_server.format.negotiation import MetadataLevel, Negotiated
-from odata_server.format.values import Converter, dumps, json_converter, key_literal
+from odata_server.format.values import Converter, dumps, json_converter
 
 Row = Sequence[Any]
 
@@ -24,25 +25,15 @@ Row = Sequence[Any]
 _TYPES_SHOWN_BY_JSON = frozenset({PrimitiveType.STRING, PrimitiveType.BOOLEAN, PrimitiveType.DOUBLE})
 
 
-def canonical_key(entity_set: EntitySet, key_values: Sequence[object]) -> str:
-    """``Products(1)``, ``Customers('ALFKI')``, ``Order_Details(OrderID=10248,ProductID=11)``."""
-    key_properties = entity_set.entity_type.key_properties
-    if len(key_properties) == 1:
-        inner = key_literal(key_values[0], key_properties[0].type)
-    else:
-        inner = ",".join(
-            f"{prop.name}={key_literal(value, prop.type)}" for prop, value in zip(key_properties, key_values)
-        )
-    return f"{entity_set.name}({inner})"
-
-
 class EntityWriter:
-    """Writes rows of one entity set as OData JSON entity objects.
+    """Writes rows of one entity set (or singleton, or contained collection) as OData JSON entity objects.
 
     Args:
         entity_set: the entity set the rows belong to.
         properties: the properties at the start of each row, in order; they include
-            the key. Rows may hold more columns after them (sort values, parent keys).
+            the key, and end with the container keys of a contained collection (for
+            the canonical URLs). Rows may hold more columns after them (sort values,
+            parent keys).
         negotiated: metadata level and IEEE754Compatible.
         service_root: the absolute service root, for ids and links.
         shown: how many of ``properties`` are written (``$select``); the others are
@@ -54,7 +45,7 @@ class EntityWriter:
 
     def __init__(
         self,
-        entity_set: EntitySet,
+        entity_set: NavigationSource,
         properties: Sequence[Property],
         negotiated: Negotiated,
         service_root: str,
@@ -63,7 +54,9 @@ class EntityWriter:
     ) -> None:
         self.entity_set = entity_set
         self.properties = tuple(properties)
-        all_names = tuple(prop.name for prop in self.properties)
+        own = len(self.properties) - len(container_keys(entity_set))
+        self.container_positions = tuple(range(own, len(self.properties)))
+        all_names = tuple(prop.name for prop in self.properties[:own])
         self.names = all_names[:shown]
         self.service_root = service_root
         self.full = negotiated.metadata is MetadataLevel.FULL
@@ -77,6 +70,8 @@ class EntityWriter:
             )
         )
         positions = {name: index for index, name in enumerate(all_names)}
+        self.positions = positions
+        """Property name → position in the rows."""
         self.key_positions = tuple(positions[name] for name in entity_set.entity_type.key)
         concurrency = entity_set.concurrency
         self.etag_positions: tuple[int, ...] | None = None
@@ -147,7 +142,12 @@ class EntityWriter:
         return entity
 
     def key_path(self, row: Row) -> str:
-        return canonical_key(self.entity_set, [row[index] for index in self.key_positions])
+        """The canonical URL of the row's entity, relative to the service root."""
+        return canonical_url(self.entity_set, [row[index] for index in self.key_positions], self.container_values(row))
+
+    def container_values(self, row: Row) -> list[Any]:
+        """The values of the container keys of a contained entity (none otherwise)."""
+        return [row[index] for index in self.container_positions]
 
 
 async def collection_document(
@@ -175,4 +175,4 @@ def entity_document(context: dict[str, Any], entity: dict[str, Any]) -> bytes:
     return dumps({**context, **entity})
 
 
-__all__ = ["EntityWriter", "Row", "canonical_key", "collection_document", "entity_document"]
+__all__ = ["EntityWriter", "Row", "collection_document", "entity_document"]

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import RelationshipDirection
 
-from odata_server.edm.model import EntitySet, NavigationProperty, Property
+from odata_server.edm.model import ContainedEntities, EntitySet, NavigationProperty, NavigationSource, Property
 from odata_server.edm.storage import EntityStorage
 from odata_server.errors import (
     BadRequestError,
@@ -27,6 +27,7 @@ from odata_server.errors import (
     PreconditionFailedError,
     PreconditionRequiredError,
 )
+from odata_server.format.canonical import canonical_url
 from odata_server.format.etag import entity_tag
 from odata_server.pipeline.context import ServiceParts
 from odata_server.pipeline.payload import EntityPayload, key_of
@@ -51,6 +52,10 @@ class Changes:
 
     def storage(self, entity_set: EntitySet) -> EntityStorage:
         return self.service.storage[entity_set.entity_type.qualified_name]
+
+    def key_of(self, payload: EntityPayload) -> Key | None:
+        """The (primary) key an entity object names, if it names one."""
+        return key_of(payload, self.storage(payload.entity_set).key)
 
     def relationship(self, entity_set: EntitySet, navigation: str) -> Relationship:
         target_type = entity_set.entity_type.navigation_properties[navigation].target_type
@@ -87,7 +92,7 @@ class Changes:
         through a navigation property); ``fixed_key`` is the key an upsert's URL gives.
         """
         entity_set = payload.entity_set
-        _refuse_server_values(payload, where)
+        _refuse_server_values(payload, where, self.storage(entity_set), foreign_keys)
         if fixed_key is not None:
             payload.values.update(fixed_key)
         own = dict(foreign_keys or {})
@@ -102,7 +107,7 @@ class Changes:
         values = dict(payload.values)
         self._add_version(entity_set, values)
         _require_values(self.storage(entity_set), entity_set, values, own, where)
-        key = await writes.insert(self.connection, self.storage(entity_set), entity_set.entity_type, values, own)
+        key = await writes.insert(self.connection, self.storage(entity_set), values, own)
         leaves: dict[str, list[tuple[EntityPayload, str]]] = {}
         for name, related, target in later:
             if isinstance(related, EntityPayload) and self._is_new_leaf(entity_set, name, related):
@@ -122,7 +127,7 @@ class Changes:
         if relationship.direction is not RelationshipDirection.ONETOMANY:
             return False
         # New for certain: the key is generated, or holds the new parent's key.
-        return key_of(related) is None or relationship.key_bound
+        return self.key_of(related) is None or relationship.key_bound
 
     async def _insert_leaves(
         self, entity_set: EntitySet, name: str, parent: Key, children: list[tuple[EntityPayload, str]]
@@ -133,7 +138,7 @@ class Changes:
         storage = self.storage(target_set)
         rows = []
         for child, where in children:
-            _refuse_server_values(child, where)
+            _refuse_server_values(child, where, storage)
             self._complete_key(child, foreign_keys, where)
             values = dict(child.values)
             self._add_version(target_set, values)
@@ -152,7 +157,7 @@ class Changes:
         """The key of a related entity: created now, updated and named, or only named."""
         if not isinstance(related, EntityPayload):
             return related
-        key = key_of(related)
+        key = self.key_of(related)
         if key is not None and await self.current(related.entity_set, key) is not None:
             if not related.only_reference:
                 await self.update(related, key, replace=False, where=target)
@@ -209,7 +214,7 @@ class Changes:
         if relationship.direction is not RelationshipDirection.MANYTOMANY:
             foreign_keys = await self._foreign_key(relationship, parent, target, exists=True)
             keyed_by_parent = self._complete_key(related, foreign_keys, target)
-        key = key_of(related)
+        key = self.key_of(related)
         new = parent_is_new and keyed_by_parent
         if key is not None and not new and await self.current(target_set, key) is not None:
             if not related.only_reference:
@@ -235,7 +240,7 @@ class Changes:
             return False
         storage = self.storage(payload.entity_set)
         keyed_by_parent = False
-        for name in payload.entity_set.entity_type.key:
+        for name in storage.key:
             col = writes.column(storage, name)
             if col in foreign_keys:
                 keyed_by_parent = True
@@ -420,8 +425,20 @@ class Changes:
     async def _remove_listed(
         self, entity_set: EntitySet, name: str, key: Key, child: Key, deleted: bool, target: str
     ) -> None:
-        """A delta's ``@removed`` entity: deleted (reason "deleted") or unlinked (reason "changed")."""
+        """A delta's ``@removed`` entity: deleted (reason "deleted") or unlinked (reason "changed").
+
+        A contained entity named by its key alone gets the rest of its primary key from its container.
+        """
         target_set = self._target_set(entity_set, name)
+        if self._navigation(entity_set, name).contains_target:
+            pointing = await self._foreign_key(self.relationship(entity_set, name), key, target, exists=True)
+            storage = self.storage(target_set)
+            child = {
+                **{
+                    n: pointing[writes.column(storage, n)] for n in storage.key if writes.column(storage, n) in pointing
+                },
+                **child,
+            }
         if child not in await self.related_keys(entity_set, name, key):
             raise NotFoundError(
                 f"The entity removed at {target} is not in {name}", target=target, code="EntityNotFound"
@@ -456,9 +473,7 @@ class Changes:
         storage = self.storage(entity_set)
         target_storage = self.storage(target_set)
         relationship = getattr(storage.mapped_class, storage.relationships[name])
-        key_columns = [
-            getattr(target_storage.mapped_class, target_storage.columns[k]) for k in target_set.entity_type.key
-        ]
+        key_columns = [getattr(target_storage.mapped_class, target_storage.columns[k]) for k in target_storage.key]
         statement = (
             sa.select(*key_columns)
             .select_from(storage.mapped_class)
@@ -466,13 +481,19 @@ class Changes:
             .where(*(getattr(storage.mapped_class, storage.columns[k]) == v for k, v in key.items()))
         )
         rows = (await self.connection.execute(statement)).all()
-        return [dict(zip(target_set.entity_type.key, row)) for row in rows]
+        return [dict(zip(target_storage.key, row)) for row in rows]
 
     # -- delete
 
     async def delete(self, entity_set: EntitySet, key: Key) -> None:
-        """Delete the entity; a foreign key still pointing at it fails the request with 409."""
+        """Delete the entity, and first the entities it contains (they exist only inside it,
+        CSDL §8.4); a foreign key still pointing at it fails the request with 409."""
         self.deleting = True
+        for navigation in entity_set.entity_type.navigation_properties.values():
+            if navigation.contains_target:
+                contained = self._target_set(entity_set, navigation.name)
+                for child in await self.related_keys(entity_set, navigation.name, key):
+                    await self.delete(contained, child)
         await writes.delete(self.connection, self.storage(entity_set), key)
 
 
@@ -495,15 +516,24 @@ def _differs(sent: object, current: object) -> bool:
     return sent != current
 
 
-def _refuse_server_values(payload: EntityPayload, where: str) -> None:
+def _refuse_server_values(
+    payload: EntityPayload, where: str, storage: EntityStorage, foreign_keys: ForeignKeys | None = None
+) -> None:
+    """A 400 for a value the server sets; a contained entity may carry its container's key
+    as its container gives it (filled in from a deep insert's parent)."""
     entity_set = payload.entity_set
     version = entity_set.concurrency.version if entity_set.concurrency else None
-    for name in payload.values:
+    for name, value in payload.values.items():
         prop = entity_set.entity_type.properties[name]
+        if foreign_keys and foreign_keys.get(writes.column(storage, name), _UNSET) == value:
+            continue
         if prop.computed or name == version:
             raise BadRequestError(
                 f"{name} is set by the server and cannot be written", target=f"{where}{name}", code="ReadOnlyProperty"
             )
+
+
+_UNSET = object()
 
 
 def _has_default(col: sa.Column[Any]) -> bool:
@@ -553,19 +583,35 @@ async def writing(service: ServiceParts) -> AsyncIterator[Changes]:
 
 
 async def addressed_key(service: ServiceParts, connection: AsyncConnection, path: ODataPath) -> Key | None:
-    """The key of the one entity ``path`` addresses, or None if there is none."""
+    """The (primary) key of the one entity ``path`` addresses, or None if there is none."""
     entity_set = path.entity_set
     assert entity_set is not None
-    key_properties = entity_set.entity_type.key_properties
+    names = service.storage[entity_set.entity_type.qualified_name].key
+    key_properties = [entity_set.entity_type.properties[name] for name in names]
     statement = select_entities(path.entity_segments, service.storage, key_properties)
     row = (await connection.execute(statement)).first()
-    return None if row is None else dict(zip(entity_set.entity_type.key, row))
+    return None if row is None else dict(zip(names, row))
 
 
-def key_segments(entity_set: EntitySet, key: Key) -> tuple[EntitySetSegment, KeySegment]:
-    """The canonical path of an entity: ``Products(1)``."""
-    values = tuple((prop, key[prop.name]) for prop in entity_set.entity_type.key_properties)
+def key_segments(entity_set: NavigationSource, key: Key) -> tuple[EntitySetSegment, KeySegment]:
+    """The segments that read back the entity with (primary) key ``key``: ``Products(1)``
+    (for a contained entity, straight from its table)."""
+    values = tuple((entity_set.entity_type.properties[name], value) for name, value in key.items())
     return EntitySetSegment(entity_set), KeySegment(values)
+
+
+async def canonical_path(
+    service: ServiceParts, connection: AsyncConnection, entity_set: NavigationSource, key: Key
+) -> str:
+    """The canonical URL of the entity with (primary) key ``key``, relative to the service
+    root; a contained entity's names its containers, whose keys are read for it."""
+    entity_type = entity_set.entity_type
+    if not isinstance(entity_set, ContainedEntities):
+        return canonical_url(entity_set, [key[name] for name in entity_type.key])
+    fields = (*entity_type.key_properties, *entity_set.container_keys)
+    row = (await connection.execute(select_entities(key_segments(entity_set, key), service.storage, fields))).one()
+    own = len(entity_type.key)
+    return canonical_url(entity_set, row[:own], row[own:])
 
 
 def integrity_error(error: sa.exc.DBAPIError, *, deleting: bool = False) -> ODataError:
@@ -582,4 +628,12 @@ def integrity_error(error: sa.exc.DBAPIError, *, deleting: bool = False) -> ODat
     return BadRequestError(f"The database refused the values: {str(error.orig).splitlines()[0]}", code="InvalidValue")
 
 
-__all__ = ["Changes", "addressed_key", "integrity_error", "key_segments", "server_managed", "writing"]
+__all__ = [
+    "Changes",
+    "addressed_key",
+    "canonical_path",
+    "integrity_error",
+    "key_segments",
+    "server_managed",
+    "writing",
+]

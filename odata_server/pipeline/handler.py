@@ -17,6 +17,7 @@ from odata_server.format.error import error_document
 from odata_server.messages import ODataRequest, ODataResponse
 from odata_server.pipeline.context import RequestContext, ServiceParts
 from odata_server.pipeline.dispatch import Operation, dispatch
+from odata_server.pipeline.singletons import with_singleton_key
 from odata_server.pipeline.versions import response_version
 from odata_server.uri.binder import bind_path
 from odata_server.uri.options import (
@@ -54,6 +55,7 @@ _OPTIONS_BY_KIND = {
     ResourceKind.REFERENCE_COLLECTION: COLLECTION_OPTIONS,
     ResourceKind.COUNT: frozenset({"filter", "search", "apply"}),
     ResourceKind.ENTITY: ENTITY_OPTIONS,
+    ResourceKind.SINGLETON: ENTITY_OPTIONS,
 }
 # Where a change takes other options than a read: $id names the reference a DELETE removes
 # from a collection (Protocol §11.4.6.2) and applies nowhere else; a created entity is
@@ -102,7 +104,7 @@ class ODataHandler:
     def _prepare(self, request: ODataRequest, version: str) -> tuple[Operation, RequestContext]:
         check_size(request, self.service.config)
         options = parse_query(request.query)
-        path = bind_path(request.path, self.service.model, options.aliases)
+        path = with_singleton_key(bind_path(request.path, self.service.model, options.aliases), request)
         operation = dispatch(path.kind, request.method)
         refuse_unsupported(options)
         allowed = _OPTIONS_BY_REQUEST.get((path.kind, request.method), _OPTIONS_BY_KIND.get(path.kind, frozenset()))

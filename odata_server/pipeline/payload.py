@@ -125,6 +125,12 @@ class PayloadReader:
         if term == "bind":
             if navigation is None:
                 raise BadRequestError(f"{name!r} is not a navigation property", target=target, code="UnknownProperty")
+            if navigation.contains_target:
+                raise BadRequestError(
+                    f"{name} holds contained entities, which are created inside their container, not bound",
+                    target=target,
+                    code="InvalidReference",
+                )
             target_set = self.model.navigation_target_set(payload.entity_set, navigation)
             if navigation.collection:
                 if not isinstance(value, list):
@@ -232,11 +238,11 @@ def _key_from_values(payload: EntityPayload) -> Key:
     return {name: payload.values[name] for name in key_names}
 
 
-def key_of(payload: EntityPayload) -> Key | None:
-    """The key an entity object names: by ``@id``, or by all its key properties."""
+def key_of(payload: EntityPayload, key_names: tuple[str, ...]) -> Key | None:
+    """The key (``key_names``: the primary key's properties) an entity object names: by
+    ``@id``, or by all its key properties."""
     if payload.id is not None:
         return payload.id
-    key_names = payload.entity_set.entity_type.key
     if all(name in payload.values for name in key_names):
         return {name: payload.values[name] for name in key_names}
     return None

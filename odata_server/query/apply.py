@@ -480,13 +480,18 @@ class ApplyCompiler:
 
     def _table_compiler(self, rows: _Table) -> ExpressionCompiler:
         names = rows.shape.entity_type.properties
-        storage = EntityStorage(mapped_class=object, columns={name: name for name in names}, relationships={})
+        storage = EntityStorage(
+            mapped_class=object,
+            columns={name: name for name in names},
+            relationships={},
+            key=rows.shape.entity_type.key,
+        )
         variable = RangeVariable(rows.subquery.c, rows.shape.entity_type, storage)  # type: ignore[arg-type]
         return ExpressionCompiler(self.model, self.storage, variable, self.dialect)
 
     def _keys(self, entity_type: EntityType, entity: Entity) -> list[Column]:
         storage = self.storage[entity_type.qualified_name]
-        return [getattr(entity, storage.columns[name]) for name in entity_type.key]
+        return [getattr(entity, storage.columns[name]) for name in storage.key]
 
     def _columns(self, rows: Rows, alias: _Alias | None) -> list[tuple[str, Column, PrimitiveType]]:
         """(name, SQL expression, Edm type) of the properties of each row."""
@@ -550,7 +555,7 @@ def entities_with_keys(storage: Storage, entity_type: EntityType, keys: Select) 
     chosen = keys.subquery()
 
     def predicate(alias: _Alias) -> Column:
-        own = [getattr(alias.entity, entity_storage.columns[name]) for name in entity_type.key]
+        own = [getattr(alias.entity, entity_storage.columns[name]) for name in entity_storage.key]
         return (own[0] if len(own) == 1 else sa.tuple_(*own)).in_(sa.select(*chosen.c))
 
     return Entities(entity_type, (predicate,))

@@ -23,8 +23,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
-from odata_server.edm.model import EntityType, Model
+from odata_server.edm.model import ContainedEntities, ContainerKey, EntityType, Model
 from odata_server.edm.storage import Storage
+from odata_server.query.containers import container_key_column
 from odata_server.query.expressions import ExpressionCompiler, RangeVariable
 from odata_server.query.paging import SortKey, order_by, token_column
 from odata_server.query.search import search_condition
@@ -52,7 +53,9 @@ class ExpansionQuery:
         self.child_type = model.entity_type(expand.navigation.target_type)
         self.child_storage = storage[expand.navigation.target_type]
         self.child = aliased(self.child_storage.mapped_class)
-        self.parent_keys = [getattr(self.parent, parent_storage.columns[name]) for name in parent_type.key]
+        # The primary key, which tells the parents apart (a contained entity's key may not).
+        self.parent_keys = [getattr(self.parent, parent_storage.columns[name]) for name in parent_storage.key]
+        self.storage = storage
         self.relationship = getattr(self.parent, parent_storage.relationships[expand.navigation.name])
         self.expand = expand
         self.dialect = dialect
@@ -112,6 +115,9 @@ class ExpansionQuery:
     def _field(self, field: Field) -> sa.ColumnElement[Any]:
         if isinstance(field, Computed):
             return self.compiler.compile(field.expression)
+        if isinstance(field, ContainerKey):
+            assert isinstance(self.expand.entity_set, ContainedEntities)
+            return container_key_column(self.storage, self.expand.entity_set, field, self.child)
         return getattr(self.child, self.child_storage.columns[field.name])  # type: ignore[no-any-return]
 
     def counts(self) -> Select:

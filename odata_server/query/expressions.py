@@ -177,7 +177,7 @@ class ExpressionCompiler:
             current = target
         key_matches = [
             getattr(copy, source_storage.columns[name]) == getattr(variable.entity, source_storage.columns[name])
-            for name in variable.entity_type.key
+            for name in source_storage.key
         ]
         return current, current_storage, statement.where(*key_matches)
 

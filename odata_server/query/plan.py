@@ -20,8 +20,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
-from odata_server.edm.model import EntitySet, EntityType, Model, Property
+from odata_server.edm.model import ContainedEntities, ContainerKey, EntityType, Model, NavigationSource, Property
 from odata_server.edm.storage import EntityStorage, Storage
+from odata_server.query.containers import container_key_column
 from odata_server.query.expressions import Entity, ExpressionCompiler, RangeVariable
 from odata_server.query.paging import SkipToken, SortKey, after, order_by, token_column
 from odata_server.query.search import search_condition
@@ -37,6 +38,9 @@ class EntityQuery:
     def __init__(self, segments: Sequence[PathSegment], storage: Storage) -> None:
         first = segments[0]
         assert isinstance(first, EntitySetSegment)
+        self.storage = storage
+        self.source: NavigationSource = first.entity_set
+        """Where the addressed entities are: the last navigation's target, or the first segment's set."""
         current_storage = storage[first.entity_set.entity_type.qualified_name]
         self.root: type = current_storage.mapped_class
         current: Entity = self.root
@@ -54,6 +58,7 @@ class EntityQuery:
                 # (Employees(1)/Employee1) joins a second copy of its table.
                 current = aliased(current_storage.mapped_class)
                 self.joins.append(relationship.of_type(current))
+                self.source = segment.entity_set
             else:  # pragma: no cover - callers pass entity segments only
                 raise TypeError(f"not an entity segment: {segment!r}")
         self.target = current
@@ -63,10 +68,13 @@ class EntityQuery:
         return getattr(self.target, self.target_storage.columns[prop.name])  # type: ignore[no-any-return]
 
     def field(self, field: Field, compiler: ExpressionCompiler | None) -> sa.ColumnElement[Any]:
-        """A property's column, or a computed property's expression."""
+        """A property's column, a computed property's expression, or a container's key."""
         if isinstance(field, Computed):
             assert compiler is not None
             return compiler.compile(field.expression)
+        if isinstance(field, ContainerKey):
+            assert isinstance(self.source, ContainedEntities)
+            return container_key_column(self.storage, self.source, field, self.target)
         return self.column(field)
 
     def select(self, *columns: sa.ColumnElement[Any]) -> Select:
@@ -131,7 +139,7 @@ def plan_count(
     *,
     model: Model,
     storage: Storage,
-    entity_set: EntitySet,
+    entity_set: NavigationSource,
     options: BoundOptions,
     dialect: str,
 ) -> Select:
@@ -142,7 +150,7 @@ def plan_count(
 
 
 def _conditions(
-    query: EntityQuery, compiler: ExpressionCompiler, entity_set: EntitySet, options: BoundOptions
+    query: EntityQuery, compiler: ExpressionCompiler, entity_set: NavigationSource, options: BoundOptions
 ) -> list[sa.ColumnElement[bool]]:
     """``$filter`` and ``$search``."""
     conditions = []
@@ -159,7 +167,7 @@ def plan_collection(
     *,
     model: Model,
     storage: Storage,
-    entity_set: EntitySet,
+    entity_set: NavigationSource,
     properties: Sequence[Field],
     options: BoundOptions,
     max_page_size: int,

@@ -16,11 +16,11 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import Mapper, RelationshipDirection, RelationshipProperty
 
-from odata_server.edm.model import EntityType
 from odata_server.edm.storage import EntityStorage
 
 Key = Mapping[str, object]
-"""An entity's key: Edm key property name → value."""
+"""What tells an entity's row apart: Edm property name → value of each primary key
+column (the entity type's key, and for a contained entity its container's too)."""
 
 Values = Mapping[str, object]
 """Edm property name → value."""
@@ -57,17 +57,16 @@ def key_condition(storage: EntityStorage, key: Key) -> sa.ColumnElement[bool]:
 async def insert(
     connection: AsyncConnection,
     storage: EntityStorage,
-    entity_type: EntityType,
     values: Values,
     foreign_keys: Mapping[sa.Column[Any], object],
 ) -> Key:
-    """Insert one entity with ``values`` and ``foreign_keys``; its key, as given or generated."""
+    """Insert one entity with ``values`` and ``foreign_keys``; its (primary) key, as given or generated."""
     result = await connection.execute(
         sa.insert(table(storage)).values({**assignments(storage, values), **foreign_keys})
     )
     mapper: Mapper[Any] = sa.inspect(storage.mapped_class)
     by_column = dict(zip(mapper.primary_key, result.inserted_primary_key or ()))
-    return {name: by_column[column(storage, name)] for name in entity_type.key}
+    return {name: by_column[column(storage, name)] for name in storage.key}
 
 
 async def insert_many(

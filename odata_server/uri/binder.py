@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Mapping
 
-from odata_server.edm.model import ComplexType, EntitySet, EntityType, Model
+from odata_server.edm.model import ComplexType, EntityType, Model, NavigationSource, Singleton
 from odata_server.edm.types import PrimitiveType
 from odata_server.errors import BadRequestError, FeatureNotImplementedError, NotFoundError
 from odata_server.uri.literals import LiteralTypeError, typed_value
@@ -25,6 +25,7 @@ from odata_server.uri.path import (
     PropertySegment,
     RefSegment,
     ResourceKind,
+    SingletonSegment,
     ValueSegment,
 )
 from odata_server.uri.syntax import DollarSegment, IdentifierSegment, KeyPredicate, Literal
@@ -69,6 +70,12 @@ class _PathBinder:
         first = parse_segment(next(self.pending))
         if isinstance(first, DollarSegment):
             return self._bind_dollar_root(first)
+        singleton = self.model.singletons.get(first.name)
+        if singleton is not None:
+            if first.parentheses:
+                raise BadRequestError(f"{first.name} is a singleton and takes no key", target=first.name)
+            self.segments.append(SingletonSegment(singleton))
+            return self._after_entity(singleton)
         entity_set = self._entity_set(first.name)
         self.segments.append(EntitySetSegment(entity_set))
         if first.parentheses:
@@ -84,17 +91,18 @@ class _PathBinder:
             raise BadRequestError(f"A resource path cannot start with {segment.name}", target=segment.name)
         return self._end(ODataPath(kinds[segment.name]))
 
-    def _entity_set(self, name: str) -> EntitySet:
+    def _entity_set(self, name: str) -> NavigationSource:
         entity_set = self.model.entity_sets.get(name)
         if entity_set is None:
+            names = [*self.model.entity_sets, *self.model.singletons]
             raise NotFoundError(
-                f"The service has no entity set named {name!r}{_suggestion(name, self.model.entity_sets)}",
+                f"The service has no entity set or singleton named {name!r}{_suggestion(name, names)}",
                 target=name,
                 code="UnknownEntitySet",
             )
         return entity_set
 
-    def _after_collection(self, entity_set: EntitySet) -> ODataPath:
+    def _after_collection(self, entity_set: NavigationSource) -> ODataPath:
         raw = next(self.pending, None)
         if raw is None:
             return ODataPath(ResourceKind.COLLECTION, tuple(self.segments), entity_set)
@@ -115,13 +123,20 @@ class _PathBinder:
         self.segments.append(self._key_as_segments(entity_set.entity_type, raw))
         return self._after_entity(entity_set)
 
-    def _after_entity(self, entity_set: EntitySet) -> ODataPath:
+    def _after_entity(self, entity_set: NavigationSource) -> ODataPath:
         raw = next(self.pending, None)
+        singleton = isinstance(entity_set, Singleton) and len(self.segments) == 1
         if raw is None:
-            return ODataPath(ResourceKind.ENTITY, tuple(self.segments), entity_set)
+            kind = ResourceKind.SINGLETON if singleton else ResourceKind.ENTITY
+            return ODataPath(kind, tuple(self.segments), entity_set)
         segment = parse_segment(raw)
         entity_type = entity_set.entity_type
         if isinstance(segment, DollarSegment):
+            if segment.name == "$ref" and singleton:
+                raise BadRequestError(
+                    f"$ref cannot follow a singleton: {entity_set.name} is no reference to add or remove",
+                    target="$ref",
+                )
             if segment.name == "$ref":
                 self.segments.append(RefSegment())
                 return self._end(ODataPath(ResourceKind.REFERENCE, tuple(self.segments), entity_set))
@@ -160,7 +175,7 @@ class _PathBinder:
             code="UnknownProperty",
         )
 
-    def _after_property(self, entity_set: EntitySet) -> ODataPath:
+    def _after_property(self, entity_set: NavigationSource) -> ODataPath:
         raw = next(self.pending, None)
         if raw is None:
             return ODataPath(ResourceKind.PROPERTY, tuple(self.segments), entity_set)

@@ -10,7 +10,15 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
-from odata_server.edm.model import ComplexType, EntitySet, Model, NavigationProperty, Property, frozen_mapping
+from odata_server.edm.model import (
+    ComplexType,
+    ContainerKey,
+    EntitySet,
+    Model,
+    NavigationProperty,
+    Property,
+    frozen_mapping,
+)
 from odata_server.edm.types import PrimitiveType
 from odata_server.errors import BadRequestError, FeatureNotImplementedError
 from odata_server.uri import apply, syntax
@@ -53,7 +61,9 @@ class Computed:
         return Property(self.alias, self.expression.type.primitive or PrimitiveType.STRING)
 
 
-Field = Property | Computed
+Field = Property | Computed | ContainerKey
+"""What a row holds for each entity: properties, computed values, and the keys of a
+contained entity's containers (for its canonical URL)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,12 +9,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from odata_server.edm.model import EntitySet, NavigationProperty, Property
+from odata_server.edm.model import NavigationProperty, NavigationSource, Property
 
 
 @dataclass(frozen=True, slots=True)
 class EntitySetSegment:
-    entity_set: EntitySet
+    """The entity set (or, inside the pipeline, any navigation source) a path starts from."""
+
+    entity_set: NavigationSource
+
+
+@dataclass(frozen=True, slots=True)
+class SingletonSegment(EntitySetSegment):
+    """A singleton (``Me``). The pipeline puts the key of its entity after it, as a
+    :class:`KeySegment` that URLs never show."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,10 +34,10 @@ class KeySegment:
 
 @dataclass(frozen=True, slots=True)
 class NavigationSegment:
-    """A navigation property, and the entity set that holds its targets."""
+    """A navigation property, and the entity set (or contained collection, or singleton) that holds its targets."""
 
     navigation: NavigationProperty
-    entity_set: EntitySet
+    entity_set: NavigationSource
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +73,7 @@ class ResourceKind(Enum):
     BATCH = "batch"
     COLLECTION = "collection of entities"
     ENTITY = "entity"
+    SINGLETON = "singleton"
     PROPERTY = "property"
     PROPERTY_VALUE = "raw property value"
     COUNT = "count"
@@ -79,13 +88,14 @@ class ODataPath:
     Attributes:
         kind: what the path addresses.
         segments: the bound segments, in URL order.
-        entity_set: the entity set of the entities addressed (or owning the property);
-            ``None`` for the service document, ``$metadata`` and ``$batch``.
+        entity_set: the entity set of the entities addressed (or owning the property),
+            or the singleton or contained collection playing its part; ``None`` for the
+            service document, ``$metadata`` and ``$batch``.
     """
 
     kind: ResourceKind
     segments: tuple[PathSegment, ...] = ()
-    entity_set: EntitySet | None = None
+    entity_set: NavigationSource | None = None
 
     @property
     def target_property(self) -> Property | None:
@@ -109,6 +119,15 @@ class ODataPath:
             end -= 1
         return self.segments[:end]
 
+    @property
+    def singleton_key(self) -> tuple[object, ...]:
+        """The key values of the singleton's entity the pipeline resolved (none in the URL)."""
+        if len(self.segments) > 1 and isinstance(self.segments[0], SingletonSegment):
+            key = self.segments[1]
+            if isinstance(key, KeySegment):
+                return tuple(value for _, value in key.values)
+        return ()
+
 
 __all__ = [
     "CountSegment",
@@ -120,5 +139,6 @@ __all__ = [
     "PropertySegment",
     "RefSegment",
     "ResourceKind",
+    "SingletonSegment",
     "ValueSegment",
 ]

@@ -16,8 +16,9 @@ from typing import Any
 
 from odata_server.edm.model import EntitySet
 from odata_server.edm.types import PrimitiveType
+from odata_server.format.canonical import canonical_url
 from odata_server.format.context_url import collection_fragment, context
-from odata_server.format.json import EntityWriter, canonical_key
+from odata_server.format.json import EntityWriter
 from odata_server.format.negotiation import MetadataLevel, Negotiated, Representation, json_content_type
 from odata_server.format.values import Converter, dumps, json_converter
 from odata_server.messages import ODataResponse
@@ -92,7 +93,8 @@ def _start(ctx: RequestContext, entity_set: EntitySet) -> Entities:
     if len(segments) == 1 and isinstance(segments[0], EntitySetSegment):
         return Entities(entity_set.entity_type)
     query = EntityQuery(segments, ctx.service.storage)
-    keys = query.select(*(query.column(prop) for prop in entity_set.entity_type.key_properties))
+    row_key = ctx.service.storage[entity_set.entity_type.qualified_name].key
+    keys = query.select(*(query.column(entity_set.entity_type.properties[name]) for name in row_key))
     return entities_with_keys(ctx.service.storage, entity_set.entity_type, keys)
 
 
@@ -144,7 +146,7 @@ class _InstanceWriter:
         if entities:
             if self.with_id and None not in self.key_positions:
                 key = [row[position] for position in self.key_positions]  # type: ignore[index]
-                instance[self.id_name] = self.service_root + canonical_key(self.entity_set, key)
+                instance[self.id_name] = self.service_root + canonical_url(self.entity_set, key)
         elif self.transient_id:
             instance.update(self.transient_id)
         for index, path, converter, annotation in self.columns:

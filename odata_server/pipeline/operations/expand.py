@@ -15,8 +15,9 @@ from urllib.parse import quote
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from odata_server.edm.model import EntitySet
-from odata_server.format.json import EntityWriter, Row, canonical_key
+from odata_server.edm.model import ContainerKey, NavigationSource, Property, container_keys
+from odata_server.edm.storage import Storage
+from odata_server.format.json import EntityWriter, Row
 from odata_server.format.negotiation import Negotiated
 from odata_server.pipeline.context import RequestContext
 from odata_server.pipeline.prefer import max_page_size
@@ -26,23 +27,38 @@ from odata_server.uri import printer
 from odata_server.uri.bound_options import BoundOptions, Computed, Expand, Field
 
 
-def fetched_fields(entity_set: EntitySet, options: BoundOptions) -> tuple[tuple[Field, ...], int]:
-    """The fields to read for each entity: the shown ones, then the key and concurrency
-    properties not shown (for the id and the ETag)."""
+def fetched_fields(
+    entity_set: NavigationSource, options: BoundOptions, storage: Storage
+) -> tuple[tuple[Field, ...], int]:
+    """The fields to read for each entity: the shown ones, then the key (and the primary key,
+    which tells rows apart) and concurrency properties not shown (for the id and the ETag),
+    then the container keys of a contained entity (for its id)."""
     shown = options.shown(entity_set)
     entity_type = entity_set.entity_type
-    needed = list(entity_type.key_properties)
+    needed = [*entity_type.key_properties, *_row_key(entity_set, storage)]
     if entity_set.concurrency is not None:
         needed += [entity_type.properties[name] for name in entity_set.concurrency.properties]
     missing = tuple(dict.fromkeys(prop for prop in needed if prop not in shown))
-    return shown + missing, len(shown)
+    return shown + missing + container_keys(entity_set), len(shown)
+
+
+def address_fields(entity_set: NavigationSource, storage: Storage) -> tuple[Field, ...]:
+    """What names an entity: its key, its primary key, and its container keys (no property shown)."""
+    key = entity_set.entity_type.key_properties
+    others = tuple(prop for prop in _row_key(entity_set, storage) if prop not in key)
+    return key + others + container_keys(entity_set)
+
+
+def _row_key(entity_set: NavigationSource, storage: Storage) -> list[Property]:
+    entity_type = entity_set.entity_type
+    return [entity_type.properties[name] for name in storage[entity_type.qualified_name].key]
 
 
 def entity_writer(
-    ctx: RequestContext, entity_set: EntitySet, fields: Sequence[Field], negotiated: Negotiated, shown: int
+    ctx: RequestContext, entity_set: NavigationSource, fields: Sequence[Field], negotiated: Negotiated, shown: int
 ) -> EntityWriter:
     """The writer of rows of ``fields``, computed ones written as properties of their type."""
-    properties = [field.property if isinstance(field, Computed) else field for field in fields]
+    properties = [field.property if isinstance(field, Computed | ContainerKey) else field for field in fields]
     return EntityWriter(entity_set, properties, negotiated, ctx.request.service_root, shown=shown)
 
 
@@ -53,18 +69,21 @@ class Expander:
         self, ctx: RequestContext, writer: EntityWriter, options: BoundOptions, negotiated: Negotiated
     ) -> None:
         self.parent_writer = writer
-        self.navigations = [_ExpandedNavigation(ctx, writer.entity_set, item, negotiated) for item in options.expand]
+        self.navigations = [_ExpandedNavigation(ctx, writer, item, negotiated) for item in options.expand]
+        row_key = ctx.service.storage[writer.entity_set.entity_type.qualified_name].key
+        self.positions = tuple(writer.positions[name] for name in row_key)
 
     def __bool__(self) -> bool:
         return bool(self.navigations)
 
     async def attach(self, connection: AsyncConnection, objects: list[dict[str, Any]], rows: Sequence[Row]) -> None:
+        """Add the expanded navigation properties to ``objects``, the entities of ``rows``
+        (grouped by primary key: a contained entity's key is unique only in its container)."""
         if not rows:
             return
-        positions = self.parent_writer.key_positions
-        keys = [tuple(row[position] for position in positions) for row in rows]
+        keys = [tuple(row[position] for position in self.positions) for row in rows]
         for navigation in self.navigations:
-            await navigation.attach(connection, objects, keys)
+            await navigation.attach(connection, objects, keys, rows)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +99,12 @@ class _Statements:
 
     @classmethod
     def build(
-        cls, ctx: RequestContext, parent_set: EntitySet, expand: Expand, fields: Sequence[Field], limit: int | None
+        cls,
+        ctx: RequestContext,
+        parent_set: NavigationSource,
+        expand: Expand,
+        fields: Sequence[Field],
+        limit: int | None,
     ) -> _Statements:
         service = ctx.service
         query = ExpansionQuery(service.model, service.storage, parent_set.entity_type, expand, ctx.dialect)
@@ -89,9 +113,10 @@ class _Statements:
 
 
 class _ExpandedNavigation:
-    def __init__(self, ctx: RequestContext, parent_set: EntitySet, expand: Expand, negotiated: Negotiated) -> None:
+    def __init__(self, ctx: RequestContext, parent: EntityWriter, expand: Expand, negotiated: Negotiated) -> None:
         self.expand = expand
-        self.parent_set = parent_set
+        self.parent = parent
+        parent_set = parent.entity_set
         self.name = expand.navigation.name
         self.count_name = f"{self.name}{negotiated.control('count')}"
         self.next_link_name = f"{self.name}{negotiated.control('nextLink')}"
@@ -100,9 +125,9 @@ class _ExpandedNavigation:
         self.aliases = ctx.options.aliases
         self.fields: tuple[Field, ...]
         if expand.ref:
-            self.fields, shown = expand.entity_set.entity_type.key_properties, 0
+            self.fields, shown = address_fields(expand.entity_set, ctx.service.storage), 0
         else:
-            self.fields, shown = fetched_fields(expand.entity_set, expand.options)
+            self.fields, shown = fetched_fields(expand.entity_set, expand.options, ctx.service.storage)
         self.writer = entity_writer(ctx, expand.entity_set, self.fields, negotiated, shown)
         self.nested = Expander(ctx, self.writer, expand.options, negotiated)
         # Server-driven paging within each parent: a longer collection ends with a nextLink.
@@ -122,7 +147,11 @@ class _ExpandedNavigation:
         return self.writer.entity(row)
 
     async def attach(
-        self, connection: AsyncConnection, objects: list[dict[str, Any]], keys: list[tuple[object, ...]]
+        self,
+        connection: AsyncConnection,
+        objects: list[dict[str, Any]],
+        keys: list[tuple[object, ...]],
+        parents: Sequence[Row],
     ) -> None:
         wants_count = self.expand.count_only or self.expand.options.count
         counts: dict[tuple[object, ...], int] = {}
@@ -140,7 +169,7 @@ class _ExpandedNavigation:
             parent_key_start = len(self.fields) + len(self.sort_keys)
             for row, child in zip(rows, children):
                 groups[tuple(row[parent_key_start:])].append((child, row))
-        for entity, key in zip(objects, keys):
+        for entity, key, parent in zip(objects, keys, parents):
             if wants_count:
                 count = counts.get(key, 0)
                 entity[self.count_name] = str(count) if self.ieee754 else count
@@ -154,9 +183,9 @@ class _ExpandedNavigation:
             related = related[: self.page_size] if more else related
             entity[self.name] = [child for child, _ in related]
             if more:
-                entity[self.next_link_name] = self._next_link(key, related[-1][1])
+                entity[self.next_link_name] = self._next_link(parent, related[-1][1])
 
-    def _next_link(self, parent_key: tuple[object, ...], last: Row) -> str:
+    def _next_link(self, parent: Row, last: Row) -> str:
         """``Parent(key)/Nav?<the nested options>&$skiptoken=...``: the rest of this parent's collection."""
         start = len(self.fields)
         values = tuple(last[start : start + len(self.sort_keys)])
@@ -167,8 +196,7 @@ class _ExpandedNavigation:
         ]
         query += [f"{name}={quote(value, safe=_QUERY_SAFE)}" for name, value in self.aliases.items()]
         query.append(f"$skiptoken={token}")
-        parent = canonical_key(self.parent_set, parent_key)
-        return f"{self.service_root}{parent}/{self.name}?{'&'.join(query)}"
+        return f"{self.service_root}{self.parent.key_path(parent)}/{self.name}?{'&'.join(query)}"
 
 
 _QUERY_SAFE = "$'(),:;=@*/!"
@@ -181,4 +209,4 @@ def page_size(ctx: RequestContext) -> int:
     return min(preferred or limit, limit)
 
 
-__all__ = ["Expander", "entity_writer", "fetched_fields", "page_size"]
+__all__ = ["Expander", "address_fields", "entity_writer", "fetched_fields", "page_size"]

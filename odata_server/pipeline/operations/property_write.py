@@ -17,12 +17,11 @@ from odata_server.edm.types import PrimitiveType
 from odata_server.errors import BadRequestError, FeatureNotImplementedError, NotFoundError, UnsupportedMediaTypeError
 from odata_server.format.context_url import context, property_fragment
 from odata_server.format.decode import decode_json_value, decode_raw_value
-from odata_server.format.json import canonical_key
 from odata_server.format.media_type import parse_media_type
 from odata_server.format.negotiation import Representation, json_content_type
 from odata_server.format.values import dumps, json_converter, raw_text
 from odata_server.messages import ODataRequest, ODataResponse
-from odata_server.pipeline.changes import Changes, addressed_key, server_managed, writing
+from odata_server.pipeline.changes import Changes, addressed_key, canonical_path, server_managed, writing
 from odata_server.pipeline.context import RequestContext
 from odata_server.pipeline.operations.write import NO_CONTENT, updated
 from odata_server.pipeline.payload import json_body
@@ -164,7 +163,7 @@ async def _updated(
         return _raw_value(ctx, prop, value, headers)
     negotiated = ctx.negotiate(Representation.JSON)
     convert = json_converter(prop.type, ieee754_compatible=negotiated.ieee754_compatible, collection=prop.collection)
-    key_path = canonical_key(entity_set, [key[name] for name in entity_set.entity_type.key])
+    key_path = await canonical_path(ctx.service, changes.connection, entity_set, key)
     value = value if convert is None else convert(value)
     document_context = context(negotiated, ctx.request.service_root, property_fragment(key_path, prop.name))
     if isinstance(prop.type, ComplexType) and not prop.collection:

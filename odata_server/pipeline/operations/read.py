@@ -15,9 +15,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from odata_server.edm.model import ComplexType, EntitySet, Property
+from odata_server.edm.model import ComplexType, ContainedEntities, EntitySet, Property
 from odata_server.edm.types import PrimitiveType
-from odata_server.errors import NotFoundError
+from odata_server.errors import FeatureNotImplementedError, NotFoundError
 from odata_server.format.context_url import (
     ENTITY_REFERENCE_FRAGMENT,
     ENTITY_REFERENCES_FRAGMENT,
@@ -33,7 +33,13 @@ from odata_server.format.values import dumps, json_converter, raw_text
 from odata_server.messages import ODataResponse
 from odata_server.pipeline.context import RequestContext
 from odata_server.pipeline.operations.aggregate import count_applied, read_applied
-from odata_server.pipeline.operations.expand import Expander, entity_writer, fetched_fields, page_size
+from odata_server.pipeline.operations.expand import (
+    Expander,
+    address_fields,
+    entity_writer,
+    fetched_fields,
+    page_size,
+)
 from odata_server.pipeline.preconditions import check_read, not_modified
 from odata_server.pipeline.prefer import max_page_size
 from odata_server.pipeline.transaction import reading, shared_connection
@@ -71,7 +77,7 @@ class _Entities:
         entity_set = ctx.path.entity_set
         assert entity_set is not None
         options = ctx.bound_options()
-        fields, shown = fetched_fields(entity_set, options)
+        fields, shown = fetched_fields(entity_set, options, ctx.service.storage)
         writer = entity_writer(ctx, entity_set, fields, negotiated, shown)
         return cls(negotiated, entity_set, options, fields, writer, Expander(ctx, writer, options, negotiated))
 
@@ -79,9 +85,11 @@ class _Entities:
 async def read_collection(ctx: RequestContext) -> ODataResponse:
     """``GET Products``, ``GET Categories(1)/Products?$filter=...&$expand=...``."""
     if ctx.bound_options().apply is not None:
+        _refuse_contained_apply(ctx)
         return await read_applied(ctx)
     entities = _Entities.of(ctx)
-    fragment = collection_fragment(entities.entity_set) + select_expand_clause(entities.options)
+    fragment = collection_fragment(entities.entity_set, ctx.path.entity_segments)
+    fragment += select_expand_clause(entities.options)
     return await _collection(
         ctx, entities.negotiated, entities.options, entities.fields, entities.writer.entity, entities.expander, fragment
     )
@@ -93,9 +101,21 @@ async def read_references(ctx: RequestContext) -> ODataResponse:
     entity_set = ctx.path.entity_set
     assert entity_set is not None
     options = ctx.bound_options()
-    keys = entity_set.entity_type.key_properties
-    writer = EntityWriter(entity_set, keys, negotiated, ctx.request.service_root, shown=0)
-    return await _collection(ctx, negotiated, options, keys, _reference(writer), None, ENTITY_REFERENCES_FRAGMENT)
+    writer, fields = _address_writer(ctx, negotiated)
+    return await _collection(ctx, negotiated, options, fields, _reference(writer), None, ENTITY_REFERENCES_FRAGMENT)
+
+
+def _address_writer(ctx: RequestContext, negotiated: Negotiated) -> tuple[EntityWriter, tuple[Field, ...]]:
+    """A writer of the ids of the path's entities, and the fields its rows start with."""
+    entity_set = ctx.path.entity_set
+    assert entity_set is not None
+    fields = address_fields(entity_set, ctx.service.storage)
+    return entity_writer(ctx, entity_set, fields, negotiated, 0), fields
+
+
+def _refuse_contained_apply(ctx: RequestContext) -> None:
+    if isinstance(ctx.path.entity_set, ContainedEntities):
+        raise FeatureNotImplementedError("$apply on contained entities is not supported yet", target="$apply")
 
 
 def _reference(writer: EntityWriter) -> ToObject:
@@ -117,7 +137,7 @@ async def _collection(
     preferred, preference_applied = max_page_size(ctx.request)
     page_limit = page_size(ctx)
     plan = ctx.service.plan_cache.get(
-        (ctx.path.kind, ctx.request.path, ctx.request.query, page_limit),
+        (ctx.path.kind, ctx.request.path, ctx.path.singleton_key, ctx.request.query, page_limit),
         lambda: plan_collection(
             ctx.path.entity_segments,
             model=ctx.service.model,
@@ -234,7 +254,9 @@ async def entity_response(
             return ODataResponse(NOT_MODIFIED, etag_header)
     entity = entities.writer.entity(row)
     await entities.expander.attach(connection, [entity], [row])
-    fragment = entity_fragment(entities.entity_set, select_expand_clause(entities.options))
+    fragment = entity_fragment(
+        entities.entity_set, select_expand_clause(entities.options), entities.writer.container_values(row)
+    )
     document_context = context(entities.negotiated, ctx.request.service_root, fragment)
     response_headers = {"Content-Type": json_content_type(entities.negotiated), **etag_header, **(headers or {})}
     return ODataResponse(status, response_headers, entity_document(document_context, entity))
@@ -243,12 +265,9 @@ async def entity_response(
 async def read_reference(ctx: RequestContext) -> ODataResponse:
     """``GET Products(1)/Category/$ref``: the id of the entity."""
     negotiated = ctx.negotiate(Representation.JSON)
-    entity_set = ctx.path.entity_set
-    assert entity_set is not None
-    keys = entity_set.entity_type.key_properties
-    writer = EntityWriter(entity_set, keys, negotiated, ctx.request.service_root, shown=0)
+    writer, fields = _address_writer(ctx, negotiated)
     async with reading(ctx.service.engine) as connection:
-        row = await _one_row(ctx, connection, keys)
+        row = await _one_row(ctx, connection, fields)
     if row is None:
         return ODataResponse(NO_CONTENT)
     document_context = context(negotiated, ctx.request.service_root, ENTITY_REFERENCE_FRAGMENT)
@@ -259,11 +278,11 @@ async def read_property(ctx: RequestContext) -> ODataResponse:
     """``GET Products(1)/ProductName``: ``{"@odata.context": ..., "value": "Chai"}``; a complex
     value (``People('x')/HomeAddress/City``) is the object itself after the context."""
     negotiated = ctx.negotiate(Representation.JSON)
-    entity_set, path = ctx.path.entity_set, ctx.path.property_path
-    assert entity_set is not None and path
-    keys = entity_set.entity_type.key_properties
+    path = ctx.path.property_path
+    assert path
+    writer, fields = _address_writer(ctx, negotiated)
     async with reading(ctx.service.engine) as connection:
-        row = await _one_row(ctx, connection, (*keys, path[0]))
+        row = await _one_row(ctx, connection, (*fields, path[0]))
     value = _member_value(row[-1] if row is not None else None, path[1:])
     if value is None:
         return ODataResponse(NO_CONTENT)
@@ -271,8 +290,7 @@ async def read_property(ctx: RequestContext) -> ODataResponse:
     convert = json_converter(leaf.type, ieee754_compatible=negotiated.ieee754_compatible, collection=leaf.collection)
     if convert is not None:
         value = convert(value)
-    key_path = EntityWriter(entity_set, keys, negotiated, ctx.request.service_root).key_path(row)  # type: ignore[arg-type]
-    fragment = property_fragment(key_path, "/".join(prop.name for prop in path))
+    fragment = property_fragment(writer.key_path(row), "/".join(prop.name for prop in path))  # type: ignore[arg-type]
     document_context = context(negotiated, ctx.request.service_root, fragment)
     if isinstance(leaf.type, ComplexType) and not leaf.collection:
         return _json_response(negotiated, dumps({**document_context, **value}))  # type: ignore[dict-item]
@@ -310,6 +328,7 @@ async def read_count(ctx: RequestContext) -> ODataResponse:
     """``GET Products/$count?$filter=...``: the number as plain text."""
     ctx.negotiate(Representation.TEXT)
     if ctx.bound_options().apply is not None:
+        _refuse_contained_apply(ctx)
         count = await count_applied(ctx)
         return ODataResponse(200, {"Content-Type": Representation.TEXT.value}, str(count).encode("ascii"))
     entity_set = ctx.path.entity_set

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin
 
-from odata_server.edm.model import EntitySet
+from odata_server.edm.model import ContainedEntities, EntitySet
 from odata_server.errors import BadRequestError, NotFoundError
-from odata_server.format.json import canonical_key
+from odata_server.format.canonical import canonical_url
 from odata_server.messages import ODataResponse
 from odata_server.pipeline.changes import Changes, addressed_key, key_segments, writing
 from odata_server.pipeline.context import RequestContext
@@ -61,7 +61,7 @@ class _Link:
 
     def target_id(self, key: Key) -> str:
         """``Products(5)``, for messages."""
-        return canonical_key(self.target_set, [key[name] for name in self.target_set.entity_type.key])
+        return canonical_url(self.target_set, [key[name] for name in self.target_set.entity_type.key])
 
 
 async def set_reference(ctx: RequestContext) -> ODataResponse:
@@ -123,12 +123,27 @@ def _addressed_link(ctx: RequestContext) -> _Link:
     assert isinstance(navigation, NavigationSegment)
     source_segments = segments[:position]
     source = ODataPath(ResourceKind.ENTITY, source_segments, _entity_set_of(source_segments))
+    _refuse_containment(source, navigation)
     url_key = None
     if position + 1 < len(segments):
         key_segment = segments[position + 1]
         assert isinstance(key_segment, KeySegment)
         url_key = {prop.name: value for prop, value in key_segment.values}
     return _Link(source, navigation, url_key)
+
+
+def _refuse_containment(source: ODataPath, navigation: NavigationSegment) -> None:
+    """A contained entity belongs to its container for good (CSDL §8.4): it is created and
+    deleted there, and neither its containment nor the way back to its container is relinked."""
+    source_set = source.entity_set
+    back = isinstance(source_set, ContainedEntities) and navigation.navigation.partner == source_set.navigation.name
+    if navigation.navigation.contains_target or back:
+        raise BadRequestError(
+            f"{navigation.navigation.name} links contained entities to their container, which cannot change; "
+            "create or delete the contained entity instead",
+            target=navigation.navigation.name,
+            code="ContainmentReference",
+        )
 
 
 def _entity_set_of(segments: tuple[PathSegment, ...]) -> EntitySet:

@@ -15,9 +15,8 @@ from sqlalchemy.orm import RelationshipDirection
 
 from odata_server.edm.model import EntitySet
 from odata_server.errors import BadRequestError, NotFoundError
-from odata_server.format.json import canonical_key
 from odata_server.messages import ODataResponse
-from odata_server.pipeline.changes import Changes, addressed_key, key_segments, writing
+from odata_server.pipeline.changes import Changes, addressed_key, canonical_path, key_segments, writing
 from odata_server.pipeline.context import RequestContext
 from odata_server.pipeline.operations.read import entity_response
 from odata_server.pipeline.payload import EntityPayload, PayloadReader, json_body
@@ -89,7 +88,7 @@ async def _created(ctx: RequestContext, changes: Changes, payload: EntityPayload
     """201 with the entity (its nested entities expanded, Protocol §11.4.2.2), or 204 with
     ``Prefer: return=minimal``."""
     entity_set = payload.entity_set
-    location = ctx.request.service_root + canonical_key(entity_set, [key[name] for name in entity_set.entity_type.key])
+    location = ctx.request.service_root + await canonical_path(ctx.service, changes.connection, entity_set, key)
     preferred, applied = return_preference(ctx.request)
     headers = {"Location": location}
     if preferred == "minimal":

@@ -3,9 +3,9 @@
 The root is a local folder or any fsspec URL (``file:///var/jobs``, ``memory://jobs``,
 ``s3://bucket/prefix``); an output is ``{root}/{name}.http``, the whole HTTP message
 of :mod:`odata_server.format.http_message`, named by the job runner after the job
-and its attempt. Remote file systems take their
-options from fsspec's configuration (for S3: the usual ``AWS_*`` variables, or
-``FSSPEC_S3_*`` such as ``FSSPEC_S3_ENDPOINT_URL``).
+and its attempt. Remote file systems take their options from fsspec's configuration
+(for S3: the usual ``AWS_*`` variables, or ``FSSPEC_S3_*`` such as
+``FSSPEC_S3_ENDPOINT_URL``).
 
 fsspec is synchronous, so every blocking call runs in a worker thread. Bodies are
 streamed both ways: a write gathers the chunks into blocks of about 1 MiB per

@@ -133,7 +133,8 @@ def _upgrade(connection: Connection) -> None:
     operations = Operations(MigrationContext.configure(connection))
     for column in jobs_table.columns:
         if column.name not in present:
-            operations.add_column(jobs_table.name, column._copy(), schema=schema)
+            added = sa.Column(column.name, column.type, nullable=column.nullable)
+            operations.add_column(jobs_table.name, added, schema=schema)
     for index in jobs_table.indexes:
         index.create(connection, checkfirst=True)
 

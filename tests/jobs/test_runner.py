@@ -24,7 +24,7 @@ from tests.conftest import northwind_client
 
 REQUEST = ODataRequest("GET", "http://testserver/odata/", "Products").to_dict()
 #: A short lease, so that tests outlive several of them; renewed every third of it.
-LEASE = 0.3
+LEASE = 0.5
 
 
 @pytest.fixture

@@ -276,7 +276,7 @@ async def after_a_crash(
         yield client, response
 
 
-async def test_a_job_left_running_by_a_dead_process_runs_at_the_next_start(tmp_path: Path) -> None:
+async def test_a_job_left_running_by_a_dead_process_runs_again_once_its_lease_lapsed(tmp_path: Path) -> None:
     async with after_a_crash(tmp_path, ODataRequest("GET", "http://testserver/odata/", "Products(1)")) as (_, response):
         assert response.status_code == 200
         assert response.json()["ProductName"] == "Chai"

@@ -6,6 +6,7 @@ Every setting has an environment variable ``ODATA_<NAME>`` (upper case), read by
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
@@ -44,6 +45,11 @@ class ServiceConfig:
             it is deleted.
         async_retry_after: the ``Retry-After`` seconds of a ``202`` from a status monitor.
         async_time_limit: seconds an asynchronous request may run; then it fails with 504.
+        async_lease: seconds a worker holds the job it runs without renewing its lease;
+            it renews every third of that while it runs. A job whose lease lapsed is
+            presumed orphaned (its worker died) and may be run again.
+        async_requeue_after: seconds a queued job's broker message is trusted to arrive;
+            after that the sweep sends another one (a duplicate is harmless).
         async_status_passthrough: when on, the monitor of a finished job answers with
             the original status (a failed job's 4xx/5xx) instead of ``200`` with
             ``AsyncResult``, for clients that read status codes only.
@@ -67,14 +73,16 @@ class ServiceConfig:
     async_result_expiry: int = 3600
     async_retry_after: int = 1
     async_time_limit: int = 3600
+    async_lease: float = 30.0
+    async_requeue_after: float = 300.0
     async_status_passthrough: bool = False
     callback_allow: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         for setting in fields(self):
             value = getattr(self, setting.name)
-            if isinstance(value, int) and not isinstance(value, bool) and value <= 0:
-                raise ValueError(f"ServiceConfig.{setting.name} must be positive, not {value}")
+            if isinstance(value, int | float) and not isinstance(value, bool) and not 0 < value < math.inf:
+                raise ValueError(f"ServiceConfig.{setting.name} must be positive and finite, not {value}")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> ServiceConfig:
@@ -96,6 +104,14 @@ def _parse(annotation: Any, raw: str, name: str) -> Any:
             return int(raw)
         except ValueError:
             raise ValueError(f"{variable} must be an integer, not {raw!r}") from None
+    if annotation == "float":
+        try:
+            number = float(raw)
+        except ValueError:
+            number = math.nan
+        if not math.isfinite(number):
+            raise ValueError(f"{variable} must be a number, not {raw!r}")
+        return number
     if annotation == "bool":
         if raw.lower() not in ("1", "true", "yes", "on", "0", "false", "no", "off"):
             raise ValueError(f"{variable} must be true or false, not {raw!r}")

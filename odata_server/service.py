@@ -11,7 +11,6 @@ Example::
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import logging
 from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager, suppress
@@ -31,11 +30,11 @@ from odata_server.format.csdl_json import csdl_json
 from odata_server.format.csdl_xml import csdl_xml
 from odata_server.http.asgi import ODataApp
 from odata_server.jobs.handler import RespondAsyncHandler
-from odata_server.jobs.model import utcnow
 from odata_server.jobs.output import JobOutput
 from odata_server.jobs.queue import JobQueue, create_broker
 from odata_server.jobs.runner import JobRunner
 from odata_server.jobs.store import SqlJobStore
+from odata_server.jobs.sweep import sweep_interval, sweep_jobs
 from odata_server.pipeline.cache import LruCache
 from odata_server.pipeline.context import ServiceParts
 from odata_server.pipeline.handler import ODataHandler
@@ -329,6 +328,7 @@ class ODataService:
             output=JobOutput(self.config.async_disk),
             time_limit=self.config.async_time_limit,
             notify=queue.notify,
+            lease=self.config.async_lease,
             engines=(engine, jobs_engine),
         )
 
@@ -361,8 +361,10 @@ class ODataService:
     async def startup(self) -> None:
         """Prepare asynchronous requests: the job table (embedded mode), unfinished jobs, the sweep.
 
-        With the embedded queue, jobs that were queued or running when the process
-        stopped are queued again; with a broker, their messages are still there.
+        With the embedded queue, the messages of the jobs that were queued or running
+        when the process stopped went with it, so they are sent again. A job still held
+        by a lease (its worker may be another process's, alive) is left to it, and the
+        sweep sends it again once the lease lapsed.
         """
         handler = self.async_handler
         if handler.queue.embedded:
@@ -372,22 +374,17 @@ class ODataService:
         self._sweeper = asyncio.create_task(self._sweep_forever())
 
     async def _sweep_forever(self) -> None:
-        expiry = self.config.async_result_expiry
         while True:
-            await asyncio.sleep(min(expiry / 4, 60))
+            await asyncio.sleep(sweep_interval(self.config))
             try:
                 await self.sweep()
             except Exception:
-                logger.exception("Sweeping expired asynchronous results failed")
+                logger.exception("Sweeping the asynchronous requests failed")
 
     async def sweep(self) -> None:
-        """Delete the results that waited longer than ``async_result_expiry`` to be fetched."""
+        """Send again the jobs whose lease lapsed, delete expired results (:func:`sweep_jobs`)."""
         handler = self.async_handler
-        before = utcnow() - dt.timedelta(seconds=self.config.async_result_expiry)
-        for job in await handler.store.expired(before):
-            if job.result_location:
-                await handler.output.delete(job.result_location)
-            await handler.store.delete(job.id)
+        await sweep_jobs(handler.store, handler.output, handler.queue, self.config)
 
     async def aclose(self) -> None:
         """Stop the sweep and the embedded workers; release the connections the service opened."""

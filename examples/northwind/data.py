@@ -114,8 +114,7 @@ def _convert_value(column: Column[Any], text: str) -> Any:
 def _attach_blobs(table: Table, rows: list[Row], url: str, blob_column: str) -> None:
     (key_column,) = table.primary_key.columns
     blobs = {
-        blob[key_column.name]: blob[blob_column]
-        for blob in (_convert_row(table, record) for record in _read_csv(url))
+        blob[key_column.name]: blob[blob_column] for blob in (_convert_row(table, record) for record in _read_csv(url))
     }
     for row in rows:
         row[blob_column] = blobs.get(row[key_column.name])
@@ -228,52 +227,184 @@ _CITIES = (
     ("Singapore", None, "Singapore"),
 )
 _STREETS = (
-    "Obere Str.", "Mataderos", "Berkeley Gardens", "Rue Royale", "Via Ludovico il Moro",
-    "Walserweg", "Grenzacherweg", "Taucherstraße", "Avda. Azteca", "Rua Orós",
-    "Kirchgasse", "Hauptstr.", "Garden House Crowther Way", "Smagsløget", "Åkergatan",
+    "Obere Str.",
+    "Mataderos",
+    "Berkeley Gardens",
+    "Rue Royale",
+    "Via Ludovico il Moro",
+    "Walserweg",
+    "Grenzacherweg",
+    "Taucherstraße",
+    "Avda. Azteca",
+    "Rua Orós",
+    "Kirchgasse",
+    "Hauptstr.",
+    "Garden House Crowther Way",
+    "Smagsløget",
+    "Åkergatan",
 )
 _FIRST_NAMES = (
-    "Maria", "Ana", "Antonio", "Thomas", "Christina", "Hanna", "Frédérique", "Martín",
-    "Laurence", "Elizabeth", "Victoria", "Patricio", "Francisco", "Yang", "Pedro", "Aria",
-    "Diego", "Carlos", "Yvonne", "Rene", "Henriette", "Jose", "Helvetius", "Paula",
+    "Maria",
+    "Ana",
+    "Antonio",
+    "Thomas",
+    "Christina",
+    "Hanna",
+    "Frédérique",
+    "Martín",
+    "Laurence",
+    "Elizabeth",
+    "Victoria",
+    "Patricio",
+    "Francisco",
+    "Yang",
+    "Pedro",
+    "Aria",
+    "Diego",
+    "Carlos",
+    "Yvonne",
+    "Rene",
+    "Henriette",
+    "Jose",
+    "Helvetius",
+    "Paula",
 )
 _LAST_NAMES = (
-    "Anders", "Trujillo", "Moreno", "Hardy", "Berglund", "Moos", "Citeaux", "Sommer",
-    "Lebihan", "Lincoln", "Ashworth", "Simpson", "Chang", "Afonso", "Cruz", "Roel",
-    "Moncada", "Phillips", "Pfalzheim", "Nagy", "Wilson", "Pavarotti", "Kloss", "Devon",
+    "Anders",
+    "Trujillo",
+    "Moreno",
+    "Hardy",
+    "Berglund",
+    "Moos",
+    "Citeaux",
+    "Sommer",
+    "Lebihan",
+    "Lincoln",
+    "Ashworth",
+    "Simpson",
+    "Chang",
+    "Afonso",
+    "Cruz",
+    "Roel",
+    "Moncada",
+    "Phillips",
+    "Pfalzheim",
+    "Nagy",
+    "Wilson",
+    "Pavarotti",
+    "Kloss",
+    "Devon",
 )
 _CONTACT_TITLES = (
-    "Sales Representative", "Owner", "Marketing Manager", "Accounting Manager",
-    "Sales Manager", "Purchasing Manager", "Order Administrator", "Sales Agent",
-    "Export Administrator", "Marketing Assistant",
+    "Sales Representative",
+    "Owner",
+    "Marketing Manager",
+    "Accounting Manager",
+    "Sales Manager",
+    "Purchasing Manager",
+    "Order Administrator",
+    "Sales Agent",
+    "Export Administrator",
+    "Marketing Assistant",
 )
 _COMPANY_WORDS = (
-    "Alpine", "Blue Harbor", "Corner", "Golden", "Great Lakes", "Island", "Lonesome",
-    "North", "Old World", "Royal", "Rattlesnake", "Save-a-lot", "Split Rail", "White Clover",
+    "Alpine",
+    "Blue Harbor",
+    "Corner",
+    "Golden",
+    "Great Lakes",
+    "Island",
+    "Lonesome",
+    "North",
+    "Old World",
+    "Royal",
+    "Rattlesnake",
+    "Save-a-lot",
+    "Split Rail",
+    "White Clover",
     "Wolski",
 )
 _COMPANY_KINDS = (
-    "Markets", "Delicatessen", "Trading", "Imports", "Foods", "Grocery", "Bistro",
-    "Supermarket", "Provisions", "Gourmet", "Wholesale", "Café",
+    "Markets",
+    "Delicatessen",
+    "Trading",
+    "Imports",
+    "Foods",
+    "Grocery",
+    "Bistro",
+    "Supermarket",
+    "Provisions",
+    "Gourmet",
+    "Wholesale",
+    "Café",
 )
 _PRODUCT_ADJECTIVES = (
-    "Aniseed", "Boston", "Chef's", "Grandma's", "Northwoods", "Mishi", "Queso", "Sir Rodney's",
-    "Gustaf's", "Tunnbröd", "Schoggi", "Rössle", "Louisiana", "Sasquatch", "Steeleye",
-    "Inlagd", "Gula", "Outback", "Lakkalikööri", "Original",
+    "Aniseed",
+    "Boston",
+    "Chef's",
+    "Grandma's",
+    "Northwoods",
+    "Mishi",
+    "Queso",
+    "Sir Rodney's",
+    "Gustaf's",
+    "Tunnbröd",
+    "Schoggi",
+    "Rössle",
+    "Louisiana",
+    "Sasquatch",
+    "Steeleye",
+    "Inlagd",
+    "Gula",
+    "Outback",
+    "Lakkalikööri",
+    "Original",
 )
 _PRODUCT_NOUNS = (
-    "Syrup", "Crab Meat", "Gumbo Mix", "Boysenberry Spread", "Cranberry Sauce", "Kobe Beef",
-    "Cabrales", "Scones", "Knäckebröd", "Chocolate", "Sauerkraut", "Hot Pepper Sauce",
-    "Ale", "Stout", "Sill", "Malacca", "Lager", "Lager Beer", "Gnocchi", "Pâté",
+    "Syrup",
+    "Crab Meat",
+    "Gumbo Mix",
+    "Boysenberry Spread",
+    "Cranberry Sauce",
+    "Kobe Beef",
+    "Cabrales",
+    "Scones",
+    "Knäckebröd",
+    "Chocolate",
+    "Sauerkraut",
+    "Hot Pepper Sauce",
+    "Ale",
+    "Stout",
+    "Sill",
+    "Malacca",
+    "Lager",
+    "Lager Beer",
+    "Gnocchi",
+    "Pâté",
 )
 _QUANTITY_FORMATS = (
-    "{n} boxes x {m} bags", "{n} - {m} oz bottles", "{n} - {m} g jars", "{n} - {m} kg pkgs.",
-    "{n} - {m} ml bottles", "{n} pieces", "{n} - {m} g pkgs.", "{n} cans",
+    "{n} boxes x {m} bags",
+    "{n} - {m} oz bottles",
+    "{n} - {m} g jars",
+    "{n} - {m} kg pkgs.",
+    "{n} - {m} ml bottles",
+    "{n} pieces",
+    "{n} - {m} g pkgs.",
+    "{n} cans",
 )
 _EMPLOYEE_TITLES = ("Sales Representative", "Sales Manager", "Inside Sales Coordinator")
 _COURTESY_TITLES = ("Ms.", "Mr.", "Dr.", "Mrs.")
 _TERRITORY_PREFIXES = (
-    "North", "West", "Lake", "Fair", "Green", "Oak", "Spring", "River", "Maple", "Cedar",
+    "North",
+    "West",
+    "Lake",
+    "Fair",
+    "Green",
+    "Oak",
+    "Spring",
+    "River",
+    "Maple",
+    "Cedar",
 )
 _TERRITORY_SUFFIXES = ("field", "ville", "wood", "ford", "ton", "dale", "port")
 
@@ -290,8 +421,7 @@ def generate_northwind(seed: int = 1) -> Dataset:
         "Suppliers": _suppliers(rng),
         "Shippers": _shippers(rng),
         "Region": [
-            {"RegionID": region_id, "RegionDescription": name}
-            for region_id, name in enumerate(_REGION_NAMES, start=1)
+            {"RegionID": region_id, "RegionDescription": name} for region_id, name in enumerate(_REGION_NAMES, start=1)
         ],
         "Territories": territories,
         "Customers": customers,
@@ -332,9 +462,7 @@ def _address(rng: random.Random) -> Row:
     }
 
 
-def _distinct_names(
-    rng: random.Random, firsts: tuple[str, ...], seconds: tuple[str, ...], count: int
-) -> list[str]:
+def _distinct_names(rng: random.Random, firsts: tuple[str, ...], seconds: tuple[str, ...], count: int) -> list[str]:
     names = [f"{first} {second}" for first, second in itertools.product(firsts, seconds)]
     return rng.sample(names, count)
 

@@ -135,13 +135,9 @@ class Employee(Base):
     PhotoPath: Mapped[str | None] = mapped_column(String(255))
 
     Employees1: Mapped[list[Employee]] = relationship(back_populates="Employee1")
-    Employee1: Mapped[Employee | None] = relationship(
-        back_populates="Employees1", remote_side=[EmployeeID]
-    )
+    Employee1: Mapped[Employee | None] = relationship(back_populates="Employees1", remote_side=[EmployeeID])
     Orders: Mapped[list[Order]] = relationship(back_populates="Employee")
-    Territories: Mapped[list[Territory]] = relationship(
-        secondary=EmployeeTerritories, back_populates="Employees"
-    )
+    Territories: Mapped[list[Territory]] = relationship(secondary=EmployeeTerritories, back_populates="Employees")
 
 
 class OrderDetail(Base):
@@ -149,9 +145,7 @@ class OrderDetail(Base):
 
     __tablename__ = "Order Details"
 
-    OrderID: Mapped[int] = mapped_column(
-        Integer, ForeignKey("Orders.OrderID"), primary_key=True, autoincrement=False
-    )
+    OrderID: Mapped[int] = mapped_column(Integer, ForeignKey("Orders.OrderID"), primary_key=True, autoincrement=False)
     ProductID: Mapped[int] = mapped_column(
         Integer, ForeignKey("Products.ProductID"), primary_key=True, autoincrement=False
     )
@@ -264,6 +258,4 @@ class Territory(Base):
     RegionID: Mapped[int] = mapped_column(Integer, ForeignKey("Region.RegionID"))
 
     Region: Mapped[Region] = relationship(back_populates="Territories")
-    Employees: Mapped[list[Employee]] = relationship(
-        secondary=EmployeeTerritories, back_populates="Territories"
-    )
+    Employees: Mapped[list[Employee]] = relationship(secondary=EmployeeTerritories, back_populates="Territories")

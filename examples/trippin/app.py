@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from examples.trippin.data import ME, ensure_trippin
 from examples.trippin.models import Airline, Airport, Person, Photo, Trip
-from odata_server import ODataService, ServiceConfig, async_engine
+from odata_server import ODataService, ServiceConfig, StreamColumns, async_engine
 
 
 def trippin_service(engine: AsyncEngine, config: ServiceConfig | None = None) -> ODataService:
@@ -29,10 +29,13 @@ def trippin_service(engine: AsyncEngine, config: ServiceConfig | None = None) ->
     service.contain(Trip, contains=["PlanItems"])
     # The signed-in user of TripPin; here always the same person.
     service.singleton("Me", Person, key={"UserName": ME}, version="Concurrency")
-    service.add(Airline)
+    service.add(Airline, streams={"Logo": StreamColumns(content="Logo", content_type="LogoType", accept=["image/*"])})
     # The coordinates serve GetNearestAirport; TripPin shows airports' places as Location.
     service.add(Airport, exclude=["Latitude", "Longitude"])
-    service.add(Photo, exclude=["Data", "ContentType"])
+    # A photo is a media entity: GET Photos(1)/$value is the image.
+    service.add(
+        Photo, media=StreamColumns(content="Data", content_type="ContentType", accept=["image/jpeg", "image/png"])
+    )
     return service
 
 

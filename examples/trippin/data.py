@@ -84,7 +84,9 @@ async def reset_trippin(connection: AsyncConnection) -> None:
 def trippin_dataset() -> Dataset:
     """Every row of the sample data, keyed by table name in :data:`TABLE_NAMES` order; new dicts on each call."""
     return {
-        "Airlines": [{"AirlineCode": code, "Name": name} for code, name in _AIRLINES],
+        "Airlines": [
+            {"AirlineCode": code, "Name": name, **_logo(index)} for index, (code, name) in enumerate(_AIRLINES)
+        ],
         "Airports": [_airport_row(*airport) for airport in _AIRPORTS],
         "Photos": [_photo_row(*photo) for photo in _PHOTOS],
         "People": [_person_row(person) for person in _PEOPLE],
@@ -303,6 +305,13 @@ def _photo_row(photo_id: int, name: str, kind: str, width: int, height: int, sha
     else:
         content_type, data = "image/jpeg", _jpeg(width, height)
     return {"Id": photo_id, "Name": name, "Data": data, "ContentType": content_type}
+
+
+def _logo(index: int) -> dict[str, object]:
+    """Every other airline has a small PNG logo."""
+    if index % 2:
+        return {}
+    return {"Logo": _png(8, 8, 40 + 20 * index), "LogoType": "image/png"}
 
 
 def _png(width: int, height: int, shade: int) -> bytes:

@@ -147,10 +147,14 @@ class Employee(Person):
 
 
 class Airline(Base):
+    """An airline; its logo is a stream property whose bytes are in ``Logo``."""
+
     __tablename__ = "Airlines"
 
     AirlineCode: Mapped[str] = mapped_column(String(10), primary_key=True)
     Name: Mapped[str] = mapped_column(String(100))
+    Logo: Mapped[bytes | None] = mapped_column(LargeBinary)
+    LogoType: Mapped[str | None] = mapped_column(String(100))
 
 
 class Airport(Base):

@@ -9,6 +9,7 @@ there answers 202 while the job runs and then, once, the result; a DELETE cancel
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import hashlib
 import time
 from collections.abc import AsyncIterator
@@ -17,7 +18,7 @@ from dataclasses import replace
 from odata_server.config import ServiceConfig
 from odata_server.errors import MethodNotAllowedError, NotFoundError, ODataError
 from odata_server.jobs.callback import check_callback_url
-from odata_server.jobs.model import Job, JobState
+from odata_server.jobs.model import Job, JobState, utcnow
 from odata_server.jobs.output import JobOutput
 from odata_server.jobs.queue import JobQueue
 from odata_server.jobs.store import SqlJobStore
@@ -69,7 +70,12 @@ class RespondAsyncHandler:
         # Credentials are not kept in the job table; the principal's digest binds the job.
         headers = {name: value for name, value in stored.headers.items() if name not in _CREDENTIALS}
         stored = replace(stored, headers=headers)
-        job = Job(request=stored.to_dict(), principal=_principal(request), callback_url=callback_url)
+        job = Job(
+            request=stored.to_dict(),
+            principal=_principal(request),
+            callback_url=callback_url,
+            lease_until=utcnow() + dt.timedelta(seconds=self.config.async_requeue_after),
+        )
         await self.store.add(job)
         self.queue.enqueue(job.id)
 

@@ -49,6 +49,11 @@ class Job:
         progress: rows written to the output so far.
         attempts: how many times a worker started the job.
         error: why the job failed, for the log; the client sees the OData error in the result.
+        lease_until: until when the job's holder is trusted. A queued job is held by its
+            broker message: after this time the message counts as lost and the sweep sends
+            another one. A running job is held by the worker that claimed it, which renews
+            the lease while it runs: after this time the worker counts as dead and another
+            one may take the job over. None (a job of an earlier release): lapsed.
     """
 
     request: dict[str, Any]
@@ -64,6 +69,7 @@ class Job:
     progress: int = 0
     attempts: int = 0
     error: str | None = None
+    lease_until: dt.datetime | None = None
 
 
 __all__ = ["Job", "JobState", "new_job_id", "utcnow"]

@@ -1,10 +1,11 @@
 """The job disk: each finished job's response, stored as one ``application/http`` file.
 
 The root is a local folder or any fsspec URL (``file:///var/jobs``, ``memory://jobs``,
-``s3://bucket/prefix``); a job's output is ``{root}/{job_id}.http``, the whole HTTP
-message of :mod:`odata_server.format.http_message`. Remote file systems take their
-options from fsspec's configuration (for S3: the usual ``AWS_*`` variables, or
-``FSSPEC_S3_*`` such as ``FSSPEC_S3_ENDPOINT_URL``).
+``s3://bucket/prefix``); an output is ``{root}/{name}.http``, the whole HTTP message
+of :mod:`odata_server.format.http_message`, named by the job runner after the job
+and its attempt. Remote file systems take their options from fsspec's configuration
+(for S3: the usual ``AWS_*`` variables, or ``FSSPEC_S3_*`` such as
+``FSSPEC_S3_ENDPOINT_URL``).
 
 fsspec is synchronous, so every blocking call runs in a worker thread
 (:mod:`odata_server.pipeline.files`). Bodies are streamed both ways: a write gathers
@@ -33,7 +34,7 @@ _WRITE_BLOCK = 1 << 20
 """Bytes gathered before each threaded write."""
 _MAX_HEAD = 1 << 20
 """A stored head longer than this is corrupt."""
-_JOB_ID = re.compile(r"[A-Za-z0-9_-]+")
+_NAME = re.compile(r"[A-Za-z0-9_-]+")
 _SUFFIX = ".http"
 
 
@@ -74,39 +75,43 @@ class JobOutput:
         if isinstance(self._fs, LocalFileSystem):
             self._fs.makedirs(self._root, exist_ok=True)
 
-    def _job_path(self, job_id: str) -> str:
-        if not _JOB_ID.fullmatch(job_id):
-            raise ValueError(f"invalid job id {job_id!r}")
-        return f"{self._root}/{job_id}{_SUFFIX}"
+    def _name_path(self, name: str) -> str:
+        if not _NAME.fullmatch(name):
+            raise ValueError(f"invalid job output name {name!r}")
+        return f"{self._root}/{name}{_SUFFIX}"
+
+    def location(self, name: str) -> str:
+        """Where :meth:`write` puts the output ``name``."""
+        return self._fs.unstrip_protocol(self._name_path(name))
 
     def _path(self, location: str) -> str:
         """The file system path of a location returned by :meth:`write`, which must lie under the root."""
         path = self._fs._strip_protocol(location)
         prefix = f"{self._root}/"
         name = path[len(prefix) :] if path.startswith(prefix) else ""
-        if not (name.endswith(_SUFFIX) and _JOB_ID.fullmatch(name.removesuffix(_SUFFIX))):
+        if not (name.endswith(_SUFFIX) and _NAME.fullmatch(name.removesuffix(_SUFFIX))):
             raise ValueError(f"{location!r} is not a job output of {self._fs.unstrip_protocol(self._root)!r}")
         return path
 
     async def write(
         self,
-        job_id: str,
+        name: str,
         response: ODataResponse,
         *,
         on_progress: Callable[[int], Awaitable[None]] | None = None,
     ) -> str:
-        """Stream the response, as an HTTP message, into ``{root}/{job_id}.http``; return its location.
+        """Stream the response, as an HTTP message, into ``{root}/{name}.http``; return its location.
 
         ``on_progress`` receives the number of bytes written so far after each write.
         If anything fails, or the caller is cancelled, the partial file is removed and
         the exception re-raised. The response is always closed.
         """
-        path = self._job_path(job_id)
+        path = self._name_path(name)
         try:
             await self._write_file(path, response, on_progress)
         finally:
             await response.close()
-        return self._fs.unstrip_protocol(path)
+        return self.location(name)
 
     async def _write_file(
         self,

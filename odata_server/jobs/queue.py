@@ -3,8 +3,9 @@
 With no broker URL the broker lives in the server process (dramatiq's ``StubBroker``)
 and worker threads started on the first job run the actors; with ``redis://`` or
 ``amqp://`` the server only enqueues and ``odata-server worker`` processes run them.
-The job's state is in the SQL job table either way, so a message lost with a
-stopped process is sent again at the next start (``requeue``).
+The job's state is in the SQL job table either way, so a lost message is sent again:
+at the next start with the embedded queue, and by the sweep of every API process
+(:mod:`odata_server.jobs.sweep`) in both modes.
 """
 
 from __future__ import annotations

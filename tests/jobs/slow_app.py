@@ -1,11 +1,14 @@
 """A test-only service whose one collection takes seconds to read, for killing a worker mid-job.
 
 Every SELECT from ``slow_items`` sleeps first; the listener is on SQLAlchemy's Engine
-class, so it applies to the engines a worker process creates for itself too.
+class, so it applies to the engines a worker process creates for itself too. On an
+async engine it sleeps without blocking the event loop, as a slow database would, so
+the worker's heartbeat keeps renewing its lease meanwhile.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import time
 from typing import Any
@@ -14,6 +17,7 @@ from fastapi import FastAPI
 from sqlalchemy import String, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.util.concurrency import await_only, in_greenlet
 
 from odata_server import ODataService
 
@@ -33,7 +37,10 @@ class SlowItem(Base):
 @event.listens_for(Engine, "before_cursor_execute")
 def _slow(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
     if statement.lstrip().upper().startswith("SELECT") and "slow_items" in statement:
-        time.sleep(SECONDS)
+        if in_greenlet():  # run by an async engine, on its event loop
+            await_only(asyncio.sleep(SECONDS))
+        else:
+            time.sleep(SECONDS)
 
 
 service = ODataService(os.environ["DATABASE_URL"]).add(SlowItem)

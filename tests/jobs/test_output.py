@@ -280,9 +280,10 @@ async def test_a_body_closed_early_stops(root: str) -> None:
     assert stored_names(root) == []
 
 
-async def test_locations_outside_the_root_and_bad_job_ids_are_refused(root: str) -> None:
+async def test_locations_outside_the_root_and_bad_names_are_refused(root: str) -> None:
     output = JobOutput(root)
     location = await output.write("mine", ODataResponse(200, HEADERS, b"x"))
+    assert output.location("mine") == location
     for foreign in (
         location.replace("/mine.http", "/../mine.http"),
         location + ".bak",
@@ -291,9 +292,11 @@ async def test_locations_outside_the_root_and_bad_job_ids_are_refused(root: str)
     ):
         with pytest.raises(ValueError, match="not a job output"):
             await output.read(foreign)
-    for job_id in ("", "../escape", "a/b", "a.b"):
-        with pytest.raises(ValueError, match="invalid job id"):
-            await output.write(job_id, ODataResponse(200, HEADERS, b"x"))
+    for name in ("", "../escape", "a/b", "a.b"):
+        with pytest.raises(ValueError, match="invalid job output name"):
+            await output.write(name, ODataResponse(200, HEADERS, b"x"))
+        with pytest.raises(ValueError, match="invalid job output name"):
+            output.location(name)
 
 
 def test_a_local_root_is_created(tmp_path_factory: pytest.TempPathFactory) -> None:

@@ -252,11 +252,11 @@ async def test_results_are_written_to_the_configured_disk(
     accepted = await client.get("Products(1)", headers={"Prefer": "respond-async"})
     service.jobs.run_request.send(held[0])
     service.jobs.start_workers()
-    await job_finished(service, held[0])
-    disk = Path(service.config.async_disk)
-    assert (disk / f"{held[0]}.http").is_file()
+    job = await job_finished(service, held[0])
+    written = Path(service.config.async_disk) / f"{held[0]}-1.http"  # the output of the job's first attempt
+    assert written.is_file() and job.result_location.endswith(f"/{written.name}")
     await finished(client, accepted.headers["location"])
-    assert not (disk / f"{held[0]}.http").exists()  # delivered once, then deleted
+    assert not written.exists()  # delivered once, then deleted
 
 
 async def test_a_failed_job_answers_200_with_its_status_in_async_result(client: httpx.AsyncClient) -> None:

@@ -34,14 +34,13 @@ from odata_server.edm.model import (
     ReferentialConstraint,
     frozen_mapping,
 )
+from odata_server.edm.names import check_identifier, check_unique
+from odata_server.edm.operations import OperationDeclaration, build_operations
 from odata_server.edm.python_types import PythonTypes
 from odata_server.edm.sqltypes import Byte, FlagEnum, JsonValue, SByte
 from odata_server.edm.storage import EntityStorage
 from odata_server.edm.types import INTEGER_RANGES, PrimitiveType
 from odata_server.errors import ModelError
-
-# CSDL §15.2 SimpleIdentifier: a letter or underscore, then up to 127 letters, digits, underscores.
-_IDENTIFIER = re.compile(r"[^\W\d]\w{0,127}\Z")
 
 # CSDL §6.5: the types a key property may have.
 _KEY_TYPES = frozenset(PrimitiveType) - {
@@ -103,13 +102,17 @@ def plural(name: str) -> str:
 
 
 def build_model(
-    declarations: Iterable[EntitySetDeclaration], *, namespace: str, container_name: str
+    declarations: Iterable[EntitySetDeclaration],
+    *,
+    namespace: str,
+    container_name: str,
+    operations: Iterable[OperationDeclaration] = (),
 ) -> tuple[Model, dict[str, EntityStorage]]:
-    """Build and validate the model of the declared entity sets."""
+    """Build and validate the model of the declared entity sets and operations."""
     declarations = list(declarations)
     for part in namespace.split("."):
-        _check_identifier(part, f"namespace {namespace!r}")
-    _check_identifier(container_name, f"container name {container_name!r}")
+        check_identifier(part, f"namespace {namespace!r}")
+    check_identifier(container_name, f"container name {container_name!r}")
 
     python_types = PythonTypes(namespace)
     types_by_class: dict[type, tuple[EntityType, EntityStorage, EntitySetDeclaration]] = {}
@@ -120,17 +123,7 @@ def build_model(
         versions = {d.version for d in declarations if d.mapped_class is declaration.mapped_class and d.version}
         entity_type, storage = _entity_type(declaration, namespace, versions, python_types)
         types_by_class[declaration.mapped_class] = (entity_type, storage, declaration)
-    _check_unique(
-        [
-            *(t.name for t, _, _ in types_by_class.values()),
-            *(t.name for t in python_types.complex_types.values()),
-            *(t.name for t in python_types.enum_types.values()),
-            container_name,
-        ],
-        "schema members (entity, complex and enumeration types and the container)",
-        "pass type_name= or container_name= to tell them apart",
-    )
-    _check_unique((d.entity_set_name for d in declarations), "entity sets", "pass name= to tell them apart")
+    check_unique((d.entity_set_name for d in declarations), "entity sets", "pass name= to tell them apart")
 
     first_set_of_type: dict[type, str] = {}
     for declaration in declarations:
@@ -179,6 +172,24 @@ def build_model(
             upsert=declaration.upsert,
         )
 
+    # Signatures name entity classes by the entity types made above, with the same PythonTypes
+    # as the columns, so a complex or enumeration type is one type however many use it.
+    type_of_class = {cls: entity_types[t.qualified_name] for cls, (t, _, _) in types_by_class.items()}
+    python_types.entity_type_of = type_of_class.get
+    operation_list, imports = build_operations(operations, python_types, entity_types, entity_sets)
+    check_unique(
+        [
+            *(t.name for t, _, _ in types_by_class.values()),
+            *(t.name for t in python_types.complex_types.values()),
+            *(t.name for t in python_types.enum_types.values()),
+            *dict.fromkeys(operation.name for operation in operation_list),
+            container_name,
+        ],
+        "schema members (entity, complex and enumeration types, functions, actions and the container)",
+        "pass type_name=, name= or container_name= to tell them apart",
+    )
+    check_unique([*entity_sets, *imports], "entity sets and operation imports", "pass name= to tell them apart")
+
     model = Model(
         namespace=namespace,
         container_name=container_name,
@@ -187,6 +198,8 @@ def build_model(
         container_annotations=CONTAINER_CAPABILITIES,
         complex_types=frozen_mapping(python_types.complex_types),  # type: ignore[arg-type]
         enum_types=frozen_mapping(python_types.enum_types),  # type: ignore[arg-type]
+        operations=operation_list,
+        operation_imports=frozen_mapping(imports),  # type: ignore[arg-type]
     )
     return model, storage
 
@@ -205,7 +218,7 @@ def _mapper(mapped_class: type) -> Mapper[object]:
 
 def _edm_name(declaration: EntitySetDeclaration, attribute: str) -> str:
     name = declaration.names.get(attribute, attribute)
-    _check_identifier(
+    check_identifier(
         name,
         f"{declaration.mapped_class.__qualname__}.{attribute} (OData name {name!r})",
     )
@@ -219,8 +232,8 @@ def _entity_type(
     mapped_class = declaration.mapped_class
     mapper = _mapper(mapped_class)
     where = mapped_class.__qualname__
-    _check_identifier(declaration.entity_type_name, f"entity type name of {where}")
-    _check_identifier(declaration.entity_set_name, f"entity set name of {where}")
+    check_identifier(declaration.entity_type_name, f"entity type name of {where}")
+    check_identifier(declaration.entity_set_name, f"entity set name of {where}")
     for option, names in (("exclude", declaration.exclude), ("names", set(declaration.names))):
         unknown = names - set(mapper.attrs.keys())
         if unknown:
@@ -469,22 +482,6 @@ def _check_same_type(first: EntitySetDeclaration, again: EntitySetDeclaration) -
             f"{again.mapped_class.__qualname__} is exposed twice with different type_name, exclude or "
             "names; entity sets of one class share one entity type, so give them the same options"
         )
-
-
-def _check_identifier(name: str, what: str) -> None:
-    if not _IDENTIFIER.match(name):
-        raise ModelError(
-            f"{what} is not an OData identifier: it must start with a letter or '_' and "
-            "hold only letters, digits and '_' (at most 128 characters)"
-        )
-
-
-def _check_unique(names: Iterable[str], what: str, hint: str) -> None:
-    seen: set[str] = set()
-    for name in names:
-        if name in seen:
-            raise ModelError(f"two {what} are both named {name!r}; {hint}")
-        seen.add(name)
 
 
 __all__ = ["EntitySetDeclaration", "build_model", "edm_type_of", "plural"]

@@ -6,7 +6,7 @@ start-up (see :mod:`odata_server.edm.from_sqlalchemy`) and only read afterwards.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from types import MappingProxyType
@@ -71,6 +71,9 @@ class ComplexType:
     """Qualified name of the complex type this one derives from."""
     abstract: bool = False
     open: bool = False
+    python_class: type | None = field(default=None, compare=False)
+    """The dataclass this type was made from, whose instances the framework makes of
+    values a client sends (operation parameters); ``None`` when there is none."""
 
     @property
     def qualified_name(self) -> str:
@@ -238,6 +241,18 @@ class OperationKind(Enum):
 
 
 @dataclass(frozen=True, slots=True)
+class Implementation:
+    """The Python coroutine function that runs an operation.
+
+    It is called with each parameter of the operation as a keyword argument of the
+    same name, and with the request's context as ``context_argument`` when it has one.
+    """
+
+    function: Callable[..., Awaitable[object]]
+    context_argument: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Operation:
     """A function (no side effects, invoked with GET) or an action (invoked with POST), CSDL §12.
 
@@ -254,10 +269,17 @@ class Operation:
     bound: bool = False
     composable: bool = False
     entity_set_path: str | None = None
+    implementation: Implementation | None = field(default=None, compare=False, repr=False)
+    """How the service runs it; ``None`` in a model that only describes operations."""
 
     @property
     def qualified_name(self) -> str:
         return f"{self.namespace}.{self.name}"
+
+    @property
+    def non_binding_parameters(self) -> tuple[Parameter, ...]:
+        """The parameters a URL or a request body gives: all but a bound operation's first."""
+        return self.parameters[1:] if self.bound else self.parameters
 
 
 @dataclass(frozen=True, slots=True)
@@ -358,6 +380,7 @@ __all__ = [
     "EntityType",
     "EnumMember",
     "EnumType",
+    "Implementation",
     "Model",
     "NavigationProperty",
     "Operation",

@@ -13,13 +13,17 @@ def context_url(service_root: str, fragment: str | None = None) -> str:
     return f"{service_root}$metadata" if fragment is None else f"{service_root}$metadata#{fragment}"
 
 
-def collection_fragment(entity_set: EntitySet) -> str:
-    """§10.1 Collection of Entities: ``#Products``."""
-    return entity_set.name
+def collection_fragment(entity_set: EntitySet, *, by_type: bool = False) -> str:
+    """§10.1 Collection of Entities: ``#Products``; ``by_type`` (an operation returned them into
+    an entity set the model does not name): ``#Collection(NorthwindModel.Product)``."""
+    return f"Collection({entity_set.entity_type.qualified_name})" if by_type else entity_set.name
 
 
-def entity_fragment(entity_set: EntitySet, select_expand: str = "") -> str:
-    """§10.2 Entity: ``#Products/$entity``, ``#Products(ProductName)/$entity``."""
+def entity_fragment(entity_set: EntitySet, select_expand: str = "", *, by_type: bool = False) -> str:
+    """§10.2 Entity: ``#Products/$entity``, ``#Products(ProductName)/$entity``; ``by_type``
+    (as for :func:`collection_fragment`): ``#NorthwindModel.Product(ProductName)``."""
+    if by_type:
+        return f"{entity_set.entity_type.qualified_name}{select_expand}"
     return f"{entity_set.name}{select_expand}/$entity"
 
 

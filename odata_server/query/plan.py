@@ -5,7 +5,8 @@ SELECT: the addressed entity type's columns, joined back along each navigation
 property to the entity set the path starts from, filtered by each key on the way.
 For a collection, the options follow (after AspNetCoreOData's
 ``ODataQueryOptions.ApplyTo``): ``$filter`` and ``$search``, then ``$count`` (of the filtered
-collection), ``$orderby`` made total with the key, the ``$skiptoken`` of a next
+collection), ``$orderby`` made total with the order a function gave its result (if
+the path starts there) and the key, the ``$skiptoken`` of a next
 page, ``$skip``, and ``$top`` within the page size. Rows come back as plain tuples
 (no ORM objects) in the order of the properties asked for, followed by the sort
 values. Every value from the URL is a bound parameter.
@@ -22,23 +23,32 @@ from sqlalchemy.orm import aliased
 
 from odata_server.edm.model import EntitySet, EntityType, Model, Property
 from odata_server.edm.storage import EntityStorage, Storage
+from odata_server.edm.types import PrimitiveType
 from odata_server.query.expressions import Entity, ExpressionCompiler, RangeVariable
 from odata_server.query.paging import SkipToken, SortKey, after, order_by, token_column
 from odata_server.query.search import search_condition
 from odata_server.uri.bound_options import BoundOptions, Computed, Field
-from odata_server.uri.path import EntitySetSegment, KeySegment, NavigationSegment, PathSegment
+from odata_server.uri.path import EntitySetSegment, KeySegment, NavigationSegment, PathSegment, ResultSegment
 
 Select = sa.Select[Any]
 
 
 class EntityQuery:
-    """The FROM clause and WHERE conditions that reach the entities a path addresses."""
+    """The FROM clause and WHERE conditions that reach the entities a path addresses.
+
+    A path starts at an entity set, or at the entities a function returned
+    (:class:`ResultSegment`), read from the function's query as a subquery.
+    ``order`` is the order that query gave its rows, if it gave one.
+    """
 
     def __init__(self, segments: Sequence[PathSegment], storage: Storage) -> None:
         first = segments[0]
-        assert isinstance(first, EntitySetSegment)
+        assert isinstance(first, EntitySetSegment | ResultSegment)
         current_storage = storage[first.entity_set.entity_type.qualified_name]
-        self.root: type = current_storage.mapped_class
+        self.root: Entity = current_storage.mapped_class
+        self.order: tuple[sa.ColumnElement[Any], ...] = ()
+        if isinstance(first, ResultSegment):
+            self.root, self.order = _returned_rows(first.source, current_storage.mapped_class)
         current: Entity = self.root
         self.joins: list[Any] = []
         self.conditions: list[sa.ColumnElement[bool]] = []
@@ -74,6 +84,17 @@ class EntityQuery:
         for join in self.joins:
             statement = statement.join(join)
         return statement.where(*self.conditions)
+
+
+def _returned_rows(source: Select, mapped_class: type) -> tuple[Entity, tuple[sa.ColumnElement[Any], ...]]:
+    """A function's query as the entities to start from: the mapped class aliased to it as a
+    subquery, and a row number in the order its ORDER BY gave (a subquery's own order is
+    lost once more is selected from it)."""
+    ordering = tuple(source._order_by_clauses)  # no public accessor in SQLAlchemy 2
+    if ordering:
+        source = source.add_columns(sa.func.row_number().over(order_by=ordering).label("odata_position"))
+    rows = source.subquery()
+    return aliased(mapped_class, rows), ((rows.c.odata_position,) if ordering else ())
 
 
 def select_entities(
@@ -174,10 +195,14 @@ def plan_collection(
     if options.count:
         count = query.select(sa.func.count()).where(*conditions)
 
-    sort_keys = tuple(
-        SortKey(compiler.compile(item.expression), item.descending, item.expression.type.primitive)  # type: ignore[arg-type]
-        for item in options.orderby
-    ) + tuple(SortKey(query.column(prop), False, prop.type) for prop in entity_type.key_properties)
+    sort_keys = (
+        tuple(
+            SortKey(compiler.compile(item.expression), item.descending, item.expression.type.primitive)  # type: ignore[arg-type]
+            for item in options.orderby
+        )
+        + tuple(SortKey(position, False, PrimitiveType.INT64) for position in query.order)
+        + tuple(SortKey(query.column(prop), False, prop.type) for prop in entity_type.key_properties)
+    )
 
     statement = query.select(
         *(query.field(field, compiler) for field in properties),

@@ -4,11 +4,13 @@ from odata_server.config import ServiceConfig
 from odata_server.edm.sqltypes import Byte, FlagEnum, JsonValue, SByte
 from odata_server.errors import ModelError, ODataError
 from odata_server.messages import ODataRequest, ODataResponse
+from odata_server.pipeline.operations.invoke import OperationContext
 from odata_server.service import ODataService, async_engine
 
 __all__ = [
     # declaring and serving
     "ODataService",
+    "OperationContext",
     "ServiceConfig",
     "async_engine",
     # column types

@@ -19,7 +19,16 @@ import json
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
-from odata_server.edm.model import EntitySet, EntityType, Model, Operation, OperationImport, OperationKind, Parameter
+from odata_server.edm.model import (
+    EntitySet,
+    EntityType,
+    Model,
+    Operation,
+    OperationImport,
+    OperationKind,
+    Parameter,
+    type_name,
+)
 from odata_server.errors import BadRequestError, FeatureNotImplementedError
 from odata_server.uri.parser import parse, parse_literal
 from odata_server.uri.path import OperationSegment
@@ -53,9 +62,7 @@ class OperationBinder:
         if not named:
             return None
         lineage = self.model.lineage(binding.entity_type)
-        applicable = [
-            op for op in named if op.parameters[0].collection == collection and op.parameters[0].type_name in lineage
-        ]
+        applicable = [op for op in named if op.parameters[0].collection == collection and _binding_type(op) in lineage]
         if not applicable:
             bound_to = sorted({op.parameters[0].type_name for op in named})
             raise BadRequestError(
@@ -64,8 +71,8 @@ class OperationBinder:
                 target=syntax.name,
             )
         # Protocol §11.5.3.2: the overloads bound to the type nearest the URL's type win.
-        nearest = min(lineage.index(op.parameters[0].type_name) for op in applicable)
-        overloads = [op for op in applicable if lineage.index(op.parameters[0].type_name) == nearest]
+        nearest = min(lineage.index(_binding_type(op)) for op in applicable)
+        overloads = [op for op in applicable if lineage.index(_binding_type(op)) == nearest]
         operation, arguments = self._arguments(overloads, syntax, last=last)
         entity_set, advertised = _result_set(self.model, operation, binding)
         return OperationSegment(operation, arguments, entity_set, advertised)
@@ -148,6 +155,11 @@ class OperationBinder:
                 f"Expressions as parameter values ({written!r}) are not supported yet; write the value itself",
                 target=parameter.name,
             ) from None
+
+
+def _binding_type(operation: Operation) -> str:
+    """The qualified name of the entity type a bound operation is bound to (or to a collection of)."""
+    return type_name(operation.parameters[0].type)
 
 
 def _overload(overloads: Sequence[Operation], written: Mapping[str, object], name: str) -> Operation:

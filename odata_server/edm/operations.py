@@ -125,7 +125,7 @@ def _operation(
     parameters: list[Parameter] = []
     for argument in inspect.signature(function).parameters.values():
         if argument.kind not in (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY):
-            raise ModelError(f"{where}: parameter {argument} cannot be passed by name, as OData passes them")
+            raise ModelError(f"{where}: parameter {argument.name} cannot be passed by name, as OData passes them")
         if argument.name not in hints:
             raise ModelError(f"{where}: parameter {argument.name} has no annotation; annotate it with its type")
         annotation = hints[argument.name]

@@ -153,9 +153,15 @@ class _PathBinder:
         segment = parse_segment(raw)
         assert isinstance(segment, IdentifierSegment)
         invocation = self.operations.bound(segment, entity_set, collection=collection, last=self._last)
-        if invocation is None:
+        if invocation is not None:
+            return self._after_operation(invocation)
+        if segment.name in self.model.entity_types:
             raise FeatureNotImplementedError(f"Type casts ({segment.name}) are not supported yet", target=segment.name)
-        return self._after_operation(invocation)
+        raise NotFoundError(
+            f"The service has no bound function or action, nor a type, named {segment.name!r}",
+            target=segment.name,
+            code="UnknownOperation",
+        )
 
     def _after_collection(self, entity_set: EntitySet) -> ODataPath:
         raw = next(self.pending, None)

@@ -177,7 +177,7 @@ def _echo(name: str, annotation: object) -> Any:
 def trippin_service(database_url: str, **settings: Any) -> ODataService:
     """The service, with its entity sets and operations declared; ``settings`` override :class:`ServiceConfig`'s."""
     service = ODataService(database_url, namespace="Trippin", config=ServiceConfig.from_env(**settings))
-    service.add(Person, name="People")
+    service.add(Person, name="People", etag=True)
     service.add_all(TripBase)
 
     @service.function(entity_set="Airports", composable=True)

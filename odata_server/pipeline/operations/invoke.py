@@ -99,8 +99,11 @@ def after_functions(read: Read) -> Read:
     async def invoke_then_read(ctx: RequestContext) -> ODataResponse:
         async with reading(ctx.service.engine) as connection:
             segments, _ = await _invoke(ctx, connection)
+        # If-Match was the binding parameter's precondition, not the result's.
+        headers = {name: value for name, value in ctx.request.headers.items() if name != "if-match"}
+        request = replace(ctx.request, headers=headers)
         try:
-            return await read(replace(ctx, path=replace(ctx.path, segments=segments)))
+            return await read(replace(ctx, request=request, path=replace(ctx.path, segments=segments)))
         except NotFoundError:
             if _null_result(ctx):  # Protocol §11.5.3.1: no result of a nullable single-valued function
                 return ODataResponse(NO_CONTENT)

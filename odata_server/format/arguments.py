@@ -111,8 +111,8 @@ def _null(nullable: bool, target: str) -> None:
 def _enum_value(value: object, enum_type: EnumType, target: str) -> object:
     """JSON Format §7.1: member names or values, separated by commas (more than one for flags only)."""
     parts = value.split(",") if isinstance(value, str) else [str(value)] if type(value) is int else []
-    members = [_member(enum_type, part.strip()) for part in parts]
-    if not members or None in members or (len(members) > 1 and not enum_type.is_flags):
+    found = [_members(enum_type, part.strip()) for part in parts]
+    if not found or None in found or (len(found) > 1 and not enum_type.is_flags):
         names = ", ".join(member.name for member in enum_type.members)
         raise BadRequestError(
             f"{target} must be {'names' if enum_type.is_flags else 'one'} of the members of "
@@ -120,7 +120,7 @@ def _enum_value(value: object, enum_type: EnumType, target: str) -> object:
             target=target,
             code="InvalidValue",
         )
-    names = [member.name for member in members if member is not None]
+    names = [member.name for members in found if members is not None for member in members]
     python_class = enum_type.python_class
     if python_class is None:
         return ",".join(names)
@@ -131,11 +131,20 @@ def _enum_value(value: object, enum_type: EnumType, target: str) -> object:
     return result
 
 
-def _member(enum_type: EnumType, text: str) -> EnumMember | None:
-    """The member named ``text``, or whose value ``text`` is."""
-    if _INTEGER.fullmatch(text):
-        return next((member for member in enum_type.members if member.value == int(text)), None)
-    return enum_type.member(text)
+def _members(enum_type: EnumType, text: str) -> list[EnumMember] | None:
+    """The member named ``text``; or whose value ``text`` is, for flags the members whose values add up to it."""
+    if not _INTEGER.fullmatch(text):
+        member = enum_type.member(text)
+        return None if member is None else [member]
+    number = int(text)
+    exact = [member for member in enum_type.members if member.value == number]
+    if exact or not enum_type.is_flags:
+        return exact[:1] or None
+    parts = [member for member in enum_type.members if member.value and member.value & number == member.value]
+    combined = 0
+    for member in parts:
+        combined |= member.value
+    return parts if parts and combined == number else None
 
 
 def _complex_value(value: object, complex_type: ComplexType, target: str) -> object:

@@ -174,6 +174,12 @@ def _echo(name: str, annotation: object) -> Any:
     return echo
 
 
+async def _next_trip_id(context: OperationContext) -> int:
+    """A key for a new trip: from 100 on, the trips ``ResetDataSource`` removes."""
+    highest = await context.connection.scalar(select(func.max(Trip.TripId)))
+    return max((highest or 0) + 1, 100)
+
+
 def trippin_service(database_url: str, **settings: Any) -> ODataService:
     """The service, with its entity sets and operations declared; ``settings`` override :class:`ServiceConfig`'s."""
     service = ODataService(database_url, namespace="Trippin", config=ServiceConfig.from_env(**settings))
@@ -235,8 +241,7 @@ def trippin_service(database_url: str, **settings: Any) -> ODataService:
 
     @service.action(entity_set="Trips")
     async def AddTrip(context: OperationContext, userName: str, name: str, budget: Decimal) -> Trip:
-        next_id = await context.connection.scalar(select(func.max(Trip.TripId) + 1))
-        trip = Trip(TripId=max(next_id or 0, 100), OwnerName=userName, Name=name, Budget=budget)
+        trip = Trip(TripId=await _next_trip_id(context), OwnerName=userName, Name=name, Budget=budget)
         context.session.add(trip)
         return trip
 
@@ -245,9 +250,10 @@ def trippin_service(database_url: str, **settings: Any) -> ODataService:
         trip = await context.session.get(Trip, tripId)
         if trip is None or trip.OwnerName != person.UserName:
             raise BadRequestError(f"{person.UserName} has no trip {tripId}", target="tripId")
-        next_id = await context.connection.scalar(select(func.max(Trip.TripId) + 1))
         await context.connection.execute(
-            insert(Trip).values(TripId=next_id, OwnerName=userName, Name=trip.Name, Budget=trip.Budget)
+            insert(Trip).values(
+                TripId=await _next_trip_id(context), OwnerName=userName, Name=trip.Name, Budget=trip.Budget
+            )
         )
 
     @service.action(bound=True, entity_set_path="person")

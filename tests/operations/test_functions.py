@@ -329,6 +329,7 @@ async def test_results_are_paged_by_next_links_that_invoke_again(
         ("GET", "CountPeople()?$filter=true", 501, "$filter"),
         ("GET", "GetNearestAirport(lat=33,lon=-118)?$filter=Latitude gt 1", 400, "$filter"),
         ("GET", "GetNearestAirport(lat=33,lon=-118)?$select=Nope", 400, None),
+        ("GET", "People?$filter=Trippin.CountPeople() gt 1", 501, "$filter"),
     ],
 )
 async def test_errors(client: httpx.AsyncClient, method: str, url: str, status: int, target: object) -> None:

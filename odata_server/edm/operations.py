@@ -257,15 +257,19 @@ def _check_overloads(operations: tuple[Operation, ...]) -> None:
         signatures: set[object] = set()
         for operation in overloads:
             binding = _binding(operation)
-            if operation.kind is OperationKind.ACTION:
-                signature: object = binding
-                clash = "two actions named {name} are bound to the same type; actions are overloaded only by their binding parameter"
-            else:
-                names = frozenset(parameter.name for parameter in operation.non_binding_parameters)
-                signature = (binding, names)
-                clash = "two overloads of function {name} take the same parameters; give them different parameter names"
+            # Actions differ by their binding alone; functions also by the names of their parameters.
+            signature: object = binding
+            if operation.kind is OperationKind.FUNCTION:
+                signature = (binding, frozenset(parameter.name for parameter in operation.non_binding_parameters))
             if signature in signatures:
-                raise ModelError(clash.format(name=name))
+                if operation.kind is OperationKind.ACTION:
+                    raise ModelError(
+                        f"two actions named {name} are bound to the same type; "
+                        "actions are overloaded only by their binding parameter"
+                    )
+                raise ModelError(
+                    f"two overloads of function {name} take the same parameters; give them different parameter names"
+                )
             signatures.add(signature)
             returned = operation.return_type.type_name if operation.return_type is not None else None
             if returns.setdefault(binding, returned) != returned:

@@ -102,7 +102,8 @@ def json_value(value: object, edm_type: EdmType, collection: bool, nullable: boo
     raise AssertionError(f"no parameter values of {edm_type!r}")  # pragma: no cover - entities are refused at start-up
 
 
-def _null(nullable: bool, target: str) -> None:
+def _null(nullable: bool, target: str) -> object:
+    """Null, where it is allowed."""
     if not nullable:
         raise BadRequestError(f"{target} cannot be null", target=target, code="NullNotAllowed")
     return None
@@ -113,10 +114,10 @@ def _enum_value(value: object, enum_type: EnumType, target: str) -> object:
     parts = value.split(",") if isinstance(value, str) else [str(value)] if type(value) is int else []
     found = [_members(enum_type, part.strip()) for part in parts]
     if not found or None in found or (len(found) > 1 and not enum_type.is_flags):
-        names = ", ".join(member.name for member in enum_type.members)
+        listed = ", ".join(member.name for member in enum_type.members)
         raise BadRequestError(
             f"{target} must be {'names' if enum_type.is_flags else 'one'} of the members of "
-            f"{enum_type.qualified_name} ({names}); got {value!r}",
+            f"{enum_type.qualified_name} ({listed}); got {value!r}",
             target=target,
             code="InvalidValue",
         )

@@ -64,7 +64,7 @@ def returned_select(result: object, mapped_class: type, where: str) -> Select:
         if identity is None:
             raise TypeError(f"{where} returned a {mapped_class.__name__} that is not in the database")
         keys.append(identity)
-    columns = sa.inspect(mapped_class).primary_key
+    columns: Sequence[sa.Column[Any]] = sa.inspect(mapped_class).primary_key
     if not keys:
         return sa.select(mapped_class).where(sa.false())
     if len(columns) == 1:

@@ -112,6 +112,14 @@ async def test_the_binding_entity_is_a_mapped_instance_whose_changes_are_flushed
     assert (await client.get("People('ronaldmundy')")).json()["FirstName"] == "Ronald"
 
 
+async def test_an_action_bound_to_what_a_function_returns(client: httpx.AsyncClient) -> None:
+    response = await client.post("People/Trippin.Oldest()/Trippin.Rename", json={"firstName": "Eldest"})
+    assert response.status_code == 200, response.text
+    assert (response.json()["UserName"], response.json()["FirstName"]) == ("scottketchum", "Eldest")
+    restored = await client.post("People('scottketchum')/Trippin.Rename", json={"firstName": "Scott"})
+    assert restored.json()["FirstName"] == "Scott"
+
+
 async def test_an_action_bound_to_a_collection(client: httpx.AsyncClient) -> None:
     response = await client.post("People('scottketchum')/Trips/Trippin.RaiseBudgets", json={"percent": 10})
     assert response.status_code == 200, response.text

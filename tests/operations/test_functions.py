@@ -71,6 +71,9 @@ async def test_parameters_inline_as_aliases_and_as_implicit_aliases(client: http
         ("People('russellwhyte')/Friends/Trippin.AverageAge()", "Edm.Double", 33.5),
         ("People('russellwhyte')/Trippin.TripNames()", "Collection(Edm.String)", ["Trip in US", "Trip in Beijing"]),
         ("People('javieralfred')/Trippin.TripNames()", "Collection(Edm.String)", []),
+        # ... and further bound functions
+        ("People/Trippin.Oldest()/Trippin.TripNames()", "Collection(Edm.String)", ["Honeymoon", "Business trip"]),
+        ("People/Trippin.Oldest()/Friends/Trippin.AverageAge()", "Edm.Double", 31.0),
     ],
 )
 async def test_values(client: httpx.AsyncClient, url: str, context: str, expected: object) -> None:

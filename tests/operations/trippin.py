@@ -227,7 +227,8 @@ def trippin_service(database_url: str, **settings: Any) -> ODataService:
 
     @service.function(bound=True)
     async def TripNames(context: OperationContext, person: Person) -> list[str]:
-        return list(await context.connection.scalars(select(Trip.Name).where(Trip.OwnerName == person.UserName)))
+        owned = select(Trip.Name).where(Trip.OwnerName == person.UserName).order_by(Trip.TripId)
+        return list(await context.connection.scalars(owned))
 
     @service.function(bound=True, composable=True, entity_set_path="people")
     async def Oldest(people: list[Person]) -> Person:

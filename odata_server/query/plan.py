@@ -45,10 +45,11 @@ class EntityQuery:
         first = segments[0]
         assert isinstance(first, EntitySetSegment | ResultSegment)
         current_storage = storage[first.entity_set.entity_type.qualified_name]
-        self.root: Entity = current_storage.mapped_class
+        self.root: type = current_storage.mapped_class
+        self.returned: tuple[sa.Subquery, sa.ColumnElement[bool]] | None = None
         self.order: tuple[sa.ColumnElement[Any], ...] = ()
         if isinstance(first, ResultSegment):
-            self.root, self.order = _returned_rows(first.source, current_storage.mapped_class)
+            self.returned, self.order = _returned_rows(first.source, self.root)
         current: Entity = self.root
         self.joins: list[Any] = []
         self.conditions: list[sa.ColumnElement[bool]] = []
@@ -81,20 +82,27 @@ class EntityQuery:
 
     def select(self, *columns: sa.ColumnElement[Any]) -> Select:
         statement = sa.select(*columns).select_from(self.root)
+        if self.returned is not None:
+            statement = statement.join(*self.returned)
         for join in self.joins:
             statement = statement.join(join)
         return statement.where(*self.conditions)
 
 
-def _returned_rows(source: Select, mapped_class: type) -> tuple[Entity, tuple[sa.ColumnElement[Any], ...]]:
-    """A function's query as the entities to start from: the mapped class aliased to it as a
-    subquery, and a row number in the order its ORDER BY gave (a subquery's own order is
-    lost once more is selected from it)."""
+def _returned_rows(
+    source: Select, mapped_class: type
+) -> tuple[tuple[sa.Subquery, sa.ColumnElement[bool]], tuple[sa.ColumnElement[Any], ...]]:
+    """A function's query as what the entities are joined to (by their key), and a row number
+    in the order its ORDER BY gave (a subquery's own order is lost once more is selected
+    from it). Joining leaves the mapped class unaliased, which SQLAlchemy builds and caches
+    statements of faster than of a class aliased to a new subquery at each call."""
+    keys = sa.inspect(mapped_class).primary_key
     ordering = tuple(source._order_by_clauses)  # no public accessor in SQLAlchemy 2
-    if ordering:
-        source = source.add_columns(sa.func.row_number().over(order_by=ordering).label("odata_position"))
-    rows = source.subquery()
-    return aliased(mapped_class, rows), ((rows.c.odata_position,) if ordering else ())
+    position = (sa.func.row_number().over(order_by=ordering),) if ordering else ()
+    rows = source.with_only_columns(*keys, *position).subquery()
+    columns = list(rows.c)
+    joined = sa.and_(*(key == column for key, column in zip(keys, columns)))
+    return (rows, joined), tuple(columns[len(keys) :])
 
 
 def select_entities(

@@ -87,7 +87,7 @@ class _PathBinder:
         if isinstance(first, DollarSegment):
             return self._bind_dollar_root(first)
         operation_import = self.model.operation_imports.get(first.name)
-        if operation_import is not None and first.name not in self.model.entity_sets:
+        if operation_import is not None:
             return self._after_operation(self.operations.imported(operation_import, first, last=self._last))
         entity_set = self._entity_set(first.name)
         self.segments.append(EntitySetSegment(entity_set))

@@ -17,6 +17,7 @@ are written as they are returned (:mod:`odata_server.format.results`).
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import replace
 
 import sqlalchemy as sa
@@ -97,7 +98,7 @@ def after_functions(read: Read) -> Read:
     the entities the last one returned."""
 
     async def invoke_then_read(ctx: RequestContext) -> ODataResponse:
-        async with reading(ctx.service.engine) as connection:
+        async with _function_connection(ctx) as connection:
             segments, _ = await _invoke(ctx, connection)
         # If-Match was the binding parameter's precondition, not the result's.
         headers = {name: value for name, value in ctx.request.headers.items() if name != "if-match"}
@@ -115,7 +116,7 @@ def after_functions(read: Read) -> Read:
 async def read_function_value(ctx: RequestContext) -> ODataResponse:
     """``GET MostPopularName()``: a function returning primitive, enumeration or complex values."""
     negotiated = ctx.negotiate(Representation.JSON)
-    async with reading(ctx.service.engine) as connection:
+    async with _function_connection(ctx) as connection:
         _, value = await _invoke(ctx, connection)
     return _value_response(ctx, value, negotiated)
 
@@ -152,7 +153,20 @@ async def invoke_action(ctx: RequestContext) -> ODataResponse:
             raise
 
 
-async def _invoke(ctx: RequestContext, connection: AsyncConnection) -> tuple[tuple[PathSegment, ...], object]:
+def _function_connection(ctx: RequestContext) -> AbstractAsyncContextManager[AsyncConnection | None]:
+    """The read connection the functions of the path run on; none if none needs one (to load
+    its binding entity, or for its context)."""
+    if any(_takes_context(call.operation) for call in ctx.path.invocations):
+        return reading(ctx.service.engine)
+    return nullcontext()
+
+
+def _takes_context(operation: Operation) -> bool:
+    assert operation.implementation is not None, f"{operation.qualified_name} has no implementation"
+    return operation.bound or operation.implementation.context_argument is not None
+
+
+async def _invoke(ctx: RequestContext, connection: AsyncConnection | None) -> tuple[tuple[PathSegment, ...], object]:
     """Run the invocations of the path, left to right, on ``connection``: the path from the
     last one on (starting at the entities it returned), and what it returned."""
     segments: tuple[PathSegment, ...] = ()
@@ -170,7 +184,10 @@ async def _invoke(ctx: RequestContext, connection: AsyncConnection) -> tuple[tup
 
 
 async def _call(
-    ctx: RequestContext, connection: AsyncConnection, before: tuple[PathSegment, ...], invocation: OperationSegment
+    ctx: RequestContext,
+    connection: AsyncConnection | None,
+    before: tuple[PathSegment, ...],
+    invocation: OperationSegment,
 ) -> object:
     """Call the implementation of one invocation, bound to what ``before`` addresses."""
     operation = invocation.operation
@@ -181,6 +198,9 @@ async def _call(
         arguments = action_arguments(_body(ctx.request), operation)
     else:
         arguments = function_arguments(invocation.arguments)
+    if not _takes_context(operation):
+        return await implementation.function(**arguments)
+    assert connection is not None
     context = OperationContext(ctx.request, connection)
     if implementation.context_argument is not None:
         arguments[implementation.context_argument] = context

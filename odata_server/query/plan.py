@@ -37,8 +37,9 @@ class EntityQuery:
     """The FROM clause and WHERE conditions that reach the entities a path addresses.
 
     A path starts at an entity set, or at the entities a function returned
-    (:class:`ResultSegment`), read from the function's query as a subquery.
-    ``order`` is the order that query gave its rows, if it gave one.
+    (:class:`ResultSegment`): those whose key the function's query selects, joined to it
+    as a subquery (``returned``). ``order`` is the order that query gave its rows, if it
+    gave one.
     """
 
     def __init__(self, segments: Sequence[PathSegment], storage: Storage) -> None:
@@ -92,10 +93,11 @@ class EntityQuery:
 def _returned_rows(
     source: Select, mapped_class: type
 ) -> tuple[tuple[sa.Subquery, sa.ColumnElement[bool]], tuple[sa.ColumnElement[Any], ...]]:
-    """A function's query as what the entities are joined to (by their key), and a row number
-    in the order its ORDER BY gave (a subquery's own order is lost once more is selected
-    from it). Joining leaves the mapped class unaliased, which SQLAlchemy builds and caches
-    statements of faster than of a class aliased to a new subquery at each call."""
+    """A function's query as a subquery of its entities' keys, with the condition joining the
+    entities to it, and a row number in the order its ORDER BY gave (a subquery's own order
+    is lost once more is selected from it). Joining the mapped class itself, rather than
+    aliasing it to a new subquery at each call, lets SQLAlchemy build and cache the
+    statement several times faster."""
     keys = sa.inspect(mapped_class).primary_key
     ordering = tuple(source._order_by_clauses)  # no public accessor in SQLAlchemy 2
     position = (sa.func.row_number().over(order_by=ordering),) if ordering else ()

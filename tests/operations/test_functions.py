@@ -71,6 +71,7 @@ async def test_parameters_inline_as_aliases_and_as_implicit_aliases(client: http
         ("People('russellwhyte')/Friends/Trippin.AverageAge()", "Edm.Double", 33.5),
         ("People('russellwhyte')/Trippin.TripNames()", "Collection(Edm.String)", ["Trip in US", "Trip in Beijing"]),
         ("People('javieralfred')/Trippin.TripNames()", "Collection(Edm.String)", []),
+        ("People('russellwhyte')/Trippin.FirstTripName()", "Edm.String", "Trip in US"),
         # ... and further bound functions
         ("People/Trippin.Oldest()/Trippin.TripNames()", "Collection(Edm.String)", ["Honeymoon", "Business trip"]),
         ("People/Trippin.Oldest()/Friends/Trippin.AverageAge()", "Edm.Double", 31.0),
@@ -251,6 +252,7 @@ async def test_no_result_of_a_nullable_function_is_204(client: httpx.AsyncClient
         ("People('ronaldmundy')/Trippin.GetFavoriteAirline()/Name", None),
         ("People('nobody')/Trippin.GetFavoriteAirline()", None),  # no binding entity
         ("People('nobody')/Trippin.TripNames()", None),
+        ("People('javieralfred')/Trippin.FirstTripName()", None),  # returns str: no result is 404
         ("TopAirports(count=3)/EGLL", None),  # not among the results
     ],
 )

@@ -230,6 +230,12 @@ def trippin_service(database_url: str, **settings: Any) -> ODataService:
         owned = select(Trip.Name).where(Trip.OwnerName == person.UserName).order_by(Trip.TripId)
         return list(await context.connection.scalars(owned))
 
+    @service.function(bound=True)
+    async def FirstTripName(context: OperationContext, person: Person) -> str:
+        """The name of the person's first trip: no result (404) for a person without trips."""
+        first = select(Trip.Name).where(Trip.OwnerName == person.UserName).order_by(Trip.TripId).limit(1)
+        return await context.connection.scalar(first)  # type: ignore[return-value]
+
     @service.function(bound=True, composable=True, entity_set_path="people")
     async def Oldest(people: list[Person]) -> Person:
         return people.where(Person.Age.is_not(None)).order_by(Person.Age.desc()).limit(1)

@@ -260,12 +260,17 @@ def _null_result(ctx: RequestContext) -> bool:
 
 
 def _value_response(ctx: RequestContext, value: object, negotiated: Negotiated) -> ODataResponse:
+    """The value an operation returned; for null, 204 if its return type is nullable, else 404
+    (Protocol §11.5.3.1: a single-valued result that is not there)."""
     invocation = ctx.path.segments[-1]
     assert isinstance(invocation, OperationSegment) and invocation.operation.return_type is not None
-    body = value_document(value, invocation.operation.return_type, negotiated, ctx.request.service_root)
-    if body is None:
-        return ODataResponse(NO_CONTENT)
-    return ODataResponse(200, {"Content-Type": json_content_type(negotiated)}, body)
+    returned = invocation.operation.return_type
+    body = value_document(value, returned, negotiated, ctx.request.service_root)
+    if body is not None:
+        return ODataResponse(200, {"Content-Type": json_content_type(negotiated)}, body)
+    if not returned.nullable:
+        raise NotFoundError(f"{invocation.operation.name} has no result", code="NoResult")
+    return ODataResponse(NO_CONTENT)
 
 
 __all__ = ["OperationContext", "after_functions", "check", "invoke_action", "read_function_value"]

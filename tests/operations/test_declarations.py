@@ -134,6 +134,22 @@ def test_the_context_parameter_is_not_an_odata_parameter(xml: etree._Element) ->
     assert "context" not in [p.get("Name") for p in element.findall(f"{EDM}Parameter")]
 
 
+async def context_anywhere(person: Person, count: int, context: OperationContext, label: str | None) -> int: ...
+
+
+def test_the_context_is_found_by_its_annotation_wherever_it_is() -> None:
+    service = ODataService("sqlite://", namespace=NS)
+    service.add(Person, name="People")
+    service.function(bound=True)(context_anywhere)
+    (operation,) = service.model.operations
+    assert [(p.name, p.type_name, p.nullable) for p in operation.parameters] == [
+        ("person", f"{NS}.Person", False),
+        ("count", "Edm.Int32", False),
+        ("label", "Edm.String", True),
+    ]
+    assert operation.implementation is not None and operation.implementation.context_argument == "context"
+
+
 def test_overloads_share_one_name_and_one_import(xml: etree._Element, csdl: dict[str, Any]) -> None:
     overloads = _operations(xml, "Function", "Search")
     assert [[p.get("Name") for p in o.findall(f"{EDM}Parameter")] for o in overloads] == [["text"], ["text", "minAge"]]

@@ -121,9 +121,30 @@ def _operation(
         hints = typing.get_type_hints(function, include_extras=True)
     except Exception as error:  # NameError and others: whatever an annotation raises when evaluated
         raise ModelError(f"{where}: its annotations cannot be evaluated ({error})") from None
+    parameters, context_argument = _parameters(declaration, hints, python_types)
+    operation = Operation(
+        name=name,
+        namespace=python_types.namespace,
+        kind=declaration.kind,
+        parameters=tuple(parameters),
+        return_type=_return_type(declaration, hints, python_types),
+        bound=declaration.bound,
+        composable=declaration.composable,
+        entity_set_path=declaration.entity_set_path,
+        implementation=Implementation(function, context_argument),
+    )
+    _check_options(declaration, operation, entity_types)
+    return operation
+
+
+def _parameters(
+    declaration: OperationDeclaration, hints: Mapping[str, object], python_types: PythonTypes
+) -> tuple[list[Parameter], str | None]:
+    """The OData parameters of the function's arguments, and the argument that takes the context."""
+    where = declaration.where
     context_argument: str | None = None
     parameters: list[Parameter] = []
-    for argument in inspect.signature(function).parameters.values():
+    for argument in inspect.signature(declaration.function).parameters.values():
         if argument.kind not in (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY):
             raise ModelError(f"{where}: parameter {argument.name} cannot be passed by name, as OData passes them")
         if argument.name not in hints:
@@ -150,19 +171,7 @@ def _operation(
                 f"{where}, parameter {parameter.name}: entities as parameters (other than the binding "
                 "parameter) are not supported yet; pass their key instead"
             )
-    operation = Operation(
-        name=name,
-        namespace=python_types.namespace,
-        kind=declaration.kind,
-        parameters=tuple(parameters),
-        return_type=_return_type(declaration, hints, python_types),
-        bound=declaration.bound,
-        composable=declaration.composable,
-        entity_set_path=declaration.entity_set_path,
-        implementation=Implementation(function, context_argument),
-    )
-    _check_options(declaration, operation, entity_types)
-    return operation
+    return parameters, context_argument
 
 
 def _return_type(

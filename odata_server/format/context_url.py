@@ -16,20 +16,33 @@ def context_url(service_root: str, fragment: str | None = None) -> str:
     return f"{service_root}$metadata" if fragment is None else f"{service_root}$metadata#{fragment}"
 
 
-def collection_fragment(entity_set: NavigationSource, segments: Sequence[PathSegment] = ()) -> str:
+def collection_fragment(
+    entity_set: NavigationSource, segments: Sequence[PathSegment] = (), *, by_type: bool = False
+) -> str:
     """§10.1 Collection of Entities: ``#Products``; contained entities are named through
-    their container as ``segments`` address it: ``#People('russellwhyte')/Trips``."""
+    their container as ``segments`` address it: ``#People('russellwhyte')/Trips``; ``by_type``
+    (an operation returned them into an entity set the model does not name):
+    ``#Collection(NorthwindModel.Product)``."""
+    if by_type:
+        return f"Collection({entity_set.entity_type.qualified_name})"
     if isinstance(entity_set, ContainedEntities):
         return addressed_path(segments)
     return entity_set.name
 
 
 def entity_fragment(
-    entity_set: NavigationSource, select_expand: str = "", container_values: Sequence[object] = ()
+    entity_set: NavigationSource,
+    select_expand: str = "",
+    container_values: Sequence[object] = (),
+    *,
+    by_type: bool = False,
 ) -> str:
     """§10.2 Entity: ``#Products/$entity``, ``#Products(ProductName)/$entity``; a contained
     entity's names its collection (``#People('russellwhyte')/Trips/$entity``, from the
-    values of its container keys); a singleton is ``#Me``, as is a single contained entity."""
+    values of its container keys); a singleton is ``#Me``, as is a single contained entity;
+    ``by_type`` (as for :func:`collection_fragment`): ``#NorthwindModel.Product(ProductName)``."""
+    if by_type:
+        return f"{entity_set.entity_type.qualified_name}{select_expand}"
     if isinstance(entity_set, Singleton):
         return f"{entity_set.name}{select_expand}"
     if isinstance(entity_set, ContainedEntities):

@@ -39,6 +39,8 @@ class EntityWriter:
         service_root: the absolute service root, for ids and links.
         shown: how many of ``properties`` are written (``$select``); the others are
             the key and concurrency properties that were not selected.
+        with_ids: write each entity's id even where minimal metadata may leave it out
+            (the context URL does not name the entity set).
 
     When ``properties`` hold the set's concurrency properties, each entity carries
     its ``@etag``; when they hold the media types of its streams
@@ -53,6 +55,7 @@ class EntityWriter:
         service_root: str,
         *,
         shown: int | None = None,
+        with_ids: bool = False,
     ) -> None:
         self.entity_set = entity_set
         self.properties = tuple(properties)
@@ -80,9 +83,10 @@ class EntityWriter:
         if concurrency is not None and all(name in positions for name in concurrency.properties):
             self.etag_positions = tuple(positions[name] for name in concurrency.properties)
         self.etag_name = negotiated.control("etag")
-        # JSON Format §4.5.8: without every key property, minimal metadata carries the id.
-        self.with_id = negotiated.metadata is MetadataLevel.MINIMAL and any(
-            position >= len(self.names) for position in self.key_positions
+        # JSON Format §4.5.8: without every key property, or without the entity set in the
+        # context URL, minimal metadata carries the id.
+        self.with_id = negotiated.metadata is MetadataLevel.MINIMAL and (
+            with_ids or any(position >= len(self.names) for position in self.key_positions)
         )
         self.type_name = f"#{entity_set.entity_type.qualified_name}"
         self.negotiated = negotiated

@@ -5,7 +5,8 @@ SELECT: the addressed entity type's columns, joined back along each navigation
 property to the entity set the path starts from, filtered by each key on the way.
 For a collection, the options follow (after AspNetCoreOData's
 ``ODataQueryOptions.ApplyTo``): ``$filter`` and ``$search``, then ``$count`` (of the filtered
-collection), ``$orderby`` made total with the key, the ``$skiptoken`` of a next
+collection), ``$orderby`` made total with the order a function gave its result (if
+the path starts there) and the key, the ``$skiptoken`` of a next
 page, ``$skip``, and ``$top`` within the page size. Rows come back as plain tuples
 (no ORM objects) in the order of the properties asked for, followed by the sort
 values. Every value from the URL is a bound parameter.
@@ -22,27 +23,38 @@ from sqlalchemy.orm import aliased
 
 from odata_server.edm.model import ContainedEntities, ContainerKey, EntityType, Model, NavigationSource, Property
 from odata_server.edm.storage import EntityStorage, Storage
+from odata_server.edm.types import PrimitiveType
 from odata_server.query.containers import container_key_column
 from odata_server.query.expressions import Entity, ExpressionCompiler, RangeVariable
 from odata_server.query.paging import SkipToken, SortKey, after, order_by, token_column
 from odata_server.query.search import search_condition
 from odata_server.uri.bound_options import BoundOptions, Computed, Field
-from odata_server.uri.path import EntitySetSegment, KeySegment, NavigationSegment, PathSegment
+from odata_server.uri.path import EntitySetSegment, KeySegment, NavigationSegment, PathSegment, ResultSegment
 
 Select = sa.Select[Any]
 
 
 class EntityQuery:
-    """The FROM clause and WHERE conditions that reach the entities a path addresses."""
+    """The FROM clause and WHERE conditions that reach the entities a path addresses.
+
+    A path starts at an entity set, or at the entities a function returned
+    (:class:`ResultSegment`): those whose key the function's query selects, joined to it
+    as a subquery (``returned``). ``order`` is the order that query gave its rows, if it
+    gave one.
+    """
 
     def __init__(self, segments: Sequence[PathSegment], storage: Storage) -> None:
         first = segments[0]
-        assert isinstance(first, EntitySetSegment)
+        assert isinstance(first, EntitySetSegment | ResultSegment)
         self.storage = storage
         self.source: NavigationSource = first.entity_set
         """Where the addressed entities are: the last navigation's target, or the first segment's set."""
         current_storage = storage[first.entity_set.entity_type.qualified_name]
         self.root: type = current_storage.mapped_class
+        self.returned: tuple[sa.Subquery, sa.ColumnElement[bool]] | None = None
+        self.order: tuple[sa.ColumnElement[Any], ...] = ()
+        if isinstance(first, ResultSegment):
+            self.returned, self.order = _returned_rows(first.source, self.root)
         current: Entity = self.root
         self.joins: list[Any] = []
         self.conditions: list[sa.ColumnElement[bool]] = []
@@ -79,9 +91,28 @@ class EntityQuery:
 
     def select(self, *columns: sa.ColumnElement[Any]) -> Select:
         statement = sa.select(*columns).select_from(self.root)
+        if self.returned is not None:
+            statement = statement.join(*self.returned)
         for join in self.joins:
             statement = statement.join(join)
         return statement.where(*self.conditions)
+
+
+def _returned_rows(
+    source: Select, mapped_class: type
+) -> tuple[tuple[sa.Subquery, sa.ColumnElement[bool]], tuple[sa.ColumnElement[Any], ...]]:
+    """A function's query as a subquery of its entities' keys, with the condition joining the
+    entities to it, and a row number in the order its ORDER BY gave (a subquery's own order
+    is lost once more is selected from it). Joining the mapped class itself, rather than
+    aliasing it to a new subquery at each call, lets SQLAlchemy build and cache the
+    statement several times faster."""
+    keys = sa.inspect(mapped_class).primary_key
+    ordering = tuple(source._order_by_clauses)  # no public accessor in SQLAlchemy 2
+    position = (sa.func.row_number().over(order_by=ordering),) if ordering else ()
+    rows = source.with_only_columns(*keys, *position).subquery()
+    columns = list(rows.c)
+    joined = sa.and_(*(key == column for key, column in zip(keys, columns)))
+    return (rows, joined), tuple(columns[len(keys) :])
 
 
 def select_entities(
@@ -182,10 +213,14 @@ def plan_collection(
     if options.count:
         count = query.select(sa.func.count()).where(*conditions)
 
-    sort_keys = tuple(
-        SortKey(compiler.compile(item.expression), item.descending, item.expression.type.primitive)  # type: ignore[arg-type]
-        for item in options.orderby
-    ) + tuple(SortKey(query.column(prop), False, prop.type) for prop in entity_type.key_properties)
+    sort_keys = (
+        tuple(
+            SortKey(compiler.compile(item.expression), item.descending, item.expression.type.primitive)  # type: ignore[arg-type]
+            for item in options.orderby
+        )
+        + tuple(SortKey(position, False, PrimitiveType.INT64) for position in query.order)
+        + tuple(SortKey(query.column(prop), False, prop.type) for prop in entity_type.key_properties)
+    )
 
     statement = query.select(
         *(query.field(field, compiler) for field in properties),

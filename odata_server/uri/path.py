@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
+from typing import Any
 
-from odata_server.edm.model import NavigationProperty, NavigationSource, Property
+from odata_server.edm.model import EntitySet, NavigationProperty, NavigationSource, Operation, Parameter, Property
+from odata_server.uri.syntax import JsonValue, Literal
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,9 +62,58 @@ class RefSegment:
     """``/$ref``."""
 
 
+@dataclass(frozen=True, slots=True)
+class OperationSegment:
+    """An invocation of a function or an action: ``GetNearestAirport(lat=33,lon=-118)``, ``Trippin.ShareTrip``.
+
+    Attributes:
+        operation: the overload the URL names.
+        arguments: the function's non-binding parameters, each with its value as the URL
+            writes it: a literal, or the JSON array or object of a parameter alias. An
+            action's arguments are in the request body.
+        entity_set: the entity set of the entities it returns, if it returns entities.
+        advertised: whether the model says that entity set (the import's ``EntitySet``,
+            the ``EntitySetPath``); if not, responses name the entities' type instead.
+    """
+
+    operation: Operation
+    arguments: tuple[tuple[Parameter, Literal | JsonValue], ...] = ()
+    entity_set: EntitySet | None = None
+    advertised: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class ResultSegment:
+    """The entities a function returned, in place of the path up to its invocation once it has run.
+
+    ``source`` is the SQLAlchemy ``Select`` of them; ``query/`` reads from it as from an
+    entity set. ``advertised`` is the invocation's (:class:`OperationSegment`).
+    """
+
+    entity_set: EntitySet
+    source: Any
+    advertised: bool = True
+
+
 PathSegment = (
-    EntitySetSegment | KeySegment | NavigationSegment | PropertySegment | CountSegment | ValueSegment | RefSegment
+    EntitySetSegment
+    | KeySegment
+    | NavigationSegment
+    | PropertySegment
+    | CountSegment
+    | ValueSegment
+    | RefSegment
+    | OperationSegment
+    | ResultSegment
 )
+
+
+def entity_set_of(segments: tuple[PathSegment, ...]) -> NavigationSource:
+    """The entity set of the entities ``segments`` address: their last navigation's, or the first segment's."""
+    for segment in reversed(segments):
+        if isinstance(segment, NavigationSegment | EntitySetSegment | ResultSegment):
+            return segment.entity_set
+    raise AssertionError("a path to entities starts with an entity set or a function's result")
 
 
 class ResourceKind(Enum):
@@ -83,6 +134,9 @@ class ResourceKind(Enum):
     COUNT = "count"
     REFERENCE = "entity reference"
     REFERENCE_COLLECTION = "collection of entity references"
+    ACTION = "action"
+    FUNCTION_VALUE = "value returned by a function"
+    """A primitive, enumeration or complex value, or a collection of them."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +170,18 @@ class ODataPath:
         return tuple(segment.property for segment in self.segments if isinstance(segment, PropertySegment))
 
     @property
+    def invocations(self) -> tuple[OperationSegment, ...]:
+        """The functions and actions the path invokes, in URL order."""
+        return tuple(segment for segment in self.segments if isinstance(segment, OperationSegment))
+
+    @property
+    def entities_by_type(self) -> bool:
+        """Whether the path addresses what an operation returned into an entity set the model
+        does not name: responses then name the entities' type, and give each its id."""
+        segments = self.entity_segments
+        return len(segments) == 1 and isinstance(segments[0], ResultSegment) and not segments[0].advertised
+
+    @property
     def entity_segments(self) -> tuple[PathSegment, ...]:
         """The segments that address entities: up to the last key or navigation."""
         end = len(self.segments)
@@ -139,10 +205,13 @@ __all__ = [
     "KeySegment",
     "NavigationSegment",
     "ODataPath",
+    "OperationSegment",
     "PathSegment",
     "PropertySegment",
     "RefSegment",
     "ResourceKind",
     "SingletonSegment",
+    "ResultSegment",
     "ValueSegment",
+    "entity_set_of",
 ]

@@ -26,6 +26,7 @@ from odata_server.query.expand import ExpansionQuery, Select, parent_keys_parame
 from odata_server.query.paging import SkipToken, SortKey
 from odata_server.uri import printer
 from odata_server.uri.bound_options import BoundOptions, Computed, Expand, Field
+from odata_server.uri.path import ResourceKind
 
 
 def fetched_fields(
@@ -60,11 +61,17 @@ def _row_key(entity_set: NavigationSource, storage: Storage) -> list[Property]:
 
 
 def entity_writer(
-    ctx: RequestContext, entity_set: NavigationSource, fields: Sequence[Field], negotiated: Negotiated, shown: int
+    ctx: RequestContext,
+    entity_set: NavigationSource,
+    fields: Sequence[Field],
+    negotiated: Negotiated,
+    shown: int,
+    *,
+    with_ids: bool = False,
 ) -> EntityWriter:
     """The writer of rows of ``fields``, computed ones written as properties of their type."""
     properties = [field.property if isinstance(field, Computed | ContainerKey) else field for field in fields]
-    return EntityWriter(entity_set, properties, negotiated, ctx.request.service_root, shown=shown)
+    return EntityWriter(entity_set, properties, negotiated, ctx.request.service_root, shown=shown, with_ids=with_ids)
 
 
 class Expander:
@@ -207,8 +214,16 @@ class _ExpandedNavigation:
 _QUERY_SAFE = "$'(),:;=@*/!"
 
 
+#: The page size of what an action returns: more than any result has, since a next link
+#: to its rest would repeat the action.
+WHOLE = 2**62
+
+
 def page_size(ctx: RequestContext) -> int:
-    """The most entities in one collection of the response: the service's limit, or less if preferred."""
+    """The most entities in one collection of the response: the service's limit, or less if
+    preferred; what an action returns is not paged."""
+    if ctx.path.kind is ResourceKind.ACTION:
+        return WHOLE
     limit = ctx.service.config.max_page_size
     preferred, _ = max_page_size(ctx.request)
     return min(preferred or limit, limit)

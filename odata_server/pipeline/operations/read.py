@@ -78,7 +78,7 @@ class _Entities:
         assert entity_set is not None
         options = ctx.bound_options()
         fields, shown = fetched_fields(entity_set, options, ctx.service.storage)
-        writer = entity_writer(ctx, entity_set, fields, negotiated, shown)
+        writer = entity_writer(ctx, entity_set, fields, negotiated, shown, with_ids=ctx.path.entities_by_type)
         return cls(negotiated, entity_set, options, fields, writer, Expander(ctx, writer, options, negotiated))
 
 
@@ -88,7 +88,7 @@ async def read_collection(ctx: RequestContext) -> ODataResponse:
         _refuse_contained_apply(ctx)
         return await read_applied(ctx)
     entities = _Entities.of(ctx)
-    fragment = collection_fragment(entities.entity_set, ctx.path.entity_segments)
+    fragment = collection_fragment(entities.entity_set, ctx.path.entity_segments, by_type=ctx.path.entities_by_type)
     fragment += select_expand_clause(entities.options)
     return await _collection(
         ctx, entities.negotiated, entities.options, entities.fields, entities.writer.entity, entities.expander, fragment
@@ -136,7 +136,7 @@ async def _collection(
     assert entity_set is not None
     preferred, preference_applied = max_page_size(ctx.request)
     page_limit = page_size(ctx)
-    plan = ctx.service.plan_cache.get(
+    plan = ctx.plan(
         (ctx.path.kind, ctx.request.path, ctx.path.singleton_key, ctx.request.query, page_limit),
         lambda: plan_collection(
             ctx.path.entity_segments,
@@ -255,7 +255,10 @@ async def entity_response(
     entity = entities.writer.entity(row)
     await entities.expander.attach(connection, [entity], [row])
     fragment = entity_fragment(
-        entities.entity_set, select_expand_clause(entities.options), entities.writer.container_values(row)
+        entities.entity_set,
+        select_expand_clause(entities.options),
+        entities.writer.container_values(row),
+        by_type=ctx.path.entities_by_type,
     )
     document_context = context(entities.negotiated, ctx.request.service_root, fragment)
     response_headers = {"Content-Type": json_content_type(entities.negotiated), **etag_header, **(headers or {})}

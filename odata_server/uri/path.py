@@ -10,7 +10,15 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from odata_server.edm.model import EntitySet, NavigationProperty, NavigationSource, Operation, Parameter, Property
+from odata_server.edm.model import (
+    ContainedEntities,
+    EntitySet,
+    NavigationProperty,
+    NavigationSource,
+    Operation,
+    Parameter,
+    Property,
+)
 from odata_server.uri.syntax import JsonValue, Literal
 
 
@@ -177,9 +185,12 @@ class ODataPath:
     @property
     def entities_by_type(self) -> bool:
         """Whether the path addresses what an operation returned into an entity set the model
-        does not name: responses then name the entities' type, and give each its id."""
+        does not name, or into a contained collection (whose name is a path through a
+        container): responses then name the entities' type, and give each its id."""
         segments = self.entity_segments
-        return len(segments) == 1 and isinstance(segments[0], ResultSegment) and not segments[0].advertised
+        if len(segments) != 1 or not isinstance(segments[0], ResultSegment):
+            return False
+        return not segments[0].advertised or isinstance(segments[0].entity_set, ContainedEntities)
 
     @property
     def entity_segments(self) -> tuple[PathSegment, ...]:

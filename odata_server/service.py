@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager, suppress
 from dataclasses import replace
 from typing import Any, Protocol
@@ -24,7 +24,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from odata_server.batch.handler import BatchHandler
 from odata_server.config import ServiceConfig
 from odata_server.edm.from_sqlalchemy import EntitySetDeclaration, SingletonDeclaration, build_model
-from odata_server.edm.model import Model, SingletonKey
+from odata_server.edm.model import Model, OperationKind, SingletonKey
+from odata_server.edm.operations import OperationDeclaration
 from odata_server.edm.streams import Stream
 from odata_server.format.csdl_json import csdl_json
 from odata_server.format.csdl_xml import csdl_xml
@@ -42,6 +43,9 @@ from odata_server.pipeline.versions import SUPPORTED_VERSIONS
 from odata_server.query.sessions import prepare_sessions
 
 logger = logging.getLogger("odata_server")
+
+#: What ``@service.function`` and ``@service.action`` decorate.
+_Implementation = Callable[..., Awaitable[Any]]
 
 #: The async driver used when a database URL names none.
 _ASYNC_DRIVERS = {"sqlite": "aiosqlite", "postgresql": "asyncpg"}
@@ -100,6 +104,7 @@ class ODataService:
         self.config = config or ServiceConfig.from_env()
         self._declarations: list[EntitySetDeclaration] = []
         self._singletons: list[SingletonDeclaration] = []
+        self._operations: list[OperationDeclaration] = []
         self._handler: ODataHandler | None = None
         self._async: RespondAsyncHandler | None = None
         self._api_jobs_engine: AsyncEngine = self.engine
@@ -263,6 +268,82 @@ class ODataService:
                 self.add(mapper.class_)
         return self
 
+    def function(
+        self,
+        implementation: _Implementation | None = None,
+        /,
+        *,
+        name: str | None = None,
+        bound: bool = False,
+        composable: bool = False,
+        entity_set: str | None = None,
+        entity_set_path: str | None = None,
+        include_in_service_document: bool = False,
+    ) -> Any:
+        """Declare a function (invoked with GET, no side effects): ``@service.function(...)`` on an ``async def``.
+
+        Its annotations are its OData signature (see docs/operations.md); an unbound
+        function gets a function import of the same name.
+
+        Args:
+            name: the OData name; by default the Python function's name.
+            bound: the first parameter is the binding parameter: an entity class, or
+                ``list[...]`` of one for a function bound to a collection.
+            composable: path segments (``/Name``, ``/$count``, a key, a navigation,
+                another bound function) may follow an invocation.
+            entity_set: (unbound) the entity set of the entities it returns; by
+                default the one entity set of their type.
+            entity_set_path: (bound) where the entities it returns belong, from the
+                binding parameter: ``"person/Trips"``.
+            include_in_service_document: list its function import in the service document.
+        """
+        return self._operation(
+            implementation,
+            OperationKind.FUNCTION,
+            name=name,
+            bound=bound,
+            composable=composable,
+            entity_set=entity_set,
+            entity_set_path=entity_set_path,
+            include_in_service_document=include_in_service_document,
+        )
+
+    def action(
+        self,
+        implementation: _Implementation | None = None,
+        /,
+        *,
+        name: str | None = None,
+        bound: bool = False,
+        entity_set: str | None = None,
+        entity_set_path: str | None = None,
+    ) -> Any:
+        """Declare an action (invoked with POST, may change data): ``@service.action(...)`` on an ``async def``.
+
+        It runs in the request's transaction (its change set's inside a batch). An
+        unbound action gets an action import of the same name. The arguments are those
+        of :meth:`function`.
+        """
+        return self._operation(
+            implementation,
+            OperationKind.ACTION,
+            name=name,
+            bound=bound,
+            entity_set=entity_set,
+            entity_set_path=entity_set_path,
+        )
+
+    def _operation(self, implementation: _Implementation | None, kind: OperationKind, **options: Any) -> Any:
+        """Declare ``implementation``; without one, the decorator that declares the function it decorates."""
+
+        def declare(function: _Implementation) -> _Implementation:
+            if self._handler is not None:
+                raise RuntimeError("The service is already built; declare every operation before serving it")
+            self._operations.append(OperationDeclaration(function, kind, **options))
+            return function
+
+        return declare if implementation is None else declare(implementation)
+
     @property
     def handler(self) -> ODataHandler:
         """The request handler; building it builds and validates the model."""
@@ -272,6 +353,7 @@ class ODataService:
                 namespace=self.namespace,
                 container_name=self.container_name,
                 singletons=self._singletons,
+                operations=self._operations,
             )
             self._handler = ODataHandler(
                 ServiceParts(

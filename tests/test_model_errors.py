@@ -69,7 +69,8 @@ class NotMapped:
         (lambda s: s.add(Person).add(Person), "two entity sets are both named 'Persons'"),
         (
             lambda s: s.add(Person, type_name="Container"),
-            "two schema members (entity, complex and enumeration types and the container) are both named 'Container'",
+            "two schema members (entity, complex and enumeration types, functions, actions and the container) "
+            "are both named 'Container'",
         ),
     ],
 )

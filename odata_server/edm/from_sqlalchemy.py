@@ -40,15 +40,14 @@ from odata_server.edm.model import (
     declared_properties,
     frozen_mapping,
 )
+from odata_server.edm.names import check_identifier, check_unique
+from odata_server.edm.operations import OperationDeclaration, build_operations
 from odata_server.edm.python_types import PythonTypes
 from odata_server.edm.sqltypes import Byte, FlagEnum, JsonValue, SByte
 from odata_server.edm.storage import EntityStorage
 from odata_server.edm.streams import MEDIA_STREAM, Column, Stream, stream_members
 from odata_server.edm.types import INTEGER_RANGES, PrimitiveType
 from odata_server.errors import ModelError
-
-# CSDL §15.2 SimpleIdentifier: a letter or underscore, then up to 127 letters, digits, underscores.
-_IDENTIFIER = re.compile(r"[^\W\d]\w{0,127}\Z")
 
 # CSDL §6.5: the types a key property may have.
 _KEY_TYPES = frozenset(PrimitiveType) - {
@@ -160,13 +159,14 @@ def build_model(
     namespace: str,
     container_name: str,
     singletons: Iterable[SingletonDeclaration] = (),
+    operations: Iterable[OperationDeclaration] = (),
 ) -> tuple[Model, dict[str, EntityStorage]]:
-    """Build and validate the model of the declared entity sets, contained classes and singletons."""
+    """Build and validate the model of the declared entity sets, contained classes, singletons and operations."""
     singletons = list(singletons)
     declarations = _with_implicit_types(list(declarations), singletons)
     for part in namespace.split("."):
-        _check_identifier(part, f"namespace {namespace!r}")
-    _check_identifier(container_name, f"container name {container_name!r}")
+        check_identifier(part, f"namespace {namespace!r}")
+    check_identifier(container_name, f"container name {container_name!r}")
     contained = containments(
         {d.mapped_class: d.contains for d in declarations if d.contains},
         {d.mapped_class for d in declarations if d.has_entity_set},
@@ -189,19 +189,9 @@ def build_model(
         types_by_class[mapped_class] = _entity_type(
             item, exposed, namespace, versions.get(id(item.declaration), set()), python_types, base
         )
-    _check_unique(
-        [
-            *(t.name for t, _ in types_by_class.values()),
-            *(t.name for t in python_types.complex_types.values()),
-            *(t.name for t in python_types.enum_types.values()),
-            container_name,
-        ],
-        "schema members (entity, complex and enumeration types and the container)",
-        "pass type_name= or container_name= to tell them apart",
-    )
     set_names = [d.entity_set_name for d in declarations if d.has_entity_set]
-    _check_unique(set_names, "entity sets", "pass name= to tell them apart")
-    _check_unique([*set_names, *(s.name for s in singletons)], "entity sets or singletons", "rename one")
+    check_unique(set_names, "entity sets", "pass name= to tell them apart")
+    check_unique([*set_names, *(s.name for s in singletons)], "entity sets or singletons", "rename one")
 
     first_set_of_type: dict[type, str] = {}
     for declaration in declarations:
@@ -275,6 +265,28 @@ def build_model(
     for root in [*entity_sets.values(), *singleton_members.values()]:
         targets.contained_sets(root, declaration_of_type, contained_sets)
 
+    # Signatures name entity classes by the entity types made above, with the same PythonTypes
+    # as the columns, so a complex or enumeration type is one type however many use it.
+    type_of_class = {cls: entity_types[t.qualified_name] for cls, t in typed.items()}
+    python_types.entity_type_of = type_of_class.get
+    operation_list, imports = build_operations(operations, python_types, entity_types, entity_sets)
+    check_unique(
+        [
+            *(t.name for t in typed.values()),
+            *(t.name for t in python_types.complex_types.values()),
+            *(t.name for t in python_types.enum_types.values()),
+            *dict.fromkeys(operation.name for operation in operation_list),
+            container_name,
+        ],
+        "schema members (entity, complex and enumeration types, functions, actions and the container)",
+        "pass type_name=, name= or container_name= to tell them apart",
+    )
+    check_unique(
+        [*entity_sets, *singleton_members, *imports],
+        "entity sets, singletons and operation imports",
+        "pass name= to tell them apart",
+    )
+
     model = Model(
         namespace=namespace,
         container_name=container_name,
@@ -285,6 +297,8 @@ def build_model(
         enum_types=frozen_mapping(python_types.enum_types),  # type: ignore[arg-type]
         singletons=frozen_mapping(singleton_members),  # type: ignore[arg-type]
         contained=frozen_mapping(contained_sets),  # type: ignore[arg-type]
+        operations=operation_list,
+        operation_imports=frozen_mapping(imports),  # type: ignore[arg-type]
     )
     return model, storage
 
@@ -325,7 +339,7 @@ def _contained_key(
 
 
 def _check_singleton_key(singleton: SingletonDeclaration, entity_type: EntityType) -> None:
-    _check_identifier(singleton.name, f"singleton name {singleton.name!r}")
+    check_identifier(singleton.name, f"singleton name {singleton.name!r}")
     if callable(singleton.key):
         return
     if set(singleton.key) != set(entity_type.key):
@@ -449,7 +463,7 @@ class _Targets:
 
 def _edm_name(declaration: EntitySetDeclaration, attribute: str, mapped_class: type) -> str:
     name = declaration.names.get(attribute, attribute)
-    _check_identifier(
+    check_identifier(
         name,
         f"{mapped_class.__qualname__}.{attribute} (OData name {name!r})",
     )
@@ -471,9 +485,9 @@ def _entity_type(
     where = mapped_class.__qualname__
     declared = declaration.mapped_class is mapped_class
     type_name = declaration.entity_type_name if declared else mapped_class.__name__
-    _check_identifier(type_name, f"entity type name of {where}")
+    check_identifier(type_name, f"entity type name of {where}")
     if declared:
-        _check_identifier(declaration.entity_set_name, f"entity set name of {where}")
+        check_identifier(declaration.entity_set_name, f"entity set name of {where}")
         _check_options(declaration, mapper)
     discriminator = inheritance.discriminator(exposed, item)
     hidden = inheritance.discriminator_attribute(mapper)
@@ -511,7 +525,7 @@ def _entity_type(
             properties[name] = replace(prop, nullable=False)
 
     for name in streams.properties:
-        _check_identifier(name, f"stream property {name!r} of {where}")
+        check_identifier(name, f"stream property {name!r} of {where}")
         if name in properties:
             raise ModelError(f"{where}: the stream property {name!r} has the name of a property")
     entity_type = EntityType(
@@ -789,22 +803,6 @@ def _check_same_type(first: EntitySetDeclaration, again: EntitySetDeclaration) -
             f"{again.mapped_class.__qualname__} is exposed twice with different type_name, exclude or names "
             "(or media= or streams=); entity sets of one class share one entity type, so give them the same options"
         )
-
-
-def _check_identifier(name: str, what: str) -> None:
-    if not _IDENTIFIER.match(name):
-        raise ModelError(
-            f"{what} is not an OData identifier: it must start with a letter or '_' and "
-            "hold only letters, digits and '_' (at most 128 characters)"
-        )
-
-
-def _check_unique(names: Iterable[str], what: str, hint: str) -> None:
-    seen: set[str] = set()
-    for name in names:
-        if name in seen:
-            raise ModelError(f"two {what} are both named {name!r}; {hint}")
-        seen.add(name)
 
 
 __all__ = ["EntitySetDeclaration", "SingletonDeclaration", "build_model", "edm_type_of", "plural"]

@@ -6,7 +6,7 @@ start-up (see :mod:`odata_server.edm.from_sqlalchemy`) and only read afterwards.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from types import MappingProxyType
@@ -74,6 +74,9 @@ class ComplexType:
     open: bool = False
     partial: bool = False
     """Made by ``$select=HomeAddress/City``: only the selected members, to which values are cut down."""
+    python_class: type | None = field(default=None, compare=False)
+    """The dataclass this type was made from, whose instances the framework makes of
+    values a client sends (operation parameters); ``None`` when there is none."""
 
     @property
     def qualified_name(self) -> str:
@@ -246,6 +249,18 @@ class OperationKind(Enum):
 
 
 @dataclass(frozen=True, slots=True)
+class Implementation:
+    """The Python coroutine function that runs an operation.
+
+    It is called with each parameter of the operation as a keyword argument of the
+    same name, and with the request's context as ``context_argument`` when it has one.
+    """
+
+    function: Callable[..., Awaitable[object]]
+    context_argument: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Operation:
     """A function (no side effects, invoked with GET) or an action (invoked with POST), CSDL §12.
 
@@ -262,10 +277,17 @@ class Operation:
     bound: bool = False
     composable: bool = False
     entity_set_path: str | None = None
+    implementation: Implementation | None = field(default=None, compare=False, repr=False)
+    """How the service runs it; ``None`` in a model that only describes operations."""
 
     @property
     def qualified_name(self) -> str:
         return f"{self.namespace}.{self.name}"
+
+    @property
+    def non_binding_parameters(self) -> tuple[Parameter, ...]:
+        """The parameters a URL or a request body gives: all but a bound operation's first."""
+        return self.parameters[1:] if self.bound else self.parameters
 
 
 @dataclass(frozen=True, slots=True)
@@ -481,6 +503,7 @@ __all__ = [
     "EntityType",
     "EnumMember",
     "EnumType",
+    "Implementation",
     "Model",
     "NavigationProperty",
     "NavigationSource",

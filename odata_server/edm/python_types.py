@@ -175,6 +175,7 @@ class PythonTypes:
             namespace=self.namespace,
             properties=frozen_mapping(properties),  # type: ignore[arg-type]
             base_type=base_type.qualified_name if base_type is not None else None,
+            python_class=python_class,
         )
         self._register(complex_type, self.complex_types)
         self._complex_by_class[python_class] = complex_type

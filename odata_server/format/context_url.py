@@ -17,11 +17,19 @@ def context_url(service_root: str, fragment: str | None = None) -> str:
 
 
 def collection_fragment(
-    entity_set: NavigationSource, segments: Sequence[PathSegment] = (), entity_type: EntityType | None = None
+    entity_set: NavigationSource,
+    segments: Sequence[PathSegment] = (),
+    entity_type: EntityType | None = None,
+    *,
+    by_type: bool = False,
 ) -> str:
     """§10.1 Collection of Entities: ``#Products``; contained entities are named through
     their container as ``segments`` address it: ``#People('russellwhyte')/Trips``; §10.5
-    Collection of Derived Entities: ``#PlanItems/NS.Flight``."""
+    Collection of Derived Entities: ``#PlanItems/NS.Flight``; ``by_type`` (an operation
+    returned them into an entity set the model does not name):
+    ``#Collection(NorthwindModel.Product)``."""
+    if by_type:
+        return f"Collection({(entity_type or entity_set.entity_type).qualified_name})"
     if isinstance(entity_set, ContainedEntities):
         return addressed_path(segments)
     return entity_set.name + _type_cast(entity_set, entity_type)
@@ -32,11 +40,16 @@ def entity_fragment(
     select_expand: str = "",
     container_values: Sequence[object] = (),
     entity_type: EntityType | None = None,
+    *,
+    by_type: bool = False,
 ) -> str:
     """§10.2 Entity: ``#Products/$entity``, ``#Products(ProductName)/$entity``; a contained
     entity's names its collection (``#People('russellwhyte')/Trips/$entity``, from the
     values of its container keys); a singleton is ``#Me``, as is a single contained entity;
-    §10.6 Derived Entity: ``#PlanItems/NS.Flight/$entity``."""
+    §10.6 Derived Entity: ``#PlanItems/NS.Flight/$entity``; ``by_type`` (as for
+    :func:`collection_fragment`): ``#NorthwindModel.Product(ProductName)``."""
+    if by_type:
+        return f"{(entity_type or entity_set.entity_type).qualified_name}{select_expand}"
     if isinstance(entity_set, Singleton):
         return f"{entity_set.name}{select_expand}"
     cast = _type_cast(entity_set, entity_type)

@@ -58,6 +58,8 @@ class EntityWriter:
             one derived from it (``PlanItems/NS.Flight``).
         row_types: for entities of types derived from ``entity_type`` too, how to tell
             each row's type and the properties it has.
+        with_ids: write each entity's id even where minimal metadata may leave it out
+            (the context URL does not name the entity set).
 
     When ``properties`` hold the set's concurrency properties, each entity carries
     its ``@etag``; when they hold the media types of its streams
@@ -76,6 +78,7 @@ class EntityWriter:
         shown: int | None = None,
         entity_type: EntityType | None = None,
         row_types: RowTypes | None = None,
+        with_ids: bool = False,
     ) -> None:
         self.entity_set = entity_set
         self.properties = tuple(properties)
@@ -103,9 +106,10 @@ class EntityWriter:
         if concurrency is not None and all(name in positions for name in concurrency.properties):
             self.etag_positions = tuple(positions[name] for name in concurrency.properties)
         self.etag_name = negotiated.control("etag")
-        # JSON Format §4.5.8: without every key property, minimal metadata carries the id.
-        self.with_id = negotiated.metadata is MetadataLevel.MINIMAL and any(
-            position >= len(self.names) for position in self.key_positions
+        # JSON Format §4.5.8: without every key property, or without the entity set in the
+        # context URL, minimal metadata carries the id.
+        self.with_id = negotiated.metadata is MetadataLevel.MINIMAL and (
+            with_ids or any(position >= len(self.names) for position in self.key_positions)
         )
         entity_type = entity_type or entity_set.entity_type
         self.declared_type = entity_type.qualified_name

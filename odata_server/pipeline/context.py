@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
@@ -17,7 +17,7 @@ from odata_server.messages import ODataRequest
 from odata_server.pipeline.cache import LruCache
 from odata_server.uri.bound_options import BoundOptions, Limits, bind_options
 from odata_server.uri.options import QueryOptions
-from odata_server.uri.path import ODataPath
+from odata_server.uri.path import ODataPath, ResultSegment
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +74,13 @@ class RequestContext:
     def entity_type(self) -> EntityType:
         """The type of the entities the path addresses: its entity set's, or one derived from it."""
         return self.path.entity_type(self.service.model)
+
+    def plan(self, key: Hashable, build: Callable[[], Any]) -> Any:
+        """The query plan ``key`` names (a plan depends on the URL only), cached; built afresh
+        when the path starts at what a function returned, which may be another query each time."""
+        if self.path.segments and isinstance(self.path.segments[0], ResultSegment):
+            return build()
+        return self.service.plan_cache.get(key, build)
 
     def link_with(self, dropped: frozenset[str], added: list[str]) -> str:
         """The request's URL without the query options named in ``dropped`` (lower case, no

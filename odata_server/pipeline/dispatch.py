@@ -2,18 +2,20 @@
 
 ``$batch`` is answered by the batch handler around the pipeline; here it is a 501
 (a batch inside a batch). A method that OData does not define for a resource
-answers 405 with ``Allow``.
+answers 405 with ``Allow``. A function is invoked with GET, an action with POST;
+a path that invokes functions is read after they run.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from odata_server.edm.model import OperationKind
 from odata_server.errors import FeatureNotImplementedError, MethodNotAllowedError
 from odata_server.messages import ODataResponse
 from odata_server.pipeline.context import RequestContext
-from odata_server.pipeline.operations import documents, media, property_write, read, references, write
-from odata_server.uri.path import ResourceKind
+from odata_server.pipeline.operations import documents, invoke, media, property_write, read, references, write
+from odata_server.uri.path import ODataPath, OperationSegment, ResourceKind
 
 Operation = Callable[[RequestContext], Awaitable[ODataResponse]]
 
@@ -30,6 +32,7 @@ _READS: dict[ResourceKind, Operation] = {
     ResourceKind.COUNT: read.read_count,
     ResourceKind.REFERENCE: read.read_reference,
     ResourceKind.REFERENCE_COLLECTION: read.read_references,
+    ResourceKind.FUNCTION_VALUE: invoke.read_function_value,
 }
 
 _CHANGES: dict[tuple[ResourceKind, str], Operation] = {
@@ -53,6 +56,7 @@ _CHANGES: dict[tuple[ResourceKind, str], Operation] = {
     (ResourceKind.REFERENCE, "DELETE"): references.delete_reference,
     (ResourceKind.REFERENCE_COLLECTION, "POST"): references.add_reference,
     (ResourceKind.REFERENCE_COLLECTION, "DELETE"): references.delete_reference,
+    (ResourceKind.ACTION, "POST"): invoke.invoke_action,
 }
 
 # OData Protocol §11.4: the modifying methods each kind of resource accepts.
@@ -70,17 +74,37 @@ _WRITES: dict[ResourceKind, frozenset[str]] = {
     ResourceKind.COUNT: frozenset(),
     ResourceKind.REFERENCE: frozenset({"PUT", "DELETE"}),
     ResourceKind.REFERENCE_COLLECTION: frozenset({"POST", "DELETE"}),
+    ResourceKind.ACTION: frozenset({"POST"}),
+    ResourceKind.FUNCTION_VALUE: frozenset(),
 }
 
+_READ_METHODS = frozenset({"GET", "HEAD"})
 
-def dispatch(kind: ResourceKind, method: str) -> Operation:
-    """The operation for ``method`` on a resource of ``kind``.
+
+def dispatch(path: ODataPath, method: str) -> Operation:
+    """The operation for ``method`` on the resource ``path`` addresses.
 
     Raises:
         MethodNotAllowedError: OData defines no such request.
         FeatureNotImplementedError: OData defines it, this server does not do it yet.
     """
-    reads = {"GET", "HEAD"} if kind in _READS else set()
+    functions = any(call.operation.kind is OperationKind.FUNCTION for call in path.invocations)
+    if functions and method not in _READ_METHODS and path.kind is not ResourceKind.ACTION:
+        if isinstance(path.segments[-1], OperationSegment):
+            raise MethodNotAllowedError(
+                f"{method} is not allowed on a function: functions are invoked with GET",
+                headers={"Allow": "GET, HEAD"},
+            )
+        _by_kind(path.kind, method)
+        raise FeatureNotImplementedError(f"{method} of what a function returns is not supported yet")
+    operation = _by_kind(path.kind, method)
+    if functions and path.kind not in (ResourceKind.ACTION, ResourceKind.FUNCTION_VALUE):
+        return invoke.after_functions(operation)
+    return operation
+
+
+def _by_kind(kind: ResourceKind, method: str) -> Operation:
+    reads = _READ_METHODS if kind in _READS else frozenset()
     if method in reads:
         return _READS[kind]
     if (kind, method) in _CHANGES:

@@ -17,6 +17,7 @@ from odata_server.format.error import error_document
 from odata_server.messages import ODataRequest, ODataResponse
 from odata_server.pipeline.context import RequestContext, ServiceParts
 from odata_server.pipeline.dispatch import Operation, dispatch
+from odata_server.pipeline.operations import invoke
 from odata_server.pipeline.singletons import with_singleton_key
 from odata_server.pipeline.streams import open_disks
 from odata_server.pipeline.versions import response_version
@@ -28,7 +29,7 @@ from odata_server.uri.options import (
     refuse_misplaced,
     refuse_unsupported,
 )
-from odata_server.uri.path import ResourceKind
+from odata_server.uri.path import ODataPath, ResourceKind
 
 logger = logging.getLogger("odata_server")
 
@@ -106,15 +107,27 @@ class ODataHandler:
     def _prepare(self, request: ODataRequest, version: str) -> tuple[Operation, RequestContext]:
         check_size(request, self.service.config)
         options = parse_query(request.query)
-        path = with_singleton_key(bind_path(request.path, self.service.model, options.aliases), request)
-        operation = dispatch(path.kind, request.method)
+        path = with_singleton_key(bind_path(request.path, self.service.model, options.aliases, options.custom), request)
+        operation = dispatch(path, request.method)
         refuse_unsupported(options)
-        allowed = _OPTIONS_BY_REQUEST.get((path.kind, request.method), _OPTIONS_BY_KIND.get(path.kind, frozenset()))
-        refuse_misplaced(options, allowed=allowed)
+        refuse_misplaced(options, allowed=_allowed_options(path, request.method))
         ctx = RequestContext(request, self.service, path, options, version)
-        if path.kind in _OPTIONS_BY_KIND:
-            ctx.bound_options()  # binding errors surface here, before any work
+        # Binding errors surface here, before any work.
+        if path.kind in _OPTIONS_BY_KIND or (path.kind is ResourceKind.ACTION and path.entity_set is not None):
+            ctx.bound_options()
+        if path.invocations:
+            invoke.check(ctx)
         return operation, ctx
+
+
+def _allowed_options(path: ODataPath, method: str) -> frozenset[str]:
+    """The system query options that apply to what ``path`` addresses; an action's result takes
+    those of the entities it returns, a function's values those of values (not supported yet)."""
+    if path.kind is ResourceKind.ACTION:
+        return ENTITY_OPTIONS if path.entity_set is not None else frozenset()
+    if path.kind is ResourceKind.FUNCTION_VALUE:
+        return COLLECTION_OPTIONS | ENTITY_OPTIONS
+    return _OPTIONS_BY_REQUEST.get((path.kind, method), _OPTIONS_BY_KIND.get(path.kind, frozenset()))
 
 
 def check_size(request: ODataRequest, config: ServiceConfig) -> None:

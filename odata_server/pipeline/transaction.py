@@ -118,6 +118,12 @@ def reading(engine: AsyncEngine) -> AbstractAsyncContextManager[AsyncConnection]
     return _in_change_set_or(lambda: read_connection(engine))
 
 
+def acting(engine: AsyncEngine) -> AbstractAsyncContextManager[AsyncConnection]:
+    """The connection an action runs on: the change set's, or a transaction of its own that
+    the reads inside the block share, as in a change set (they read what it wrote)."""
+    return _in_change_set_or(lambda: change_set(engine))
+
+
 @asynccontextmanager
 async def _in_change_set_or(
     own: Callable[[], AbstractAsyncContextManager[AsyncConnection]],
@@ -146,8 +152,8 @@ def current_transaction() -> Transaction:
 
 
 @asynccontextmanager
-async def change_set(engine: AsyncEngine) -> AsyncIterator[None]:
-    """Run the requests awaited inside the block in one transaction.
+async def change_set(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """Run the requests awaited inside the block in one transaction, on the connection it yields.
 
     Committed when the block ends; rolled back if it raises, so a batch makes a
     change set fail by raising.
@@ -155,9 +161,9 @@ async def change_set(engine: AsyncEngine) -> AsyncIterator[None]:
     async with _transaction(engine) as transaction:
         token = _change_set.set(transaction)
         try:
-            yield
+            yield transaction.connection
         finally:
             _change_set.reset(token)
 
 
-__all__ = ["Transaction", "atomic", "change_set", "current_transaction", "reading", "shared_connection"]
+__all__ = ["Transaction", "acting", "atomic", "change_set", "current_transaction", "reading", "shared_connection"]

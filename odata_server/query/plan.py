@@ -5,7 +5,8 @@ SELECT: the addressed entity type's columns, joined back along each navigation
 property to the entity set the path starts from, filtered by each key on the way.
 For a collection, the options follow (after AspNetCoreOData's
 ``ODataQueryOptions.ApplyTo``): ``$filter`` and ``$search``, then ``$count`` (of the filtered
-collection), ``$orderby`` made total with the key, the ``$skiptoken`` of a next
+collection), ``$orderby`` made total with the order a function gave its result (if
+the path starts there) and the key, the ``$skiptoken`` of a next
 page, ``$skip``, and ``$top`` within the page size. Rows come back as plain tuples
 (no ORM objects) in the order of the properties asked for, followed by the sort
 values. Every value from the URL is a bound parameter.
@@ -29,21 +30,29 @@ from odata_server.edm.model import (
     Property,
 )
 from odata_server.edm.storage import EntityStorage, Storage
+from odata_server.edm.types import PrimitiveType
 from odata_server.query import polymorphic
 from odata_server.query.containers import container_key_column
 from odata_server.query.expressions import Entity, ExpressionCompiler, RangeVariable
 from odata_server.query.paging import SkipToken, SortKey, after, order_by, token_column
 from odata_server.query.search import search_condition
 from odata_server.uri.bound_options import BoundOptions, Computed, DerivedProperty, EntityTypeName, Field
-from odata_server.uri.path import EntitySetSegment, KeySegment, NavigationSegment, PathSegment, TypeCastSegment
+from odata_server.uri.path import (
+    EntitySetSegment,
+    KeySegment,
+    NavigationSegment,
+    PathSegment,
+    ResultSegment,
+    TypeCastSegment,
+)
 
 Select = sa.Select[Any]
 
 
 @dataclass(slots=True)
 class _Hop:
-    """The entities of one entity set or navigation property of a path: where they are, their
-    type (after any type cast), and the keys that pick among them."""
+    """The entities of one entity set (or function result) or navigation property of a path:
+    where they are, their type (after any type cast), and the keys that pick among them."""
 
     source: NavigationSource
     navigation: NavigationProperty | None
@@ -54,7 +63,7 @@ class _Hop:
 def _hops(segments: Sequence[PathSegment], model: Model) -> list[_Hop]:
     hops: list[_Hop] = []
     for segment in segments:
-        if isinstance(segment, EntitySetSegment):
+        if isinstance(segment, EntitySetSegment | ResultSegment):
             hops.append(_Hop(segment.entity_set, None, segment.entity_set.entity_type, []))
         elif isinstance(segment, NavigationSegment):
             target_type = model.entity_type(segment.navigation.target_type)
@@ -71,28 +80,34 @@ def _hops(segments: Sequence[PathSegment], model: Model) -> list[_Hop]:
 class EntityQuery:
     """The FROM clause and WHERE conditions that reach the entities a path addresses.
 
-    A type cast in the path reads only the rows of its type (its class's); the entities
-    at the end come with the columns of the types derived from theirs.
+    A path starts at an entity set, or at the entities a function returned
+    (:class:`ResultSegment`): those whose key the function's query selects, joined to it
+    as a subquery (``returned``). ``order`` is the order that query gave its rows, if it
+    gave one. A type cast in the path reads only the rows of its type (its class's); the
+    entities at the end come with the columns of the types derived from theirs.
     """
 
     def __init__(self, segments: Sequence[PathSegment], storage: Storage, model: Model) -> None:
         self.model = model
         self.storage = storage
         hops = _hops(segments, model)
+        self.returned: tuple[sa.Subquery, sa.ColumnElement[bool]] | None = None
+        self.order: tuple[sa.ColumnElement[Any], ...] = ()
         self.joins: list[Any] = []
         self.conditions: list[sa.ColumnElement[bool]] = []
         current: Entity | None = None
         current_type: EntityType | None = None
         for index, hop in enumerate(hops):
-            last = index == len(hops) - 1
-            if index == 0 and not (last and model.derived_types(hop.entity_type)):
-                # The set's class itself, so that a navigation back to a type already in the
-                # FROM clause (Employees(1)/Employee1) joins a second copy of its table.
-                entity: Entity = storage[hop.entity_type.qualified_name].mapped_class
-            else:
-                entity = polymorphic.type_entity(model, storage, hop.entity_type, derived=last)
+            # The first entities unaliased (a function's result joins their class's key), the
+            # others aliased, so that a navigation back to a type already in the FROM clause
+            # (Employees(1)/Employee1) joins a second copy of its table.
+            entity = polymorphic.type_entity(model, storage, hop.entity_type, derived=hop is hops[-1], alias=index > 0)
             if current is None:
                 self.root = entity
+                first = segments[0]
+                if isinstance(first, ResultSegment):
+                    mapped_class = storage[hop.entity_type.qualified_name].mapped_class
+                    self.returned, self.order = _returned_rows(first.source, mapped_class)
             else:
                 assert hop.navigation is not None and current_type is not None
                 relationship = polymorphic.relationship(storage, current, current_type, hop.navigation.name)
@@ -131,9 +146,28 @@ class EntityQuery:
 
     def select(self, *columns: sa.ColumnElement[Any]) -> Select:
         statement = sa.select(*columns).select_from(self.root)
+        if self.returned is not None:
+            statement = statement.join(*self.returned)
         for join in self.joins:
             statement = statement.join(join)
         return statement.where(*self.conditions)
+
+
+def _returned_rows(
+    source: Select, mapped_class: type
+) -> tuple[tuple[sa.Subquery, sa.ColumnElement[bool]], tuple[sa.ColumnElement[Any], ...]]:
+    """A function's query as a subquery of its entities' keys, with the condition joining the
+    entities to it, and a row number in the order its ORDER BY gave (a subquery's own order
+    is lost once more is selected from it). Joining the mapped class itself, rather than
+    aliasing it to a new subquery at each call, lets SQLAlchemy build and cache the
+    statement several times faster."""
+    keys = sa.inspect(mapped_class).primary_key
+    ordering = tuple(source._order_by_clauses)  # no public accessor in SQLAlchemy 2
+    position = (sa.func.row_number().over(order_by=ordering),) if ordering else ()
+    rows = source.with_only_columns(*keys, *position).subquery()
+    columns = list(rows.c)
+    joined = sa.and_(*(key == column for key, column in zip(keys, columns)))
+    return (rows, joined), tuple(columns[len(keys) :])
 
 
 def select_entities(
@@ -230,10 +264,14 @@ def plan_collection(
     if options.count:
         count = query.select(sa.func.count()).where(*conditions)
 
-    sort_keys = tuple(
-        SortKey(compiler.compile(item.expression), item.descending, item.expression.type.primitive)  # type: ignore[arg-type]
-        for item in options.orderby
-    ) + tuple(SortKey(query.column(prop), False, prop.type) for prop in entity_type.key_properties)
+    sort_keys = (
+        tuple(
+            SortKey(compiler.compile(item.expression), item.descending, item.expression.type.primitive)  # type: ignore[arg-type]
+            for item in options.orderby
+        )
+        + tuple(SortKey(position, False, PrimitiveType.INT64) for position in query.order)
+        + tuple(SortKey(query.column(prop), False, prop.type) for prop in entity_type.key_properties)
+    )
 
     statement = query.select(
         *(query.field(field, compiler) for field in properties),

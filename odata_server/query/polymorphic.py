@@ -26,14 +26,17 @@ Entity = type | AliasedClass[Any]
 Column = sa.ColumnElement[Any]
 
 
-def type_entity(model: Model, storage: Storage, entity_type: EntityType, *, derived: bool = True) -> Entity:
-    """A new alias of the rows of ``entity_type``: with the columns of its derived types
-    (unless ``derived`` is False, for a step on the way that needs none)."""
+def type_entity(
+    model: Model, storage: Storage, entity_type: EntityType, *, derived: bool = True, alias: bool = True
+) -> Entity:
+    """The rows of ``entity_type`` in a FROM clause, a new alias of them unless ``alias`` is False:
+    with the columns of its derived types, unless ``derived`` is False (for a step on the way
+    that needs none)."""
     mapped_class = storage[entity_type.qualified_name].mapped_class
     classes = [storage[d.qualified_name].mapped_class for d in model.derived_types(entity_type)] if derived else []
     if not classes:
-        return aliased(mapped_class, flat=True)
-    return with_polymorphic(mapped_class, classes, aliased=True, flat=True)
+        return aliased(mapped_class, flat=True) if alias else mapped_class
+    return with_polymorphic(mapped_class, classes, aliased=alias, flat=True)
 
 
 def column(

@@ -8,12 +8,13 @@ of OData this server does not offer yet 501s.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 
-from odata_server.edm.model import ComplexType, EntityType, Model, NavigationSource, Singleton
+from odata_server.edm.model import ComplexType, EntityType, Model, NavigationSource, OperationKind, Singleton
 from odata_server.edm.types import PrimitiveType
 from odata_server.errors import BadRequestError, FeatureNotImplementedError, NotFoundError
 from odata_server.uri.literals import LiteralTypeError, typed_value
+from odata_server.uri.operations import OperationBinder
 from odata_server.uri.parser import RawSegment, parse_literal, parse_segment, split_path
 from odata_server.uri.path import (
     CountSegment,
@@ -21,6 +22,7 @@ from odata_server.uri.path import (
     KeySegment,
     NavigationSegment,
     ODataPath,
+    OperationSegment,
     PathSegment,
     PropertySegment,
     RefSegment,
@@ -42,11 +44,17 @@ _NOT_YET = {
 }
 
 
-def bind_path(raw_path: str, model: Model, aliases: Mapping[str, str] | None = None) -> ODataPath:
+def bind_path(
+    raw_path: str,
+    model: Model,
+    aliases: Mapping[str, str] | None = None,
+    query: Mapping[str, str] | None = None,
+) -> ODataPath:
     """Bind a percent-encoded resource path (relative to the service root) to ``model``.
 
     ``aliases`` holds the parameter aliases of the query string, for keys such as
-    ``Products(@id)?@id=1``.
+    ``Products(@id)?@id=1`` and function parameters; ``query`` its custom query
+    options, where a function ending the path may find its parameters.
     """
     raw_segments = split_path(raw_path)
     if raw_segments[-1].text == "" and len(raw_segments) > 1:
@@ -56,17 +64,26 @@ def bind_path(raw_path: str, model: Model, aliases: Mapping[str, str] | None = N
     for segment in raw_segments:
         if segment.text == "":
             raise BadRequestError(f"The resource path has an empty segment at position {segment.offset}")
-    return _PathBinder(model, raw_segments, aliases or {}).bind()
+    return _PathBinder(model, raw_segments, aliases or {}, query or {}).bind()
 
 
 class _PathBinder:
     """Walks the segments left to right, keeping what the path addresses so far."""
 
-    def __init__(self, model: Model, raw_segments: list[RawSegment], aliases: Mapping[str, str]) -> None:
+    def __init__(
+        self, model: Model, raw_segments: list[RawSegment], aliases: Mapping[str, str], query: Mapping[str, str]
+    ) -> None:
         self.model = model
         self.aliases = aliases
-        self.pending = iter(raw_segments)
+        self.operations = OperationBinder(model, aliases, query)
+        self.remaining = len(raw_segments)
+        self.pending = self._counted(raw_segments)
         self.segments: list[PathSegment] = []
+
+    def _counted(self, raw_segments: list[RawSegment]) -> Iterator[RawSegment]:
+        for raw in raw_segments:
+            self.remaining -= 1
+            yield raw
 
     def bind(self) -> ODataPath:
         first = parse_segment(next(self.pending))
@@ -78,6 +95,9 @@ class _PathBinder:
                 raise BadRequestError(f"{first.name} is a singleton and takes no key", target=first.name)
             self.segments.append(SingletonSegment(singleton))
             return self._after_entity(singleton)
+        operation_import = self.model.operation_imports.get(first.name)
+        if operation_import is not None:
+            return self._after_operation(self.operations.imported(operation_import, first, last=self._last))
         entity_set = self._entity_set(first.name)
         self.segments.append(EntitySetSegment(entity_set))
         if first.parentheses:
@@ -93,16 +113,68 @@ class _PathBinder:
             raise BadRequestError(f"A resource path cannot start with {segment.name}", target=segment.name)
         return self._end(ODataPath(kinds[segment.name]))
 
+    @property
+    def _last(self) -> bool:
+        """Whether the segment just taken is the last of the path."""
+        return self.remaining == 0
+
     def _entity_set(self, name: str) -> NavigationSource:
         entity_set = self.model.entity_sets.get(name)
         if entity_set is None:
-            names = [*self.model.entity_sets, *self.model.singletons]
+            names = [*self.model.entity_sets, *self.model.singletons, *self.model.operation_imports]
             raise NotFoundError(
-                f"The service has no entity set or singleton named {name!r}{_suggestion(name, names)}",
+                f"The service has no entity set, singleton or operation import named {name!r}{_suggestion(name, names)}",
                 target=name,
                 code="UnknownEntitySet",
             )
         return entity_set
+
+    def _after_operation(self, invocation: OperationSegment) -> ODataPath:
+        """What may follow a function or action: nothing after an action or a function that is
+        not composable; after a composable function, what may follow its result."""
+        self.segments.append(invocation)
+        operation, entity_set = invocation.operation, invocation.entity_set
+        returned = operation.return_type
+        if operation.kind is OperationKind.ACTION:
+            return self._end(ODataPath(ResourceKind.ACTION, tuple(self.segments), entity_set))
+        if operation.composable and entity_set is not None:
+            assert returned is not None
+            return self._after_collection(entity_set) if returned.collection else self._after_entity(entity_set)
+        extra = next(self.pending, None)
+        if extra is not None:
+            if operation.composable:
+                raise FeatureNotImplementedError(
+                    f"Path segments after a function that returns values ({operation.name}) are not supported yet",
+                    target=extra.text,
+                )
+            raise BadRequestError(
+                f"Function {operation.name} is not composable: nothing may follow it in the resource path",
+                target=extra.text,
+            )
+        if entity_set is None:
+            return ODataPath(ResourceKind.FUNCTION_VALUE, tuple(self.segments))
+        assert returned is not None
+        kind = ResourceKind.COLLECTION if returned.collection else ResourceKind.ENTITY
+        return ODataPath(kind, tuple(self.segments), entity_set)
+
+    def _bound_operation(self, raw: RawSegment, entity_set: NavigationSource, *, collection: bool) -> ODataPath:
+        """A bound function or action (``Trippin.GetFavoriteAirline()``) on the entities addressed,
+        of the type a cast may have narrowed them to."""
+        segment = parse_segment(raw)
+        assert isinstance(segment, IdentifierSegment)
+        entity_type = addressed_type(self.segments, self.model)
+        invocation = self.operations.bound(
+            segment, entity_set, collection=collection, last=self._last, entity_type=entity_type
+        )
+        if invocation is not None:
+            return self._after_operation(invocation)
+        if segment.name in self.model.entity_types:  # URL Conventions §4.11: one cast, then a key or member
+            raise BadRequestError(f"The type cast {segment.name} cannot follow another", target=segment.name)
+        raise NotFoundError(
+            f"The service has no bound function or action, nor a type, named {segment.name!r}",
+            target=segment.name,
+            code="UnknownOperation",
+        )
 
     def _after_collection(self, entity_set: NavigationSource, *, cast: bool = True) -> ODataPath:
         """What follows a collection; ``cast`` is False right after a type cast (one cast per collection)."""
@@ -122,7 +194,7 @@ class _PathBinder:
         if cast and (path := self._cast_collection(entity_set, raw)) is not None:
             return path
         if raw.text.startswith(f"{self.model.namespace}."):
-            raise FeatureNotImplementedError(f"Bound operations ({raw.text}) are not supported yet", target=raw.text)
+            return self._bound_operation(raw, entity_set, collection=True)
         self.segments.append(self._key_as_segments(entity_set.entity_type, raw))
         return self._after_entity(entity_set)
 
@@ -180,10 +252,9 @@ class _PathBinder:
             self.segments.append(self._key(target_set.entity_type, segment.key, segment.name))
             return self._after_entity(target_set)
         if "." in segment.name:
-            raise FeatureNotImplementedError(
-                f"Bound operations ({segment.name}) are not supported yet", target=segment.name
-            )
+            return self._bound_operation(raw, entity_set, collection=False)
         members = [*entity_type.properties, *entity_type.streams, *entity_type.navigation_properties]
+        members += [op.qualified_name for op in self.model.bound_operations(entity_type, collection=False).values()]
         raise NotFoundError(
             f"Entity type {entity_type.name} has no property {segment.name!r}{_suggestion(segment.name, members)}",
             target=segment.name,

@@ -481,6 +481,10 @@ class ExpressionBinder:
         if name in NOT_YET:
             raise FeatureNotImplementedError(f"The function {call.name} is not supported yet", target=self.option)
         signatures = SIGNATURES.get(name)
+        if signatures is None and any(op.qualified_name == call.name for op in self.model.operations):
+            raise FeatureNotImplementedError(
+                f"Functions of the service in expressions ({call.name}) are not supported yet", target=self.option
+            )
         if signatures is None:
             raise BadRequestError(
                 f"{call.name} is not a canonical function", target=self.option, code="UnknownFunction"

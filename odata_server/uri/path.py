@@ -8,8 +8,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
+from typing import Any
 
-from odata_server.edm.model import EntityType, Model, NavigationProperty, NavigationSource, Property
+from odata_server.edm.model import (
+    ContainedEntities,
+    EntitySet,
+    EntityType,
+    Model,
+    NavigationProperty,
+    NavigationSource,
+    Operation,
+    Parameter,
+    Property,
+)
+from odata_server.uri.syntax import JsonValue, Literal
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +80,39 @@ class RefSegment:
     """``/$ref``."""
 
 
+@dataclass(frozen=True, slots=True)
+class OperationSegment:
+    """An invocation of a function or an action: ``GetNearestAirport(lat=33,lon=-118)``, ``Trippin.ShareTrip``.
+
+    Attributes:
+        operation: the overload the URL names.
+        arguments: the function's non-binding parameters, each with its value as the URL
+            writes it: a literal, or the JSON array or object of a parameter alias. An
+            action's arguments are in the request body.
+        entity_set: the entity set of the entities it returns, if it returns entities.
+        advertised: whether the model says that entity set (the import's ``EntitySet``,
+            the ``EntitySetPath``); if not, responses name the entities' type instead.
+    """
+
+    operation: Operation
+    arguments: tuple[tuple[Parameter, Literal | JsonValue], ...] = ()
+    entity_set: EntitySet | None = None
+    advertised: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class ResultSegment:
+    """The entities a function returned, in place of the path up to its invocation once it has run.
+
+    ``source`` is the SQLAlchemy ``Select`` of them; ``query/`` reads from it as from an
+    entity set. ``advertised`` is the invocation's (:class:`OperationSegment`).
+    """
+
+    entity_set: EntitySet
+    source: Any
+    advertised: bool = True
+
+
 PathSegment = (
     EntitySetSegment
     | KeySegment
@@ -77,7 +122,17 @@ PathSegment = (
     | CountSegment
     | ValueSegment
     | RefSegment
+    | OperationSegment
+    | ResultSegment
 )
+
+
+def entity_set_of(segments: tuple[PathSegment, ...]) -> NavigationSource:
+    """The entity set of the entities ``segments`` address: their last navigation's, or the first segment's."""
+    for segment in reversed(segments):
+        if isinstance(segment, NavigationSegment | EntitySetSegment | ResultSegment):
+            return segment.entity_set
+    raise AssertionError("a path to entities starts with an entity set or a function's result")
 
 
 class ResourceKind(Enum):
@@ -98,6 +153,9 @@ class ResourceKind(Enum):
     COUNT = "count"
     REFERENCE = "entity reference"
     REFERENCE_COLLECTION = "collection of entity references"
+    ACTION = "action"
+    FUNCTION_VALUE = "value returned by a function"
+    """A primitive, enumeration or complex value, or a collection of them."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +184,7 @@ class ODataPath:
         for segment in reversed(self.entity_segments):
             if isinstance(segment, TypeCastSegment):
                 return segment.entity_type
-            if isinstance(segment, EntitySetSegment | NavigationSegment):
+            if not isinstance(segment, KeySegment):
                 return None
         return None
 
@@ -143,6 +201,21 @@ class ODataPath:
         """The properties of a PROPERTY or PROPERTY_VALUE path: one, or a complex property
         and the properties inside it (``HomeAddress/City/Name``)."""
         return tuple(segment.property for segment in self.segments if isinstance(segment, PropertySegment))
+
+    @property
+    def invocations(self) -> tuple[OperationSegment, ...]:
+        """The functions and actions the path invokes, in URL order."""
+        return tuple(segment for segment in self.segments if isinstance(segment, OperationSegment))
+
+    @property
+    def entities_by_type(self) -> bool:
+        """Whether the path addresses what an operation returned into an entity set the model
+        does not name, or into a contained collection (whose name is a path through a
+        container): responses then name the entities' type, and give each its id."""
+        segments = self.entity_segments
+        if len(segments) != 1 or not isinstance(segments[0], ResultSegment):
+            return False
+        return not segments[0].advertised or isinstance(segments[0].entity_set, ContainedEntities)
 
     @property
     def entity_segments(self) -> tuple[PathSegment, ...]:
@@ -169,7 +242,9 @@ def addressed_type(segments: tuple[PathSegment, ...] | list[PathSegment], model:
             return segment.entity_type
         if isinstance(segment, NavigationSegment):
             return model.entity_type(segment.navigation.target_type)
-        if isinstance(segment, EntitySetSegment):
+        if isinstance(segment, EntitySetSegment | ResultSegment):
+            return segment.entity_set.entity_type
+        if isinstance(segment, OperationSegment) and segment.entity_set is not None:
             return segment.entity_set.entity_type
     raise ValueError("the segments address no entities")
 
@@ -181,11 +256,14 @@ __all__ = [
     "KeySegment",
     "NavigationSegment",
     "ODataPath",
+    "OperationSegment",
     "PathSegment",
     "PropertySegment",
     "RefSegment",
     "ResourceKind",
     "SingletonSegment",
+    "ResultSegment",
     "TypeCastSegment",
     "ValueSegment",
+    "entity_set_of",
 ]

@@ -234,7 +234,8 @@ async def test_count_of_a_cast_collection(trippin: httpx.AsyncClient, path: str,
         ("PlanItems(2)/Airline", 404, "Airline"),
         ("PlanItems(2)/FlightNumber", 404, "FlightNumber"),
         ("People(3)/Budget", 404, "Budget"),
-        ("PlanItems/Trippin.Flight/Trippin.Flight", 501, "Trippin.Flight"),
+        ("PlanItems/Trippin.Flight/Trippin.Flight", 400, "Trippin.Flight"),
+        ("PlanItems(2)/Trippin.PublicTransportation/Trippin.Flight", 400, "Trippin.Flight"),
     ],
 )
 async def test_a_cast_outside_the_hierarchy_or_a_member_of_a_derived_type_without_a_cast_is_refused(

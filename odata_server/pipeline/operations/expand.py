@@ -35,6 +35,7 @@ from odata_server.uri.bound_options import (
     Expand,
     Field,
 )
+from odata_server.uri.path import ResourceKind
 
 _TYPE_NAME = Property("@odata.type", PrimitiveType.STRING)
 """What the writer sees in the place of :data:`ENTITY_TYPE_NAME`: a name no property has."""
@@ -79,6 +80,8 @@ def entity_writer(
     negotiated: Negotiated,
     shown: int,
     entity_type: EntityType | None = None,
+    *,
+    with_ids: bool = False,
 ) -> EntityWriter:
     """The writer of rows of ``fields``, computed ones written as properties of their type, those
     of derived types only for entities of those types."""
@@ -112,6 +115,7 @@ def entity_writer(
         shown=shown,
         entity_type=entity_type,
         row_types=row_types,
+        with_ids=with_ids,
     )
 
 
@@ -277,8 +281,16 @@ class _ExpandedNavigation:
 _QUERY_SAFE = "$'(),:;=@*/!"
 
 
+#: The page size of what an action returns: more than any result has, since a next link
+#: to its rest would repeat the action.
+WHOLE = 2**62
+
+
 def page_size(ctx: RequestContext) -> int:
-    """The most entities in one collection of the response: the service's limit, or less if preferred."""
+    """The most entities in one collection of the response: the service's limit, or less if
+    preferred; what an action returns is not paged."""
+    if ctx.path.kind is ResourceKind.ACTION:
+        return WHOLE
     limit = ctx.service.config.max_page_size
     preferred, _ = max_page_size(ctx.request)
     return min(preferred or limit, limit)

@@ -79,7 +79,8 @@ class _Entities:
         entity_type = ctx.entity_type
         options = ctx.bound_options()
         fields, shown = fetched_fields(ctx.service.model, entity_set, entity_type, options, ctx.service.storage)
-        writer = entity_writer(ctx, entity_set, fields, negotiated, shown, entity_type)
+        by_type = ctx.path.entities_by_type
+        writer = entity_writer(ctx, entity_set, fields, negotiated, shown, entity_type, with_ids=by_type)
         return cls(negotiated, entity_set, options, fields, writer, Expander(ctx, writer, options, negotiated))
 
 
@@ -89,7 +90,9 @@ async def read_collection(ctx: RequestContext) -> ODataResponse:
         _refuse_contained_apply(ctx)
         return await read_applied(ctx)
     entities = _Entities.of(ctx)
-    fragment = collection_fragment(entities.entity_set, ctx.path.entity_segments, ctx.entity_type)
+    fragment = collection_fragment(
+        entities.entity_set, ctx.path.entity_segments, ctx.entity_type, by_type=ctx.path.entities_by_type
+    )
     fragment += select_expand_clause(entities.options)
     return await _collection(
         ctx, entities.negotiated, entities.options, entities.fields, entities.writer.entity, entities.expander, fragment
@@ -137,7 +140,7 @@ async def _collection(
     assert entity_set is not None
     preferred, preference_applied = max_page_size(ctx.request)
     page_limit = page_size(ctx)
-    plan = ctx.service.plan_cache.get(
+    plan = ctx.plan(
         (ctx.path.kind, ctx.request.path, ctx.path.singleton_key, ctx.request.query, page_limit),
         lambda: plan_collection(
             ctx.path.entity_segments,
@@ -262,6 +265,7 @@ async def entity_response(
         select_expand_clause(entities.options),
         entities.writer.container_values(row),
         ctx.entity_type,
+        by_type=ctx.path.entities_by_type,
     )
     document_context = context(entities.negotiated, ctx.request.service_root, fragment)
     response_headers = {"Content-Type": json_content_type(entities.negotiated), **etag_header, **(headers or {})}

@@ -28,7 +28,13 @@ from odata_server.pipeline.operations.write import NO_CONTENT
 from odata_server.pipeline.payload import PayloadReader, json_body
 from odata_server.pipeline.preconditions import check_change
 from odata_server.query.writes import Key
-from odata_server.uri.path import EntitySetSegment, KeySegment, NavigationSegment, ODataPath, PathSegment, ResourceKind
+from odata_server.uri.path import (
+    KeySegment,
+    NavigationSegment,
+    ODataPath,
+    ResourceKind,
+    entity_set_of,
+)
 
 _ID_MEMBERS = ("@id", "@odata.id")
 
@@ -122,7 +128,7 @@ def _addressed_link(ctx: RequestContext) -> _Link:
     navigation = segments[position]
     assert isinstance(navigation, NavigationSegment)
     source_segments = segments[:position]
-    source = ODataPath(ResourceKind.ENTITY, source_segments, _entity_set_of(source_segments))
+    source = ODataPath(ResourceKind.ENTITY, source_segments, entity_set_of(source_segments))
     _refuse_containment(source, navigation)
     url_key = None
     if position + 1 < len(segments):
@@ -144,14 +150,6 @@ def _refuse_containment(source: ODataPath, navigation: NavigationSegment) -> Non
             target=navigation.navigation.name,
             code="ContainmentReference",
         )
-
-
-def _entity_set_of(segments: tuple[PathSegment, ...]) -> EntitySet:
-    """The entity set of the entities ``segments`` address: that of their last navigation, or the first set."""
-    for segment in reversed(segments):
-        if isinstance(segment, NavigationSegment | EntitySetSegment):
-            return segment.entity_set
-    raise AssertionError("a path to entities starts with an entity set")
 
 
 def _body_reference(ctx: RequestContext, target_set: EntitySet) -> Key:

@@ -27,7 +27,13 @@ from odata_server.pipeline.prefer import return_preference
 from odata_server.pipeline.streams import upload
 from odata_server.query.writes import Key
 from odata_server.uri.options import parse_query
-from odata_server.uri.path import EntitySetSegment, KeySegment, NavigationSegment, ODataPath, ResourceKind
+from odata_server.uri.path import (
+    KeySegment,
+    NavigationSegment,
+    ODataPath,
+    ResourceKind,
+    entity_set_of,
+)
 
 CREATED = 201
 NO_CONTENT = 204
@@ -84,7 +90,7 @@ async def _create_related(
 ) -> Key:
     """The new entity of ``POST Categories(1)/Products``, related to the entity it is posted under;
     ``row_values`` are the columns of its stream, if it is a media entity."""
-    parent_path = ODataPath(ResourceKind.ENTITY, ctx.path.segments[:-1], _parent_set(ctx))
+    parent_path = ODataPath(ResourceKind.ENTITY, ctx.path.segments[:-1], entity_set_of(ctx.path.segments[:-1]))
     parent_key = await addressed_key(ctx.service, changes.connection, parent_path)
     if parent_key is None:
         raise NotFoundError(f"No entity found at {ctx.request.path.rsplit('/', 1)[0]!r}", code="EntityNotFound")
@@ -98,16 +104,6 @@ async def _create_related(
     key = await changes.create(payload, row_values)
     await relationship.link(changes.connection, parent_key, key)
     return key
-
-
-def _parent_set(ctx: RequestContext) -> EntitySet:
-    segments = ctx.path.segments[:-1]
-    for segment in reversed(segments):
-        if isinstance(segment, NavigationSegment):
-            return segment.entity_set
-    first = segments[0]
-    assert isinstance(first, EntitySetSegment)
-    return first.entity_set
 
 
 async def _created(ctx: RequestContext, changes: Changes, payload: EntityPayload, key: Key) -> ODataResponse:

@@ -1,0 +1,186 @@
+"""Operation arguments → the Python values an implementation gets (Protocol §11.5.3.1, JSON Format §18).
+
+A function's argument in the URL is a primitive literal, typed as its parameter
+(:mod:`odata_server.uri.literals`), or JSON from a parameter alias; an action's
+arguments are the members of the JSON request body. JSON is decoded as request
+bodies are (:mod:`odata_server.format.decode`): a complex value becomes an instance
+of the dataclass of its type, an enumeration value a member of its ``Enum``, a
+collection a list. Every mistake is a 400 whose target is the parameter, or the
+member inside it (``points/1/lat``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import re
+from collections.abc import Mapping
+
+from odata_server.edm.model import ComplexType, EnumMember, EnumType, Operation, Parameter, Property
+from odata_server.edm.python_types import EdmType
+from odata_server.edm.types import PrimitiveType
+from odata_server.errors import BadRequestError, FeatureNotImplementedError
+from odata_server.format.decode import decode_json_value
+from odata_server.uri.literals import LiteralTypeError, typed_value
+from odata_server.uri.syntax import JsonValue, Literal
+
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+
+
+def function_arguments(arguments: tuple[tuple[Parameter, Literal | JsonValue], ...]) -> dict[str, object]:
+    """The values of a function's arguments as the URL writes them, by parameter name."""
+    return {parameter.name: _written(written, parameter) for parameter, written in arguments}
+
+
+def action_arguments(body: object, operation: Operation) -> dict[str, object]:
+    """The values of an action's arguments from its JSON request body (None for no body).
+
+    Members with ``@`` are annotations and are ignored; a nullable parameter left out is
+    null (Protocol §11.5.4.1).
+    """
+    if body is None:
+        body = {}
+    if not isinstance(body, dict):
+        raise BadRequestError(
+            f"The body of action {operation.name} is a JSON object of its parameters", code="InvalidPayload"
+        )
+    parameters = {parameter.name: parameter for parameter in operation.non_binding_parameters}
+    for name in body:
+        if "@" not in name and name not in parameters:
+            raise BadRequestError(f"Action {operation.name} has no parameter {name!r}", target=name)
+    values: dict[str, object] = {}
+    for name, parameter in parameters.items():
+        if name in body:
+            values[name] = json_value(body[name], parameter.type, parameter.collection, parameter.nullable, name)
+        elif parameter.nullable:
+            values[name] = None
+        else:
+            raise BadRequestError(f"Action {operation.name} needs parameter {name!r}", target=name)
+    return values
+
+
+def _written(written: Literal | JsonValue, parameter: Parameter) -> object:
+    name = parameter.name
+    if isinstance(written, JsonValue):
+        return json_value(written.value, parameter.type, parameter.collection, parameter.nullable, name)
+    if written.kind == "null":
+        return _null(parameter.nullable, name)
+    if parameter.collection or isinstance(parameter.type, ComplexType):
+        what = "a collection" if parameter.collection else "a complex value"
+        raise BadRequestError(
+            f"Parameter {name} takes {what}, written as JSON in a parameter alias: {name}=@{name}&@{name}=...",
+            target=name,
+        )
+    if isinstance(parameter.type, EnumType):
+        raise FeatureNotImplementedError(
+            f"Enumeration values in URLs ({written.text}) are not supported yet; parameter {name} cannot be given",
+            target=name,
+        )
+    assert isinstance(parameter.type, PrimitiveType)
+    try:
+        return typed_value(written, parameter.type)
+    except LiteralTypeError as error:
+        raise BadRequestError(
+            f"Invalid value for parameter {name}: {error}", target=name, code="InvalidValue"
+        ) from None
+
+
+def json_value(value: object, edm_type: EdmType, collection: bool, nullable: bool, target: str) -> object:
+    """A JSON value as the Python value of ``edm_type`` (a list of them for a collection)."""
+    if value is None:
+        return _null(nullable, target)
+    if collection:
+        if not isinstance(value, list):
+            raise BadRequestError(f"{target} takes a collection: a JSON array", target=target, code="InvalidValue")
+        return [json_value(item, edm_type, False, nullable, f"{target}/{index}") for index, item in enumerate(value)]
+    if isinstance(edm_type, PrimitiveType):
+        return decode_json_value(value, Property(target.rsplit("/", 1)[-1], edm_type), target=target)
+    if isinstance(edm_type, EnumType):
+        return _enum_value(value, edm_type, target)
+    if isinstance(edm_type, ComplexType):
+        return _complex_value(value, edm_type, target)
+    raise AssertionError(f"no parameter values of {edm_type!r}")  # pragma: no cover - entities are refused at start-up
+
+
+def _null(nullable: bool, target: str) -> object:
+    """Null, where it is allowed."""
+    if not nullable:
+        raise BadRequestError(f"{target} cannot be null", target=target, code="NullNotAllowed")
+    return None
+
+
+def _enum_value(value: object, enum_type: EnumType, target: str) -> object:
+    """JSON Format §7.1: member names or values, separated by commas (more than one for flags only)."""
+    parts = value.split(",") if isinstance(value, str) else [str(value)] if type(value) is int else []
+    found = [_members(enum_type, part.strip()) for part in parts]
+    if not found or None in found or (len(found) > 1 and not enum_type.is_flags):
+        listed = ", ".join(member.name for member in enum_type.members)
+        raise BadRequestError(
+            f"{target} must be {'names' if enum_type.is_flags else 'one'} of the members of "
+            f"{enum_type.qualified_name} ({listed}); got {value!r}",
+            target=target,
+            code="InvalidValue",
+        )
+    names = [member.name for members in found if members is not None for member in members]
+    python_class = enum_type.python_class
+    if python_class is None:
+        return ",".join(names)
+    assert issubclass(python_class, enum.Enum)
+    result = python_class[names[0]]
+    for name in names[1:]:
+        result |= python_class[name]  # type: ignore[operator]
+    return result
+
+
+def _members(enum_type: EnumType, text: str) -> list[EnumMember] | None:
+    """The member named ``text``; or whose value ``text`` is, for flags the members whose values add up to it."""
+    if not _INTEGER.fullmatch(text):
+        member = enum_type.member(text)
+        return None if member is None else [member]
+    number = int(text)
+    exact = [member for member in enum_type.members if member.value == number]
+    if exact or not enum_type.is_flags:
+        return exact[:1] or None
+    parts = [member for member in enum_type.members if member.value and member.value & number == member.value]
+    combined = 0
+    for member in parts:
+        combined |= member.value
+    return parts if parts and combined == number else None
+
+
+def _complex_value(value: object, complex_type: ComplexType, target: str) -> object:
+    """A JSON object as an instance of the complex type's dataclass; a property left out takes
+    the dataclass's default, else null."""
+    if not isinstance(value, dict):
+        raise BadRequestError(
+            f"{target} takes a {complex_type.name}: a JSON object", target=target, code="InvalidValue"
+        )
+    properties = complex_type.properties
+    for name in value:
+        if "@" not in name and name not in properties:
+            raise BadRequestError(
+                f"{complex_type.name} has no property {name!r}", target=f"{target}/{name}", code="InvalidValue"
+            )
+    defaults = _defaults(complex_type.python_class)
+    values: dict[str, object] = {}
+    for name, prop in properties.items():
+        if name in value:
+            values[name] = json_value(value[name], prop.type, prop.collection, prop.nullable, f"{target}/{name}")
+        elif name not in defaults:
+            values[name] = _null(prop.nullable, f"{target}/{name}")
+    python_class = complex_type.python_class
+    return values if python_class is None else python_class(**values)
+
+
+def _defaults(python_class: type | None) -> Mapping[str, object]:
+    """The fields of a dataclass that have a default."""
+    if python_class is None or not dataclasses.is_dataclass(python_class):
+        return {}
+    return {
+        field.name: field
+        for field in dataclasses.fields(python_class)
+        if field.default is not dataclasses.MISSING or field.default_factory is not dataclasses.MISSING
+    }
+
+
+__all__ = ["action_arguments", "function_arguments", "json_value"]

@@ -63,7 +63,9 @@ class _Hop:
 def _hops(segments: Sequence[PathSegment], model: Model) -> list[_Hop]:
     hops: list[_Hop] = []
     for segment in segments:
-        if isinstance(segment, EntitySetSegment | ResultSegment):
+        if isinstance(segment, ResultSegment):
+            hops.append(_Hop(segment.entity_set, None, segment.entity_type or segment.entity_set.entity_type, []))
+        elif isinstance(segment, EntitySetSegment):
             hops.append(_Hop(segment.entity_set, None, segment.entity_set.entity_type, []))
         elif isinstance(segment, NavigationSegment):
             target_type = model.entity_type(segment.navigation.target_type)
@@ -164,7 +166,7 @@ def _returned_rows(
     keys = sa.inspect(mapped_class).primary_key
     ordering = tuple(source._order_by_clauses)  # no public accessor in SQLAlchemy 2
     position = (sa.func.row_number().over(order_by=ordering),) if ordering else ()
-    rows = source.with_only_columns(*keys, *position).subquery()
+    rows = source.with_only_columns(*keys, *position, maintain_column_froms=True).subquery()
     columns = list(rows.c)
     joined = sa.and_(*(key == column for key, column in zip(keys, columns)))
     return (rows, joined), tuple(columns[len(keys) :])

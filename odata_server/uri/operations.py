@@ -27,6 +27,7 @@ from odata_server.edm.model import (
     OperationImport,
     OperationKind,
     Parameter,
+    holding_sets,
     type_name,
 )
 from odata_server.errors import BadRequestError, FeatureNotImplementedError
@@ -197,7 +198,7 @@ def _result_set(model: Model, operation: Operation, binding: EntitySet) -> tuple
         for step in operation.entity_set_path.split("/")[1:]:
             current = model.navigation_target_set(current, current.entity_type.navigation_properties[step])
         return current, True
-    home = next(entity_set for entity_set in model.entity_sets.values() if entity_set.entity_type is returned)
+    home = holding_sets(returned, model.entity_sets, model.entity_types)[0]
     return home, False
 
 

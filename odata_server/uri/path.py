@@ -105,12 +105,14 @@ class ResultSegment:
     """The entities a function returned, in place of the path up to its invocation once it has run.
 
     ``source`` is the SQLAlchemy ``Select`` of them; ``query/`` reads from it as from an
-    entity set. ``advertised`` is the invocation's (:class:`OperationSegment`).
+    entity set. ``advertised`` is the invocation's (:class:`OperationSegment`). ``entity_type``
+    is the type the function returns, when it derives from the entity set's.
     """
 
     entity_set: EntitySet
     source: Any
     advertised: bool = True
+    entity_type: EntityType | None = None
 
 
 PathSegment = (
@@ -242,10 +244,14 @@ def addressed_type(segments: tuple[PathSegment, ...] | list[PathSegment], model:
             return segment.entity_type
         if isinstance(segment, NavigationSegment):
             return model.entity_type(segment.navigation.target_type)
-        if isinstance(segment, EntitySetSegment | ResultSegment):
+        if isinstance(segment, ResultSegment):
+            return segment.entity_type or segment.entity_set.entity_type
+        if isinstance(segment, EntitySetSegment):
             return segment.entity_set.entity_type
         if isinstance(segment, OperationSegment) and segment.entity_set is not None:
-            return segment.entity_set.entity_type
+            returned = segment.operation.return_type
+            assert returned is not None and isinstance(returned.type, EntityType)
+            return returned.type
     raise ValueError("the segments address no entities")
 
 

@@ -184,9 +184,11 @@ async def _invoke(ctx: RequestContext, connection: AsyncConnection | None) -> tu
             continue
         value = await _call(ctx, connection, segments, segment)
         if segment.entity_set is not None:
-            storage = ctx.service.storage[segment.entity_set.entity_type.qualified_name]
+            returned = addressed_type((segment,), ctx.service.model)  # the set's type or one derived from it
+            storage = ctx.service.storage[returned.qualified_name]
             select = returned_select(value, storage.mapped_class, segment.operation.qualified_name)
-            segments = (ResultSegment(segment.entity_set, select, segment.advertised),)
+            derived = None if returned is segment.entity_set.entity_type else returned
+            segments = (ResultSegment(segment.entity_set, select, segment.advertised, derived),)
     return segments, value
 
 

@@ -108,8 +108,13 @@ class EntityQuery:
                 self.root = entity
                 first = segments[0]
                 if isinstance(first, ResultSegment):
-                    mapped_class = storage[hop.entity_type.qualified_name].mapped_class
-                    self.returned, self.order = _returned_rows(first.source, mapped_class)
+                    first_storage = storage[hop.entity_type.qualified_name]
+                    names = [first_storage.columns[prop.name] for prop in hop.entity_type.key_properties]
+                    self.returned, self.order = _returned_rows(
+                        first.source,
+                        [getattr(first_storage.mapped_class, name) for name in names],
+                        [getattr(entity, name) for name in names],
+                    )
             else:
                 assert hop.navigation is not None and current_type is not None
                 relationship = polymorphic.relationship(storage, current, current_type, hop.navigation.name)
@@ -156,19 +161,20 @@ class EntityQuery:
 
 
 def _returned_rows(
-    source: Select, mapped_class: type
+    source: Select, keys: Sequence[Any], joined_keys: Sequence[Any]
 ) -> tuple[tuple[sa.Subquery, sa.ColumnElement[bool]], tuple[sa.ColumnElement[Any], ...]]:
-    """A function's query as a subquery of its entities' keys, with the condition joining the
-    entities to it, and a row number in the order its ORDER BY gave (a subquery's own order
-    is lost once more is selected from it). Joining the mapped class itself, rather than
-    aliasing it to a new subquery at each call, lets SQLAlchemy build and cache the
-    statement several times faster."""
-    keys = sa.inspect(mapped_class).primary_key
+    """A function's query as a subquery of its entities' keys (``keys``, of the mapped class),
+    with the condition joining the entities to it (on ``joined_keys``, theirs in the query), and
+    a row number in the order its ORDER BY gave (a subquery's own order is lost once more is
+    selected from it). The entities are the mapped class itself where no derived type's
+    tables join it, rather than an alias made anew at each call, which lets SQLAlchemy build
+    and cache the statement several times faster. The subquery keeps the FROM clause of the
+    function's query, joined tables of a derived class included."""
     ordering = tuple(source._order_by_clauses)  # no public accessor in SQLAlchemy 2
     position = (sa.func.row_number().over(order_by=ordering),) if ordering else ()
     rows = source.with_only_columns(*keys, *position, maintain_column_froms=True).subquery()
     columns = list(rows.c)
-    joined = sa.and_(*(key == column for key, column in zip(keys, columns)))
+    joined = sa.and_(*(key == column for key, column in zip(joined_keys, columns)))
     return (rows, joined), tuple(columns[len(keys) :])
 
 

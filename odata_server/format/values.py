@@ -14,6 +14,7 @@ import datetime as dt
 import functools
 import math
 import struct
+import uuid
 from collections.abc import Callable
 from decimal import Decimal
 from urllib.parse import quote
@@ -89,6 +90,8 @@ def _json_default(value: object) -> object:
         return base64url(bytes(value))
     if isinstance(value, dt.timedelta):
         return duration_text(value)
+    if isinstance(value, uuid.UUID):  # asyncpg's UUID subclass, which orjson does not write itself
+        return str(value)
     raise TypeError(f"no OData JSON representation for {type(value).__name__}")
 
 

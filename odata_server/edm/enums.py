@@ -10,32 +10,52 @@ from __future__ import annotations
 import enum
 import functools
 import operator
+import re
 
-from odata_server.edm.model import EnumType
+from odata_server.edm.model import EnumMember, EnumType
+
+_INTEGER = re.compile(r"[+-]?[0-9]+")
 
 
 def enum_value(enum_type: EnumType, text: str) -> object:
-    """The value ``text`` names: ``Female``, ``Wifi,Meals`` (flags), or an integer value.
+    """The value ``text`` names: ``Female``, ``Wifi,Meals`` (flags), or an integer value
+    (for flags, one that is a sum of members' values).
 
     Raises ValueError when ``text`` names no member, or several for a type without flags.
     """
     parts = [part.strip() for part in text.split(",")]
     if len(parts) > 1 and not enum_type.is_flags:
         raise ValueError(f"{enum_type.name} is not a flags type; give one member, not {text!r}")
-    members = []
+    members: list[EnumMember] = []
     for part in parts:
-        member = enum_type.member(part)
-        if member is None and part.lstrip("-").isdigit():
-            member = next((m for m in enum_type.members if m.value == int(part)), None)
-        if member is None:
+        found = _members(enum_type, part)
+        if not found:
             names = ", ".join(m.name for m in enum_type.members)
             raise ValueError(f"{part!r} is not a member of {enum_type.name} ({names})")
-        members.append(member)
+        members.extend(found)
+    if not members:  # the flags value 0, where no member has that value
+        python_class = enum_type.python_class
+        return python_class(0) if python_class is not None else "0"
     python_class = enum_type.python_class
     if python_class is None:
-        return members[0].name
+        return ",".join(member.name for member in members)
     values = [python_class[member.name] for member in members]
     return functools.reduce(operator.or_, values) if len(values) > 1 else values[0]
+
+
+def _members(enum_type: EnumType, text: str) -> list[EnumMember] | None:
+    """The member named ``text``, or whose value ``text`` is; for flags, the members whose
+    values add up to it (none for 0)."""
+    if not _INTEGER.fullmatch(text):
+        member = enum_type.member(text)
+        return None if member is None else [member]
+    number = int(text)
+    exact = [member for member in enum_type.members if member.value == number]
+    if exact or not enum_type.is_flags:
+        return exact[:1] or None
+    parts = [member for member in enum_type.members if member.value and member.value & number == member.value]
+    combined = functools.reduce(operator.or_, (member.value for member in parts), 0)
+    return parts if combined == number else None
 
 
 def enum_text(enum_type: EnumType, value: object) -> str:

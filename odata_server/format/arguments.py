@@ -12,19 +12,16 @@ member inside it (``points/1/lat``).
 from __future__ import annotations
 
 import dataclasses
-import enum
-import re
 from collections.abc import Mapping
 
-from odata_server.edm.model import ComplexType, EnumMember, EnumType, Operation, Parameter, Property
+from odata_server.edm.enums import enum_value
+from odata_server.edm.model import ComplexType, EnumType, Operation, Parameter, Property
 from odata_server.edm.python_types import EdmType
 from odata_server.edm.types import PrimitiveType
-from odata_server.errors import BadRequestError, FeatureNotImplementedError
+from odata_server.errors import BadRequestError
 from odata_server.format.decode import decode_json_value
 from odata_server.uri.literals import LiteralTypeError, typed_value
 from odata_server.uri.syntax import JsonValue, Literal
-
-_INTEGER = re.compile(r"[+-]?[0-9]+")
 
 
 def function_arguments(arguments: tuple[tuple[Parameter, Literal | JsonValue], ...]) -> dict[str, object]:
@@ -72,10 +69,7 @@ def _written(written: Literal | JsonValue, parameter: Parameter) -> object:
             target=name,
         )
     if isinstance(parameter.type, EnumType):
-        raise FeatureNotImplementedError(
-            f"Enumeration values in URLs ({written.text}) are not supported yet; parameter {name} cannot be given",
-            target=name,
-        )
+        return _enum_literal(written, parameter.type, name)
     assert isinstance(parameter.type, PrimitiveType)
     try:
         return typed_value(written, parameter.type)
@@ -83,6 +77,26 @@ def _written(written: Literal | JsonValue, parameter: Parameter) -> object:
         raise BadRequestError(
             f"Invalid value for parameter {name}: {error}", target=name, code="InvalidValue"
         ) from None
+
+
+def _enum_literal(written: Literal, enum_type: EnumType, name: str) -> object:
+    """``Namespace.Type'Member'``, or (OData 4.01) the members as a string literal ``'Member'``."""
+    if written.kind == "enum":
+        type_name, _, members = written.text.partition("'")
+        if type_name != enum_type.qualified_name:
+            raise BadRequestError(
+                f"Parameter {name} takes a {enum_type.qualified_name}, not a {type_name}",
+                target=name,
+                code="InvalidValue",
+            )
+        return _enum_value(members[:-1], enum_type, name)
+    if written.kind == "string":
+        return _enum_value(typed_value(written, PrimitiveType.STRING), enum_type, name)
+    raise BadRequestError(
+        f"Parameter {name} takes a {enum_type.qualified_name} member, as {enum_type.qualified_name}'Member'",
+        target=name,
+        code="InvalidValue",
+    )
 
 
 def json_value(value: object, edm_type: EdmType, collection: bool, nullable: bool, target: str) -> object:
@@ -111,41 +125,14 @@ def _null(nullable: bool, target: str) -> object:
 
 def _enum_value(value: object, enum_type: EnumType, target: str) -> object:
     """JSON Format §7.1: member names or values, separated by commas (more than one for flags only)."""
-    parts = value.split(",") if isinstance(value, str) else [str(value)] if type(value) is int else []
-    found = [_members(enum_type, part.strip()) for part in parts]
-    if not found or None in found or (len(found) > 1 and not enum_type.is_flags):
-        listed = ", ".join(member.name for member in enum_type.members)
-        raise BadRequestError(
-            f"{target} must be {'names' if enum_type.is_flags else 'one'} of the members of "
-            f"{enum_type.qualified_name} ({listed}); got {value!r}",
-            target=target,
-            code="InvalidValue",
-        )
-    names = [member.name for members in found if members is not None for member in members]
-    python_class = enum_type.python_class
-    if python_class is None:
-        return ",".join(names)
-    assert issubclass(python_class, enum.Enum)
-    result = python_class[names[0]]
-    for name in names[1:]:
-        result |= python_class[name]  # type: ignore[operator]
-    return result
-
-
-def _members(enum_type: EnumType, text: str) -> list[EnumMember] | None:
-    """The member named ``text``; or whose value ``text`` is, for flags the members whose values add up to it."""
-    if not _INTEGER.fullmatch(text):
-        member = enum_type.member(text)
-        return None if member is None else [member]
-    number = int(text)
-    exact = [member for member in enum_type.members if member.value == number]
-    if exact or not enum_type.is_flags:
-        return exact[:1] or None
-    parts = [member for member in enum_type.members if member.value and member.value & number == member.value]
-    combined = 0
-    for member in parts:
-        combined |= member.value
-    return parts if parts and combined == number else None
+    if isinstance(value, str) or type(value) is int:
+        try:
+            return enum_value(enum_type, str(value))
+        except ValueError as error:
+            raise BadRequestError(f"{target}: {error}", target=target, code="InvalidValue") from None
+    raise BadRequestError(
+        f"{target} must be a {enum_type.qualified_name} member name; got {value!r}", target=target, code="InvalidValue"
+    )
 
 
 def _complex_value(value: object, complex_type: ComplexType, target: str) -> object:

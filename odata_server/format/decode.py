@@ -125,7 +125,7 @@ def _enum(value: object, enum_type: EnumType, target: str) -> object:
         try:
             return enum_value(enum_type, str(value))
         except ValueError as error:
-            raise BadRequestError(str(error), target=target, code="InvalidValue") from None
+            raise BadRequestError(f"{target}: {error}", target=target, code="InvalidValue") from None
     raise BadRequestError(
         f"{target} must be a {enum_type.qualified_name} member name; got {_shown(value)}",
         target=target,

@@ -90,7 +90,7 @@ def _json_default(value: object) -> object:
         return base64url(bytes(value))
     if isinstance(value, dt.timedelta):
         return duration_text(value)
-    if isinstance(value, uuid.UUID):  # a subclass orjson does not take (asyncpg's UUID)
+    if isinstance(value, uuid.UUID):  # asyncpg's UUID subclass, which orjson does not write itself
         return str(value)
     raise TypeError(f"no OData JSON representation for {type(value).__name__}")
 

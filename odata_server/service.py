@@ -68,6 +68,16 @@ class _Mountable(Protocol):
     def mount(self, path: str, app: Any, name: str | None = None) -> None: ...
 
 
+def _comes_with_base(mapper: Any, excluded: set[type]) -> bool:
+    """Whether a class is a derived type of a mapped base class (single-table or joined-table
+    inheritance) that is exposed: not one ``add_all`` was told to leave out."""
+    while mapper.inherits is not None and not mapper.concrete:
+        mapper = mapper.inherits
+        if mapper.class_ not in excluded:
+            return True
+    return False
+
+
 class ODataService:
     """An OData service over SQLAlchemy models.
 
@@ -106,7 +116,7 @@ class ODataService:
         *,
         name: str | None = None,
         type_name: str | None = None,
-        exclude: Iterable[str] = (),
+        exclude: Iterable[str | type] = (),
         names: Mapping[str, str] | None = None,
         search: Iterable[str] | None = None,
         etag: Iterable[str] | bool = (),
@@ -119,12 +129,17 @@ class ODataService:
     ) -> ODataService:
         """Expose ``mapped_class`` as an entity set.
 
+        Its mapped subclasses (single-table and joined-table inheritance) come along as
+        entity types derived from its own (docs/inheritance.md).
+
         Args:
             mapped_class: a SQLAlchemy declarative class.
             name: the entity set name; by default the plural of the type name
                 (``Category`` → ``Categories``).
             type_name: the entity type name; by default the class name.
-            exclude: attributes not to expose (columns or relationships).
+            exclude: attributes not to expose (columns or relationships), of the class or
+                of its mapped subclasses, and mapped subclasses not to expose as derived
+                entity types (their subclasses neither).
             names: attribute → OData name, for attributes whose OData name differs.
             search: the (OData) names of the string properties ``$search`` looks in;
                 by default all of them.
@@ -169,7 +184,7 @@ class ODataService:
         mapped_class: type,
         *,
         type_name: str | None = None,
-        exclude: Iterable[str] = (),
+        exclude: Iterable[str | type] = (),
         names: Mapping[str, str] | None = None,
         search: Iterable[str] | None = None,
         etag: Iterable[str] | bool = (),
@@ -233,7 +248,12 @@ class ODataService:
 
     def add_all(self, base: type, *, exclude: Iterable[type] = ()) -> ODataService:
         """Expose every class mapped by the declarative ``base`` that was not added (or
-        contained) yet, with default names."""
+        contained) yet, with default names.
+
+        A class mapped with single-table or joined-table inheritance comes as an entity type
+        derived from its base class's, in its base class's entity set, not as a set of its own.
+        """
+        excluded = set(exclude)
         declared = {declaration.mapped_class for declaration in self._declarations}
         contained = {
             relationship.mapper.class_
@@ -241,10 +261,10 @@ class ODataService:
             for relationship in sa.inspect(declaration.mapped_class).relationships
             if relationship.key in declaration.contains
         }
-        skipped = set(exclude) | declared | contained
+        skipped = excluded | declared | contained
         mappers = sorted(base.registry.mappers, key=lambda mapper: mapper.class_.__name__)  # type: ignore[attr-defined]
         for mapper in mappers:
-            if mapper.class_ not in skipped:
+            if mapper.class_ not in skipped and not _comes_with_base(mapper, excluded):
                 self.add(mapper.class_)
         return self
 

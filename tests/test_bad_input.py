@@ -401,8 +401,6 @@ async def test_method_not_allowed_is_405_with_allow(
         case("Products/$each", "$each"),
         case("Products/$query", "$query"),
         case("Products/$filter(Discontinued)", "$filter"),
-        case("Products/NorthwindModel.Product", "NorthwindModel.Product"),
-        case("Products(1)/NorthwindModel.Product", "NorthwindModel.Product"),
     ],
 )
 async def test_unsupported_resource_is_501(sqlite_northwind: httpx.AsyncClient, path: str, target: str) -> None:

@@ -735,7 +735,9 @@ def test_bound_key_values_are_typed(model: Model) -> None:
         param("Products(1)/Category(1)", BadRequestError, "Category"),
         param("$all", FeatureNotImplementedError, "$all"),
         param("$crossjoin", FeatureNotImplementedError, "$crossjoin"),
-        param("Products/NorthwindModel.Product", FeatureNotImplementedError, "NorthwindModel.Product"),
+        param("Products/NorthwindModel.Discontinue", NotFoundError, "NorthwindModel.Discontinue"),
+        param("Products/NorthwindModel.Category", BadRequestError, "NorthwindModel.Category"),
+        param("Products(1)/NorthwindModel.Category", BadRequestError, "NorthwindModel.Category"),
     ],
 )
 def test_bind_path_rejects(model: Model, raw: str, error: type[ODataError], target: str | None) -> None:

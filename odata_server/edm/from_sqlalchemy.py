@@ -15,14 +15,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
 import sqlalchemy as sa
-from sqlalchemy.exc import NoInspectionAvailable
 from sqlalchemy.orm import ColumnProperty, Mapper, RelationshipDirection, RelationshipProperty
 from sqlalchemy.sql import sqltypes
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
+from odata_server.edm import inheritance
 from odata_server.edm.annotations import Annotation, PropertyPath, Record
 from odata_server.edm.capabilities import CONTAINER_CAPABILITIES, ENTITY_SET_CAPABILITIES, apply_supported
 from odata_server.edm.containment import Containment, contained_key, containments
+from odata_server.edm.inheritance import ExposedClass, exposed_classes, mapper_of
 from odata_server.edm.model import (
     ComplexType,
     ContainedEntities,
@@ -36,6 +37,7 @@ from odata_server.edm.model import (
     ReferentialConstraint,
     Singleton,
     SingletonKey,
+    declared_properties,
     frozen_mapping,
 )
 from odata_server.edm.names import check_identifier, check_unique
@@ -66,7 +68,8 @@ class EntitySetDeclaration:
         mapped_class: a SQLAlchemy declarative class.
         name: the entity set name; ``None`` for the plural of the type name.
         type_name: the entity type name; ``None`` for the class name.
-        exclude: attribute names not to expose.
+        exclude: attribute names not to expose, and mapped subclasses not to expose as
+            derived types (with their own subclasses).
         names: attribute name → Edm property or navigation property name, where they differ.
         search: the Edm names of the string properties ``$search`` looks in; ``None``
             for all string properties.
@@ -88,7 +91,7 @@ class EntitySetDeclaration:
     mapped_class: type
     name: str | None = None
     type_name: str | None = None
-    exclude: frozenset[str] = frozenset()
+    exclude: frozenset[str | type] = frozenset()
     names: Mapping[str, str] = field(default_factory=dict)
     search: tuple[str, ...] | None = None
     etag: tuple[str, ...] | bool = ()
@@ -112,6 +115,19 @@ class EntitySetDeclaration:
     @property
     def entity_set_name(self) -> str:
         return self.name or plural(self.entity_type_name)
+
+    @property
+    def excluded_attributes(self) -> frozenset[str]:
+        return frozenset(item for item in self.exclude if isinstance(item, str))
+
+    @property
+    def excluded_classes(self) -> frozenset[type]:
+        return frozenset(item for item in self.exclude if isinstance(item, type))
+
+    @property
+    def shapes_type(self) -> bool:
+        """Whether it gives options of the entity type (not only of the entity set)."""
+        return self.type_name is not None or bool(self.exclude) or bool(self.names) or bool(self.all_streams)
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,17 +172,23 @@ def build_model(
         {d.mapped_class for d in declarations if d.has_entity_set},
     )
 
-    python_types = PythonTypes(namespace)
-    types_by_class: dict[type, tuple[EntityType, EntityStorage, EntitySetDeclaration]] = {}
+    first_declaration: dict[type, EntitySetDeclaration] = {}
     for declaration in declarations:
-        if declaration.mapped_class in types_by_class:
-            _check_same_type(types_by_class[declaration.mapped_class][2], declaration)
-            continue
-        versions = {
-            d.version for d in [*declarations, *singletons] if d.mapped_class is declaration.mapped_class and d.version
-        }
-        entity_type, storage = _entity_type(declaration, namespace, versions, python_types)
-        types_by_class[declaration.mapped_class] = (entity_type, storage, declaration)
+        earlier = first_declaration.setdefault(declaration.mapped_class, declaration)
+        _check_same_type(earlier, declaration)
+    exposed = exposed_classes(declarations)
+    versions: dict[int, set[str]] = {}  # by id of the declaration shaping the hierarchy
+    for declared in [*declarations, *singletons]:
+        if declared.version:
+            versions.setdefault(id(exposed[declared.mapped_class].declaration), set()).add(declared.version)
+
+    python_types = PythonTypes(namespace)
+    types_by_class: dict[type, tuple[EntityType, EntityStorage]] = {}
+    for mapped_class, item in exposed.items():  # base classes first
+        base = types_by_class.get(item.base) if item.base is not None else None
+        types_by_class[mapped_class] = _entity_type(
+            item, exposed, namespace, versions.get(id(item.declaration), set()), python_types, base
+        )
     set_names = [d.entity_set_name for d in declarations if d.has_entity_set]
     check_unique(set_names, "entity sets", "pass name= to tell them apart")
     check_unique([*set_names, *(s.name for s in singletons)], "entity sets or singletons", "rename one")
@@ -178,28 +200,36 @@ def build_model(
 
     entity_types: dict[str, EntityType] = {}
     storage: dict[str, EntityStorage] = {}
-    exposed = {cls: (t, d) for cls, (t, _, d) in types_by_class.items()}
-    for mapped_class, (entity_type, type_storage, declaration) in types_by_class.items():
-        navigation, relationships = _navigation_properties(mapped_class, exposed)
+    typed = {cls: t for cls, (t, _) in types_by_class.items()}
+    for mapped_class, (entity_type, type_storage) in types_by_class.items():
+        base_name = entity_type.base_type
+        inherited = entity_types[base_name].navigation_properties if base_name else {}
+        inherited_relationships = storage[base_name].relationships if base_name else {}
+        own, relationships = _navigation_properties(exposed[mapped_class], typed, exposed)
         key, properties = entity_type.key, entity_type.properties
         if mapped_class in contained:
-            key, properties = _contained_key(entity_type, declaration, contained[mapped_class])
+            key, properties = _contained_key(entity_type, exposed[mapped_class].declaration, contained[mapped_class])
         entity_type = replace(
             entity_type,
             key=key,
             properties=properties,
-            navigation_properties=frozen_mapping(navigation),  # type: ignore[arg-type]
+            navigation_properties=frozen_mapping({**inherited, **own}),  # type: ignore[arg-type]
         )
         entity_types[entity_type.qualified_name] = entity_type
-        storage[entity_type.qualified_name] = replace(type_storage, relationships=frozen_mapping(relationships))
+        storage[entity_type.qualified_name] = replace(
+            type_storage,
+            relationships=frozen_mapping({**inherited_relationships, **relationships}),  # type: ignore[arg-type]
+        )
 
-    class_of_type = {t.qualified_name: cls for cls, (t, _, _) in types_by_class.items()}
-    targets = _Targets(entity_types, class_of_type, first_set_of_type, set(contained))
+    hierarchy = Model(namespace, container_name, frozen_mapping(entity_types), frozen_mapping())  # type: ignore[arg-type]
+    bases = {cls: item.base for cls, item in exposed.items()}
+    class_of_type = {t.qualified_name: cls for cls, t in typed.items()}
+    targets = _Targets(hierarchy, class_of_type, first_set_of_type, bases, set(contained))
     entity_sets: dict[str, EntitySet] = {}
     for declaration in declarations:
         if not declaration.has_entity_set:
             continue
-        entity_type = entity_types[f"{namespace}.{declaration.entity_type_name}"]
+        entity_type = entity_types[typed[declaration.mapped_class].qualified_name]
         search_properties = _search_properties(declaration, entity_type)
         concurrency = _concurrency(declaration, entity_type)
         annotations = (*_searchable(ENTITY_SET_CAPABILITIES, bool(search_properties)), apply_supported(entity_type))
@@ -220,8 +250,7 @@ def build_model(
 
     singleton_members: dict[str, Singleton] = {}
     for singleton in singletons:
-        entity_type = exposed[singleton.mapped_class][0]
-        entity_type = entity_types[entity_type.qualified_name]
+        entity_type = entity_types[typed[singleton.mapped_class].qualified_name]
         _check_singleton_key(singleton, entity_type)
         singleton_members[singleton.name] = Singleton(
             name=singleton.name,
@@ -231,19 +260,19 @@ def build_model(
             concurrency=_concurrency(singleton, entity_type),  # type: ignore[arg-type]
         )
 
-    declaration_of_type = {t.qualified_name: d for t, d in exposed.values()}
+    declaration_of_type = {typed[cls].qualified_name: item.declaration for cls, item in exposed.items()}
     contained_sets: dict[str, ContainedEntities] = {}
     for root in [*entity_sets.values(), *singleton_members.values()]:
         targets.contained_sets(root, declaration_of_type, contained_sets)
 
     # Signatures name entity classes by the entity types made above, with the same PythonTypes
     # as the columns, so a complex or enumeration type is one type however many use it.
-    type_of_class = {cls: entity_types[t.qualified_name] for cls, (t, _, _) in types_by_class.items()}
+    type_of_class = {cls: entity_types[t.qualified_name] for cls, t in typed.items()}
     python_types.entity_type_of = type_of_class.get
     operation_list, imports = build_operations(operations, python_types, entity_types, entity_sets)
     check_unique(
         [
-            *(t.name for t, _, _ in types_by_class.values()),
+            *(t.name for t in typed.values()),
             *(t.name for t in python_types.complex_types.values()),
             *(t.name for t in python_types.enum_types.values()),
             *dict.fromkeys(operation.name for operation in operation_list),
@@ -286,7 +315,7 @@ def _with_implicit_types(
         if declaration.mapped_class not in declared:
             declared.add(declaration.mapped_class)
             declarations.append(declaration)
-        mapper = _mapper(declaration.mapped_class)
+        mapper = mapper_of(declaration.mapped_class)
         for name in declaration.contains:
             if name in mapper.relationships:
                 pending.append(EntitySetDeclaration(mapper.relationships[name].mapper.class_, has_entity_set=False))
@@ -326,28 +355,43 @@ class _Targets:
 
     def __init__(
         self,
-        entity_types: Mapping[str, EntityType],
+        hierarchy: Model,
         class_of_type: Mapping[str, type],
         first_set_of_type: Mapping[type, str],
+        bases: Mapping[type, type | None],
         contained_classes: set[type],
     ) -> None:
-        self.entity_types = entity_types
+        self.hierarchy = hierarchy
+        """The entity types (for their derived types); no sets yet."""
+        self.entity_types = hierarchy.entity_types
         self.class_of_type = class_of_type
         self.first_set_of_type = first_set_of_type
+        self.bases = bases
         self.contained_classes = contained_classes
+
+    def _set_holding(self, target_class: type) -> str | None:
+        """The first entity set whose entities may be of ``target_class``: one of its own, or of
+        the nearest base class that has one."""
+        current: type | None = target_class
+        while current is not None:
+            if current in self.first_set_of_type:
+                return self.first_set_of_type[current]
+            current = self.bases[current]
+        return None
 
     def direct_bindings(
         self, entity_type: EntityType, container: tuple[str, NavigationProperty] | None
     ) -> dict[str, str]:
         """Navigation property → target, for the non-containment navigation properties of
-        ``entity_type``; ``container`` is (name, containment navigation property) of the
-        collection holding the entities, whose partner leads back to it."""
+        ``entity_type`` and, behind a type cast (``NS.Flight/Airline``), of the types derived
+        from it; ``container`` is (name, containment navigation property) of the collection
+        holding the entities, whose partner leads back to it."""
         bindings: dict[str, str] = {}
-        for nav in entity_type.navigation_properties.values():
+        for nav, path in self._navigation_paths(entity_type):
             if nav.contains_target:
                 continue
             if container is not None and nav.partner == container[1].name and container[1].partner == nav.name:
-                bindings[nav.name] = container[0]
+                bindings[path] = container[0]
                 continue
             target_class = self.class_of_type[nav.target_type]
             where = f"{entity_type.name}.{nav.name}"
@@ -356,13 +400,24 @@ class _Targets:
                     f"{where} leads to {target_class.__qualname__}, whose entities are contained in another "
                     "entity and reached only through it; exclude the relationship"
                 )
-            if target_class not in self.first_set_of_type:
+            target_set = self._set_holding(target_class)
+            if target_set is None:
                 raise ModelError(
                     f"{where} leads to {target_class.__qualname__}, which has no entity set; "
                     "add it with service.add() or exclude the relationship"
                 )
-            bindings[nav.name] = self.first_set_of_type[target_class]
+            bindings[path] = target_set
         return bindings
+
+    def _navigation_paths(self, entity_type: EntityType) -> list[tuple[NavigationProperty, str]]:
+        """Each navigation property of ``entity_type``, then each one a type derived from it
+        declares, with the path that binds it."""
+        found = [(nav, nav.name) for nav in entity_type.navigation_properties.values()]
+        for derived in self.hierarchy.derived_types(entity_type):
+            base = self.entity_types[derived.base_type] if derived.base_type else None
+            _, navigation = declared_properties(derived, base)
+            found += [(nav, f"{derived.qualified_name}/{nav.name}") for nav in navigation]
+        return found
 
     def root_bindings(self, entity_type: EntityType, name: str) -> dict[str, str]:
         """The NavigationPropertyBindings of an entity set or singleton: its own navigation
@@ -406,53 +461,54 @@ class _Targets:
             self.contained_sets(contained, declarations, found)
 
 
-def _mapper(mapped_class: type) -> Mapper[object]:
-    try:
-        mapper = sa.inspect(mapped_class)
-    except NoInspectionAvailable:
-        raise ModelError(
-            f"{mapped_class.__qualname__} is not a SQLAlchemy mapped class; declare it on a DeclarativeBase subclass"
-        ) from None
-    if not isinstance(mapper, Mapper):
-        raise ModelError(f"{mapped_class!r} is not a SQLAlchemy mapped class")
-    return mapper
-
-
-def _edm_name(declaration: EntitySetDeclaration, attribute: str) -> str:
+def _edm_name(declaration: EntitySetDeclaration, attribute: str, mapped_class: type) -> str:
     name = declaration.names.get(attribute, attribute)
     check_identifier(
         name,
-        f"{declaration.mapped_class.__qualname__}.{attribute} (OData name {name!r})",
+        f"{mapped_class.__qualname__}.{attribute} (OData name {name!r})",
     )
     return name
 
 
 def _entity_type(
-    declaration: EntitySetDeclaration, namespace: str, versions: set[str], python_types: PythonTypes
+    item: ExposedClass,
+    exposed: Mapping[type, ExposedClass],
+    namespace: str,
+    versions: set[str],
+    python_types: PythonTypes,
+    base: tuple[EntityType, EntityStorage] | None,
 ) -> tuple[EntityType, EntityStorage]:
-    """The entity type of a class; ``versions`` are the properties the server increments (Core.Computed)."""
-    mapped_class = declaration.mapped_class
-    mapper = _mapper(mapped_class)
+    """The entity type of a class, without navigation properties: its base type's properties and
+    streams and its own; ``versions`` are the properties the server increments (Core.Computed)."""
+    mapped_class, declaration = item.mapped_class, item.declaration
+    mapper = item.mapper
     where = mapped_class.__qualname__
-    check_identifier(declaration.entity_type_name, f"entity type name of {where}")
-    check_identifier(declaration.entity_set_name, f"entity set name of {where}")
-    for option, names in (("exclude", declaration.exclude), ("names", set(declaration.names))):
-        unknown = names - set(mapper.attrs.keys())
-        if unknown:
-            raise ModelError(f"{where}: {option}= names no mapped attribute: {', '.join(sorted(unknown))}")
+    declared = declaration.mapped_class is mapped_class
+    type_name = declaration.entity_type_name if declared else mapped_class.__name__
+    check_identifier(type_name, f"entity type name of {where}")
+    if declared:
+        check_identifier(declaration.entity_set_name, f"entity set name of {where}")
+        _check_options(declaration, mapper)
+    discriminator = inheritance.discriminator(exposed, item)
+    hidden = inheritance.discriminator_attribute(mapper)
+    inherited_attributes = set(mapper.inherits.attrs.keys()) if base is not None and mapper.inherits else set()
 
     key_attributes = [mapper.get_property_by_column(column).key for column in mapper.primary_key]
-    streams = stream_members(declaration.all_streams, _columns(mapper, key_attributes), where)
-    properties: dict[str, Property] = {}
-    columns: dict[str, str] = dict(streams.columns)
+    if base is None:
+        streams = stream_members(declaration.all_streams, _columns(mapper, key_attributes), where)
+        properties: dict[str, Property] = {}
+        columns: dict[str, str] = dict(streams.columns)
+    else:  # the streams of the base type, and its properties
+        streams = stream_members({}, {}, where)
+        properties, columns = dict(base[0].properties), dict(base[1].columns)
     for attribute in mapper.column_attrs:
-        if attribute.key in streams.used:
+        if attribute.key in streams.used or attribute.key in inherited_attributes or attribute.key == hidden:
             continue
-        if attribute.key in declaration.exclude:
+        if attribute.key in declaration.excluded_attributes:
             if attribute.key in key_attributes:
                 raise ModelError(f"{where}.{attribute.key} is part of the key and cannot be excluded")
             continue
-        name = _edm_name(declaration, attribute.key)
+        name = _edm_name(declaration, attribute.key, mapped_class)
         if name in properties:
             raise ModelError(f"{where}: two attributes are both exposed as {name!r}")
         properties[name] = _property(attribute, name, where, python_types)
@@ -460,7 +516,7 @@ def _entity_type(
             properties[name] = replace(properties[name], annotations=(*properties[name].annotations, _COMPUTED))
         columns[name] = attribute.key
 
-    key = tuple(declaration.names.get(attribute, attribute) for attribute in key_attributes)
+    key = base[0].key if base else tuple(declaration.names.get(attribute, attribute) for attribute in key_attributes)
     for name in key:
         prop = properties[name]
         if prop.type not in _KEY_TYPES:
@@ -473,22 +529,42 @@ def _entity_type(
         if name in properties:
             raise ModelError(f"{where}: the stream property {name!r} has the name of a property")
     entity_type = EntityType(
-        name=declaration.entity_type_name,
+        name=type_name,
         namespace=namespace,
         key=key,
         properties=frozen_mapping(properties),  # type: ignore[arg-type]
-        has_stream=declaration.media is not None,
-        streams=frozen_mapping(streams.properties),  # type: ignore[arg-type]
-        annotations=streams.annotations,
+        base_type=base[0].qualified_name if base else None,
+        abstract=inheritance.has_derived(exposed, mapped_class) and inheritance.abstract(mapper),
+        has_stream=base[0].has_stream if base else declaration.media is not None,
+        streams=base[0].streams if base else frozen_mapping(streams.properties),  # type: ignore[arg-type]
+        annotations=base[0].annotations if base else streams.annotations,
     )
     storage = EntityStorage(
         mapped_class,
         frozen_mapping(columns),  # type: ignore[arg-type]
         frozen_mapping(),  # type: ignore[arg-type]
         key,
-        frozen_mapping(declaration.all_streams),  # type: ignore[arg-type]
+        base[1].streams if base else frozen_mapping(declaration.all_streams),  # type: ignore[arg-type]
+        discriminator=discriminator,
+        identities=inheritance.identities(mapper) if discriminator else (),
     )
     return entity_type, storage
+
+
+def _check_options(declaration: EntitySetDeclaration, mapper: Mapper[object]) -> None:
+    """``exclude=`` and ``names=`` name attributes of the class or of its mapped subclasses, and
+    ``exclude=`` subclasses of it."""
+    where = declaration.mapped_class.__qualname__
+    attributes = {key for sub in mapper.self_and_descendants for key in sub.attrs.keys()}
+    for option, names in (("exclude", declaration.excluded_attributes), ("names", set(declaration.names))):
+        unknown = names - attributes
+        if unknown:
+            raise ModelError(f"{where}: {option}= names no mapped attribute: {', '.join(sorted(unknown))}")
+    subclasses = {sub.class_ for sub in mapper.self_and_descendants if sub is not mapper}
+    strangers = declaration.excluded_classes - subclasses
+    if strangers:
+        names = ", ".join(sorted(cls.__qualname__ for cls in strangers))
+        raise ModelError(f"{where}: exclude= names classes that are not mapped subclasses of it: {names}")
 
 
 def _columns(mapper: Mapper[object], key_attributes: list[str]) -> dict[str, Column]:
@@ -593,25 +669,29 @@ def edm_type_of(sql_type: TypeEngine[object]) -> tuple[PrimitiveType, dict[str, 
     )
 
 
-Exposed = Mapping[type, tuple[EntityType, EntitySetDeclaration]]
-
-
 def _navigation_properties(
-    mapped_class: type, exposed: Exposed
+    item: ExposedClass, typed: Mapping[type, EntityType], exposed: Mapping[type, ExposedClass]
 ) -> tuple[dict[str, NavigationProperty], dict[str, str]]:
-    """Navigation properties for the relationships whose target class is exposed too."""
-    source, declaration = exposed[mapped_class]
+    """Navigation properties for the relationships a class has beyond its base type's, whose
+    target class is exposed too."""
+    mapped_class, declaration = item.mapped_class, item.declaration
+    source = typed[mapped_class]
+    mapper = item.mapper
+    inherited = set(mapper.inherits.attrs.keys()) if item.base is not None and mapper.inherits else set()
     navigation: dict[str, NavigationProperty] = {}
     relationships: dict[str, str] = {}
-    for relationship in _mapper(mapped_class).relationships:
-        if relationship.key in declaration.exclude or relationship.mapper.class_ not in exposed:
+    for relationship in mapper.relationships:
+        if relationship.key in inherited:
+            continue
+        if relationship.key in declaration.excluded_attributes or relationship.mapper.class_ not in typed:
             if relationship.key in declaration.contains:
                 raise ModelError(
                     f"{mapped_class.__qualname__}: contains= names {relationship.key!r}, which is excluded"
                 )
             continue
-        target, target_declaration = exposed[relationship.mapper.class_]
-        name = _edm_name(declaration, relationship.key)
+        target_class = relationship.mapper.class_
+        target, target_declaration = typed[target_class], exposed[target_class].declaration
+        name = _edm_name(declaration, relationship.key, mapped_class)
         if name in source.properties or name in source.streams or name in navigation:
             raise ModelError(f"{mapped_class.__qualname__}: two attributes are both exposed as {name!r}")
         navigation[name] = NavigationProperty(
@@ -633,12 +713,12 @@ def _single_nullable(relationship: RelationshipProperty[object]) -> bool:
     return True
 
 
-def _partner(relationship: RelationshipProperty[object], exposed: Exposed) -> str | None:
+def _partner(relationship: RelationshipProperty[object], exposed: Mapping[type, ExposedClass]) -> str | None:
     # _reverse_property holds the other side for back_populates= and backref= alike.
     for reverse in relationship._reverse_property:
         if reverse.parent.class_ in exposed:
-            _, target_declaration = exposed[reverse.parent.class_]
-            if reverse.key not in target_declaration.exclude:
+            target_declaration = exposed[reverse.parent.class_].declaration
+            if reverse.key not in target_declaration.excluded_attributes:
                 return target_declaration.names.get(reverse.key, reverse.key)
     return None
 

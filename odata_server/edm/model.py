@@ -429,7 +429,18 @@ class Model:
         ``navigation`` from ``source``."""
         if navigation.contains_target:
             return self.contained[f"{source.name}/{navigation.name}"]
-        return self.navigation_source(source.navigation_property_bindings[navigation.name])
+        path = self.binding_path(source.entity_type, navigation)
+        return self.navigation_source(source.navigation_property_bindings[path])
+
+    def binding_path(self, entity_type: EntityType, navigation: NavigationProperty) -> str:
+        """The path that binds ``navigation`` in a navigation source of ``entity_type``: its name,
+        behind a type cast when a type derived from ``entity_type`` declares it (``NS.Flight/Airline``)."""
+        if entity_type.navigation_properties.get(navigation.name) == navigation:
+            return navigation.name
+        for derived in self.derived_types(entity_type):  # base types first: the declaring one
+            if derived.navigation_properties.get(navigation.name) == navigation:
+                return f"{derived.qualified_name}/{navigation.name}"
+        raise KeyError(f"{entity_type.qualified_name} has no navigation property {navigation.name}")
 
     def navigation_source(self, name: str) -> NavigationSource:
         """The entity set, singleton or contained collection named ``name``."""
@@ -460,11 +471,7 @@ class Model:
 
     def lineage(self, entity_type: EntityType) -> tuple[str, ...]:
         """The qualified names of ``entity_type`` and its base types, nearest first."""
-        names = [entity_type.qualified_name]
-        while entity_type.base_type is not None:
-            entity_type = self.entity_types[entity_type.base_type]
-            names.append(entity_type.qualified_name)
-        return tuple(names)
+        return lineage_names(entity_type, self.entity_types)
 
 
 def declared_properties(
@@ -482,6 +489,29 @@ def declared_properties(
         inherited_navigation = set(base.navigation_properties) if isinstance(base, EntityType) else set()
         navigation = [nav for name, nav in structured.navigation_properties.items() if name not in inherited_navigation]
     return properties, navigation
+
+
+def holding_sets(
+    entity_type: EntityType, entity_sets: Mapping[str, EntitySet], entity_types: Mapping[str, EntityType]
+) -> list[EntitySet]:
+    """The entity sets that hold ``entity_type`` entities as their own type, or else those of its
+    nearest base type that has any (a set of a base type holds the derived types' entities too)."""
+    current: EntityType | None = entity_type
+    while current is not None:
+        found = [entity_set for entity_set in entity_sets.values() if entity_set.entity_type is current]
+        if found:
+            return found
+        current = entity_types[current.base_type] if current.base_type is not None else None
+    return []
+
+
+def lineage_names(entity_type: EntityType, entity_types: Mapping[str, EntityType]) -> tuple[str, ...]:
+    """The qualified names of ``entity_type`` and its base types, nearest first."""
+    names = [entity_type.qualified_name]
+    while entity_type.base_type is not None:
+        entity_type = entity_types[entity_type.base_type]
+        names.append(entity_type.qualified_name)
+    return tuple(names)
 
 
 __all__ = [
@@ -509,5 +539,7 @@ __all__ = [
     "container_keys",
     "declared_properties",
     "frozen_mapping",
+    "holding_sets",
+    "lineage_names",
     "type_name",
 ]

@@ -28,6 +28,8 @@ from odata_server.edm.model import (
     OperationKind,
     Parameter,
     ReturnType,
+    holding_sets,
+    lineage_names,
 )
 from odata_server.edm.names import check_identifier
 from odata_server.edm.python_types import PythonTypes
@@ -94,7 +96,7 @@ def build_operations(
         made = OperationImport(
             operation.name,
             operation,
-            _entity_set(declaration, operation, entity_sets),
+            _entity_set(declaration, operation, entity_sets, entity_types),
             declaration.include_in_service_document,
         )
         first = imports.setdefault(operation.name, made)
@@ -221,7 +223,8 @@ def _check_entity_set_path(where: str, operation: Operation, entity_types: Mappi
             raise ModelError(f"{where}: entity_set_path= names {step!r}, not a navigation property of {current.name}")
         current = entity_types[navigation.target_type]
     assert operation.return_type is not None
-    if current is not operation.return_type.type:
+    returned = operation.return_type.type
+    if not isinstance(returned, EntityType) or current.qualified_name not in lineage_names(returned, entity_types):
         raise ModelError(
             f"{where}: entity_set_path= leads to {current.name} entities, but the operation returns "
             f"{operation.return_type.type_name}"
@@ -229,9 +232,13 @@ def _check_entity_set_path(where: str, operation: Operation, entity_types: Mappi
 
 
 def _entity_set(
-    declaration: OperationDeclaration, operation: Operation, entity_sets: Mapping[str, EntitySet]
+    declaration: OperationDeclaration,
+    operation: Operation,
+    entity_sets: Mapping[str, EntitySet],
+    entity_types: Mapping[str, EntityType],
 ) -> str | None:
-    """The entity set the entities an unbound operation returns belong to, if it returns entities."""
+    """The entity set the entities an unbound operation returns belong to, if it returns entities:
+    one of their type, or of a base type of theirs."""
     returned = operation.return_type.type if operation.return_type is not None else None
     if not isinstance(returned, EntityType):
         return None
@@ -239,18 +246,20 @@ def _entity_set(
         entity_set = entity_sets.get(declaration.entity_set)
         if entity_set is None:
             raise ModelError(f"{declaration.where}: entity_set= names no entity set: {declaration.entity_set!r}")
-        if entity_set.entity_type.qualified_name != returned.qualified_name:
+        if entity_set.entity_type.qualified_name not in lineage_names(returned, entity_types):
             raise ModelError(
                 f"{declaration.where}: entity set {entity_set.name} holds {entity_set.entity_type.name} entities, "
                 f"but the operation returns {returned.name}"
             )
         return entity_set.name
-    holding = [name for name, entity_set in entity_sets.items() if entity_set.entity_type is returned]
+    holding = [entity_set.name for entity_set in holding_sets(returned, entity_sets, entity_types)]
     if len(holding) > 1:
         raise ModelError(
             f"{declaration.where} returns {returned.name}, held by the entity sets {', '.join(holding)}; "
             "say which one with entity_set="
         )
+    if not holding:
+        raise ModelError(f"{declaration.where} returns {returned.name}, which no entity set holds")
     return holding[0]
 
 

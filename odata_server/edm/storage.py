@@ -27,6 +27,10 @@ class EntityStorage:
             columns that point to its container (unique only within it).
         streams: where each stream is kept: ``"$value"`` for a media entity's own
             stream, the property name for a stream property.
+        discriminator: for a type of a hierarchy of several entity types, the attribute of
+            the column that tells each row's class (SQLAlchemy's ``polymorphic_on``).
+        identities: the discriminator values of the entities of this type: those of its
+            class and of the classes derived from it.
     """
 
     mapped_class: type
@@ -34,6 +38,8 @@ class EntityStorage:
     relationships: Mapping[str, str]
     key: tuple[str, ...]
     streams: Mapping[str, Stream] = field(default_factory=lambda: MappingProxyType({}))
+    discriminator: str | None = None
+    identities: tuple[object, ...] = ()
 
 
 #: Qualified entity type name → its storage.

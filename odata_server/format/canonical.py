@@ -11,7 +11,14 @@ from collections.abc import Iterator, Sequence
 
 from odata_server.edm.model import ContainedEntities, EntitySet, NavigationSource, Property, Singleton
 from odata_server.format.values import key_literal
-from odata_server.uri.path import EntitySetSegment, KeySegment, NavigationSegment, PathSegment, SingletonSegment
+from odata_server.uri.path import (
+    EntitySetSegment,
+    KeySegment,
+    NavigationSegment,
+    PathSegment,
+    SingletonSegment,
+    TypeCastSegment,
+)
 
 
 def key_predicate(properties: Sequence[Property], values: Sequence[object]) -> str:
@@ -70,6 +77,8 @@ def addressed_path(segments: Sequence[PathSegment]) -> str:
             parts[-1] += key_predicate([prop for prop, _ in segment.values], [value for _, value in segment.values])
         elif isinstance(segment, NavigationSegment):
             parts.append(segment.navigation.name)
+        elif isinstance(segment, TypeCastSegment):
+            parts.append(segment.entity_type.qualified_name)
     return "/".join(parts)
 
 

@@ -8,10 +8,11 @@ byte chunks, one chunk per batch of rows, so the body is streamed.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from odata_server.edm.model import NavigationSource, Property, container_keys
+from odata_server.edm.model import EntityType, NavigationSource, Property, container_keys
 from odata_server.edm.streams import MEDIA_STREAM, content_type_field
 from odata_server.edm.types import PrimitiveType
 from odata_server.format.canonical import canonical_url
@@ -24,6 +25,20 @@ Row = Sequence[Any]
 # JSON Format §4.5.3: in full metadata a primitive property carries its type unless a
 # JSON value shows it by itself: true/false, a string, a number read as Double.
 _TYPES_SHOWN_BY_JSON = frozenset({PrimitiveType.STRING, PrimitiveType.BOOLEAN, PrimitiveType.DOUBLE})
+
+
+@dataclass(frozen=True, slots=True)
+class RowTypes:
+    """How to write rows of entities whose type has derived types.
+
+    Attributes:
+        position: where each row holds the qualified name of its entity's type.
+        types: per qualified type name, the type and the positions (among the written
+            properties) of the properties its entities have.
+    """
+
+    position: int
+    types: Mapping[str, tuple[EntityType, tuple[int, ...]]]
 
 
 class EntityWriter:
@@ -39,12 +54,18 @@ class EntityWriter:
         service_root: the absolute service root, for ids and links.
         shown: how many of ``properties`` are written (``$select``); the others are
             the key and concurrency properties that were not selected.
+        entity_type: the type of the entities the context URL implies: the set's, or
+            one derived from it (``PlanItems/NS.Flight``).
+        row_types: for entities of types derived from ``entity_type`` too, how to tell
+            each row's type and the properties it has.
         with_ids: write each entity's id even where minimal metadata may leave it out
             (the context URL does not name the entity set).
 
     When ``properties`` hold the set's concurrency properties, each entity carries
     its ``@etag``; when they hold the media types of its streams
     (:func:`~odata_server.edm.streams.content_type_field`), its media control information.
+    An entity of a type derived from ``entity_type`` carries its ``@type`` (JSON Format
+    §4.5.3); with full metadata every entity does.
     """
 
     def __init__(
@@ -55,6 +76,8 @@ class EntityWriter:
         service_root: str,
         *,
         shown: int | None = None,
+        entity_type: EntityType | None = None,
+        row_types: RowTypes | None = None,
         with_ids: bool = False,
     ) -> None:
         self.entity_set = entity_set
@@ -88,7 +111,9 @@ class EntityWriter:
         self.with_id = negotiated.metadata is MetadataLevel.MINIMAL and (
             with_ids or any(position >= len(self.names) for position in self.key_positions)
         )
-        self.type_name = f"#{entity_set.entity_type.qualified_name}"
+        entity_type = entity_type or entity_set.entity_type
+        self.declared_type = entity_type.qualified_name
+        self.type_name = f"#{self.declared_type}"
         self.negotiated = negotiated
         self.id_name, self.type_control = negotiated.control("id"), negotiated.control("type")
         self.edit_link_name = negotiated.control("editLink")
@@ -99,10 +124,12 @@ class EntityWriter:
             else (f"{prop.name}{self.type_control}", negotiated.type_annotation(prop.type, prop.collection))
             for prop in self.properties
         )
-        self.navigation_links = tuple(
-            (name, f"{name}{negotiated.control('associationLink')}", f"{name}{negotiated.control('navigationLink')}")
-            for name in entity_set.entity_type.navigation_properties
-        )
+        self.navigation_links = self._links(entity_type)
+        self.row_types = row_types
+        self.typed = {
+            name: (f"#{name}", positions, self._links(derived))
+            for name, (derived, positions) in (row_types.types.items() if row_types else ())
+        }
         # JSON Format §4.5.12: a stream's media type, and in full metadata its links (which
         # follow the URL conventions, so minimal metadata leaves them out); nothing with
         # metadata=none. The media entity's own comes before the properties, the stream
@@ -119,6 +146,17 @@ class EntityWriter:
             negotiated.control(name) for name in ("mediaReadLink", "mediaEditLink", "mediaContentType")
         )
 
+    def _links(self, entity_type: EntityType) -> tuple[tuple[str, str, str], ...]:
+        """Per navigation property of ``entity_type``: its path from the entity's URL (behind a type
+        cast when the set's type lacks it), and the names of its association and navigation links."""
+        links = []
+        control = self.negotiated.control
+        for name in entity_type.navigation_properties:
+            own = name in self.entity_set.entity_type.navigation_properties
+            path = name if own else f"{entity_type.qualified_name}/{name}"
+            links.append((path, f"{name}{control('associationLink')}", f"{name}{control('navigationLink')}"))
+        return tuple(links)
+
     def values(self, row: Row) -> list[Any]:
         """The row's values as JSON-ready Python values."""
         values = list(row[: len(self.names)])
@@ -130,6 +168,8 @@ class EntityWriter:
     def entity(self, row: Row) -> dict[str, Any]:
         """One entity object."""
         values = self.values(row) if self.converters else row
+        if self.row_types is not None:
+            return self._typed_entity(row, values)
         if self.full:
             return self._full_entity(row, values)
         if self.with_id or self.etag_positions is not None or self.own_media or self.stream_media:
@@ -161,9 +201,39 @@ class EntityWriter:
                 entity[property_type[0]] = property_type[1]
             entity[name] = value
         self._media(entity, row, self.stream_media, url)
-        for name, association_link, navigation_link in self.navigation_links:
-            entity[association_link] = f"{url}/{name}/$ref"
-            entity[navigation_link] = f"{url}/{name}"
+        self._add_links(entity, url, self.navigation_links)
+        return entity
+
+    @staticmethod
+    def _add_links(entity: dict[str, Any], url: str, links: tuple[tuple[str, str, str], ...]) -> None:
+        for path, association_link, navigation_link in links:
+            entity[association_link] = f"{url}/{path}/$ref"
+            entity[navigation_link] = f"{url}/{path}"
+
+    def _typed_entity(self, row: Row, values: Sequence[Any]) -> dict[str, Any]:
+        """An entity whose row tells its type: only the properties of that type, with its ``@type``
+        unless it is the type the context URL implies (always with full metadata, never with none)."""
+        assert self.row_types is not None
+        name = row[self.row_types.position]
+        type_name, positions, links = self.typed.get(name) or self.typed[self.declared_type]
+        annotated = self.full or (name != self.declared_type and self.negotiated.metadata is MetadataLevel.MINIMAL)
+        entity: dict[str, Any] = {self.type_control: type_name} if annotated else {}
+        url = self.service_root + self.key_path(row) if self.full or self.with_id else ""
+        if url:
+            entity[self.id_name] = url
+        if self.full:
+            entity[self.edit_link_name] = url
+        if self.etag_positions is not None:
+            entity[self.etag_name] = self.etag(row)
+        self._media(entity, row, self.own_media, url if self.full else None)
+        for index in positions:
+            property_type = self.property_types[index]
+            if self.full and property_type is not None and values[index] is not None:
+                entity[property_type[0]] = property_type[1]
+            entity[self.names[index]] = values[index]
+        self._media(entity, row, self.stream_media, url if self.full else None)
+        if self.full:
+            self._add_links(entity, url, links)
         return entity
 
     def _media(self, entity: dict[str, Any], row: Row, streams: tuple[tuple[str, int], ...], url: str | None) -> None:
@@ -212,4 +282,4 @@ def entity_document(context: dict[str, Any], entity: dict[str, Any]) -> bytes:
     return dumps({**context, **entity})
 
 
-__all__ = ["EntityWriter", "Row", "collection_document", "entity_document"]
+__all__ = ["EntityWriter", "Row", "RowTypes", "collection_document", "entity_document"]

@@ -17,7 +17,14 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import RelationshipDirection
 
-from odata_server.edm.model import ContainedEntities, EntitySet, NavigationProperty, NavigationSource, Property
+from odata_server.edm.model import (
+    ContainedEntities,
+    EntitySet,
+    EntityType,
+    NavigationProperty,
+    NavigationSource,
+    Property,
+)
 from odata_server.edm.storage import EntityStorage
 from odata_server.errors import (
     BadRequestError,
@@ -37,6 +44,7 @@ from odata_server.pipeline.transaction import atomic
 from odata_server.query import writes
 from odata_server.query.plan import select_entities
 from odata_server.query.writes import Key, Relationship
+from odata_server.uri.bound_options import ENTITY_TYPE_NAME
 from odata_server.uri.path import EntitySetSegment, KeySegment, ODataPath
 
 ForeignKeys = dict[sa.Column[Any], object]
@@ -51,24 +59,49 @@ class Changes:
         self.deleting = False
         """Whether the request deletes entities: a foreign key error then means "still referenced"."""
 
-    def storage(self, entity_set: EntitySet) -> EntityStorage:
-        return self.service.storage[entity_set.entity_type.qualified_name]
+    def storage(self, entity_set: EntitySet, entity_type: EntityType | None = None) -> EntityStorage:
+        """The storage of the set's type, or of ``entity_type`` (derived from it)."""
+        return self.service.storage[(entity_type or entity_set.entity_type).qualified_name]
+
+    def source_type(self, entity_set: EntitySet, navigation: str) -> EntityType:
+        """The type of the set's entities that has the navigation property: the set's type, or
+        the first type derived from it that declares it (``NS.Flight/Airline``)."""
+        entity_type = entity_set.entity_type
+        if navigation in entity_type.navigation_properties:
+            return entity_type
+        return next(d for d in self.service.model.derived_types(entity_type) if navigation in d.navigation_properties)
 
     def key_of(self, payload: EntityPayload) -> Key | None:
         """The (primary) key an entity object names, if it names one."""
         return key_of(payload, self.storage(payload.entity_set).key)
 
     def relationship(self, entity_set: EntitySet, navigation: str) -> Relationship:
-        target_type = entity_set.entity_type.navigation_properties[navigation].target_type
-        return Relationship(self.storage(entity_set), navigation, self.service.storage[target_type])
+        source_type = self.source_type(entity_set, navigation)
+        target_type = source_type.navigation_properties[navigation].target_type
+        return Relationship(self.storage(entity_set, source_type), navigation, self.service.storage[target_type])
 
     # -- current state
 
-    async def current(self, entity_set: EntitySet, key: Key, names: tuple[str, ...] = ()) -> dict[str, object] | None:
-        """The concurrency properties and ``names`` of the entity with ``key``, locked for the change; None if absent."""
+    async def current(
+        self, entity_set: EntitySet, key: Key, names: tuple[str, ...] = (), entity_type: EntityType | None = None
+    ) -> dict[str, object] | None:
+        """The concurrency properties and ``names`` of the entity with ``key``, locked for the change;
+        None if absent (or not of ``entity_type``, when given)."""
         wanted = tuple(dict.fromkeys([*_concurrency_names(entity_set), *names]))
-        row = await writes.select_values(self.connection, self.storage(entity_set), key, wanted, lock=True)
+        storage = self.storage(entity_set, entity_type)
+        row = await writes.select_values(self.connection, storage, key, wanted, lock=True)
         return None if row is None else dict(zip(wanted, row))
+
+    async def entity_type(self, entity_set: EntitySet, key: Key) -> EntityType | None:
+        """The type of the set's entity with ``key`` (the set's, or one derived from it); None if absent."""
+        model = self.service.model
+        if not model.derived_types(entity_set.entity_type):
+            return entity_set.entity_type if await self.current(entity_set, key) is not None else None
+        statement = select_entities(
+            key_segments(entity_set, key), self.service.storage, (ENTITY_TYPE_NAME,), model=model
+        )
+        name = await self.connection.scalar(statement)
+        return None if name is None else model.entity_types[name]
 
     @staticmethod
     def etag(entity_set: EntitySet, current: dict[str, object] | None) -> str | None:
@@ -93,7 +126,14 @@ class Changes:
         through a navigation property); ``fixed_key`` is the key an upsert's URL gives.
         """
         entity_set = payload.entity_set
-        _refuse_server_values(payload, where, self.storage(entity_set), foreign_keys)
+        if payload.entity_type.abstract:
+            raise BadRequestError(
+                f"{payload.entity_type.qualified_name} is abstract: give the entity a type derived from it "
+                'with "@odata.type"',
+                target=f"{where}@odata.type",
+                code="AbstractType",
+            )
+        _refuse_server_values(payload, where, self.storage(entity_set, payload.entity_type), foreign_keys)
         if fixed_key is not None:
             payload.values.update(fixed_key)
         own = dict(foreign_keys or {})
@@ -107,8 +147,9 @@ class Changes:
                 later.append((name, related, target))
         values = dict(payload.values)
         self._add_version(entity_set, values)
-        _require_values(self.storage(entity_set), entity_set, values, own, where)
-        key = await writes.insert(self.connection, self.storage(entity_set), values, own)
+        storage = self.storage(entity_set, payload.entity_type)
+        _require_values(storage, payload, values, own, where)
+        key = await writes.insert(self.connection, storage, values, own)
         leaves: dict[str, list[tuple[EntityPayload, str]]] = {}
         for name, related, target in later:
             if isinstance(related, EntityPayload) and self._is_new_leaf(entity_set, name, related):
@@ -124,6 +165,8 @@ class Changes:
         nested or linked itself: many of them are inserted in one statement."""
         if related.id is not None or related.nested or related.binds or related.nulls or related.delta:
             return False
+        if self.storage(related.entity_set, related.entity_type).discriminator is not None:
+            return False  # of a hierarchy: its discriminator, maybe several tables
         relationship = self.relationship(entity_set, name)
         if relationship.direction is not RelationshipDirection.ONETOMANY:
             return False
@@ -143,7 +186,7 @@ class Changes:
             self._complete_key(child, foreign_keys, where)
             values = dict(child.values)
             self._add_version(target_set, values)
-            _require_values(storage, target_set, values, foreign_keys, where)
+            _require_values(storage, child, values, foreign_keys, where)
             rows.append({**writes.assignments(storage, values), **foreign_keys})
         await writes.insert_many(self.connection, storage, rows)
 
@@ -256,7 +299,7 @@ class Changes:
     # -- links
 
     def _navigation(self, entity_set: EntitySet, name: str) -> NavigationProperty:
-        return entity_set.entity_type.navigation_properties[name]
+        return self.source_type(entity_set, name).navigation_properties[name]
 
     def _target_set(self, entity_set: EntitySet, name: str) -> EntitySet:
         return self.service.model.navigation_target_set(entity_set, self._navigation(entity_set, name))
@@ -323,7 +366,7 @@ class Changes:
         """Each related entity of the payload: nested ones and ``@bind`` ids, with its error target."""
         related: list[tuple[str, EntityPayload | Key, str]] = []
         for name, entities in payload.nested.items():
-            navigation = payload.entity_set.entity_type.navigation_properties[name]
+            navigation = payload.entity_type.navigation_properties[name]
             member = f"{where}{name}@delta" if name in payload.delta else f"{where}{name}"
             for index, entity in enumerate(entities):
                 related.append((name, entity, f"{member}/{index}/" if navigation.collection else f"{member}/"))
@@ -342,10 +385,10 @@ class Changes:
         removes only the entities it lists (OData 4.01 deep update).
         """
         entity_set = payload.entity_set
-        entity_type = entity_set.entity_type
-        storage = self.storage(entity_set)
+        entity_type = payload.entity_type
+        storage = self.storage(entity_set, entity_type)
         checked = tuple(name for name in payload.values if server_managed(entity_set, entity_type.properties[name]))
-        current = await self.current(entity_set, key, checked)
+        current = await self.current(entity_set, key, checked, entity_type)
         if current is None:
             raise NotFoundError(
                 f"No entity of {entity_set.name} has the key given at {where or 'the URL'}", code="EntityNotFound"
@@ -365,7 +408,7 @@ class Changes:
                 f"{name} is set by the server and cannot be changed", target=f"{where}{name}", code="ReadOnlyProperty"
             )
         if replace:
-            values = _replaced(storage, entity_set, values, where)
+            values = _replaced(storage, payload, values, where)
         own: ForeignKeys = {}
         later: list[tuple[str, EntityPayload | Key, str]] = []
         for name, related, target in self._related(payload, where):
@@ -419,7 +462,7 @@ class Changes:
             for child, deleted in removed:
                 await self._remove_listed(payload.entity_set, name, key, child, deleted, f"{where}{name}@delta")
         for name in payload.nested:
-            navigation = payload.entity_set.entity_type.navigation_properties[name]
+            navigation = payload.entity_type.navigation_properties[name]
             if navigation.collection and name not in payload.delta:
                 await self._remove_others(payload.entity_set, name, key, kept.get(name, []))
 
@@ -471,7 +514,7 @@ class Changes:
     async def related_keys(self, entity_set: EntitySet, name: str, key: Key) -> list[Key]:
         """The keys of the entities related to the entity ``key`` through ``name``."""
         target_set = self._target_set(entity_set, name)
-        storage = self.storage(entity_set)
+        storage = self.storage(entity_set, self.source_type(entity_set, name))
         target_storage = self.storage(target_set)
         relationship = getattr(storage.mapped_class, storage.relationships[name])
         key_columns = [getattr(target_storage.mapped_class, target_storage.columns[k]) for k in target_storage.key]
@@ -496,7 +539,8 @@ class Changes:
                 contained = self._target_set(entity_set, navigation.name)
                 for child in await self.related_keys(entity_set, navigation.name, key):
                     await self.delete(contained, child)
-        await writes.delete(self.connection, self.storage(entity_set), key)
+        types = (entity_set.entity_type, *self.service.model.derived_types(entity_set.entity_type))
+        await writes.delete(self.connection, [self.storage(entity_set, t) for t in types], key)
         forget(self.storage(entity_set), entity_set.entity_type, key)
 
 
@@ -527,7 +571,7 @@ def _refuse_server_values(
     entity_set = payload.entity_set
     version = entity_set.concurrency.version if entity_set.concurrency else None
     for name, value in payload.values.items():
-        prop = entity_set.entity_type.properties[name]
+        prop = payload.entity_type.properties[name]
         if foreign_keys and foreign_keys.get(writes.column(storage, name), _UNSET) == value:
             continue
         if prop.computed or name == version:
@@ -544,10 +588,10 @@ def _has_default(col: sa.Column[Any]) -> bool:
 
 
 def _require_values(
-    storage: EntityStorage, entity_set: EntitySet, values: dict[str, object], foreign_keys: ForeignKeys, where: str
+    storage: EntityStorage, payload: EntityPayload, values: dict[str, object], foreign_keys: ForeignKeys, where: str
 ) -> None:
     """A 400 for a required property the client left out (rather than the database's NOT NULL error)."""
-    for name, prop in entity_set.entity_type.properties.items():
+    for name, prop in payload.entity_type.properties.items():
         if name in values or prop.nullable or prop.computed:
             continue
         col = writes.column(storage, name)
@@ -556,12 +600,12 @@ def _require_values(
 
 
 def _replaced(
-    storage: EntityStorage, entity_set: EntitySet, values: dict[str, object], where: str
+    storage: EntityStorage, payload: EntityPayload, values: dict[str, object], where: str
 ) -> dict[str, object]:
     """PUT: every updatable property left out goes back to its default, or null (Protocol §11.4.3)."""
     replaced = dict(values)
-    for name, prop in entity_set.entity_type.properties.items():
-        if name in values or server_managed(entity_set, prop):
+    for name, prop in payload.entity_type.properties.items():
+        if name in values or server_managed(payload.entity_set, prop):
             continue
         col = writes.column(storage, name)
         default = col.default.arg if col.default is not None and col.default.is_scalar else None  # type: ignore[attr-defined]
@@ -591,7 +635,7 @@ async def addressed_key(service: ServiceParts, connection: AsyncConnection, path
     assert entity_set is not None
     names = service.storage[entity_set.entity_type.qualified_name].key
     key_properties = [entity_set.entity_type.properties[name] for name in names]
-    statement = select_entities(path.entity_segments, service.storage, key_properties)
+    statement = select_entities(path.entity_segments, service.storage, key_properties, model=service.model)
     row = (await connection.execute(statement)).first()
     return None if row is None else dict(zip(names, row))
 
@@ -612,7 +656,8 @@ async def canonical_path(
     if not isinstance(entity_set, ContainedEntities):
         return canonical_url(entity_set, [key[name] for name in entity_type.key])
     fields = (*entity_type.key_properties, *entity_set.container_keys)
-    row = (await connection.execute(select_entities(key_segments(entity_set, key), service.storage, fields))).one()
+    statement = select_entities(key_segments(entity_set, key), service.storage, fields, model=service.model)
+    row = (await connection.execute(statement)).one()
     own = len(entity_type.key)
     return canonical_url(entity_set, row[:own], row[own:])
 

@@ -10,7 +10,7 @@ from urllib.parse import unquote
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from odata_server.config import ServiceConfig
-from odata_server.edm.model import Model
+from odata_server.edm.model import EntityType, Model
 from odata_server.edm.storage import Storage
 from odata_server.format.negotiation import Negotiated, Representation, negotiate
 from odata_server.messages import ODataRequest
@@ -64,10 +64,16 @@ class RequestContext:
             max_expand_depth=config.max_expand_depth,
             max_expand_width=config.max_expand_width,
         )
+        entity_type = self.entity_type
         return self.service.options_cache.get(
-            (self.request.query, entity_set.name),
-            lambda: bind_options(self.options, self.service.model, entity_set, limits),
+            (self.request.query, entity_set.name, entity_type.qualified_name),
+            lambda: bind_options(self.options, self.service.model, entity_set, limits, entity_type),
         )
+
+    @property
+    def entity_type(self) -> EntityType:
+        """The type of the entities the path addresses: its entity set's, or one derived from it."""
+        return self.path.entity_type(self.service.model)
 
     def plan(self, key: Hashable, build: Callable[[], Any]) -> Any:
         """The query plan ``key`` names (a plan depends on the URL only), cached; built afresh

@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
-from odata_server.edm.model import EntitySet, Model, NavigationProperty
+from odata_server.edm.model import EntitySet, EntityType, Model, NavigationProperty
 from odata_server.errors import (
     BadRequestError,
     FeatureNotImplementedError,
@@ -38,6 +38,8 @@ class EntityPayload:
 
     Attributes:
         entity_set: the entity set the entity belongs to.
+        entity_type: its type: the one the URL or navigation property implies, or one
+            derived from it that ``@odata.type`` names.
         values: Edm property name → decoded value, for the properties sent.
         id: the key of the existing entity the object names with ``@id`` (nested objects).
         etag: the ``@etag`` a nested object carries: the ETag its update must match.
@@ -51,6 +53,7 @@ class EntityPayload:
     """
 
     entity_set: EntitySet
+    entity_type: EntityType
     values: dict[str, object] = field(default_factory=dict)
     id: Key | None = None
     etag: str | None = None
@@ -87,11 +90,15 @@ class PayloadReader:
         self.model = model
         self.service_root = service_root
 
-    def entity(self, document: Any, entity_set: EntitySet, where: str = "") -> EntityPayload:
+    def entity(
+        self, document: Any, entity_set: EntitySet, where: str = "", entity_type: EntityType | None = None
+    ) -> EntityPayload:
+        """The entity ``document`` sends, of ``entity_type`` (by default the set's) or of the type
+        derived from it that its ``@odata.type`` names (Protocol §11.4.2)."""
         if not isinstance(document, dict):
             raise BadRequestError("An entity must be a JSON object", target=where or None, code="InvalidPayload")
-        entity_type = entity_set.entity_type
-        payload = EntityPayload(entity_set)
+        entity_type = self._sent_type(document, entity_type or entity_set.entity_type, where)
+        payload = EntityPayload(entity_set, entity_type)
         for member, value in document.items():
             target = f"{where}{member}"
             name, _, annotation = member.partition("@")
@@ -113,6 +120,28 @@ class PayloadReader:
                 )
         return payload
 
+    def _sent_type(self, document: dict[str, Any], expected: EntityType, where: str) -> EntityType:
+        """The type ``@odata.type`` (or ``@type``) names: ``expected`` or a type derived from it; a
+        base type of ``expected`` says nothing more than ``expected``."""
+        for member in ("@odata.type", "@type"):
+            if member not in document:
+                continue
+            value = document[member]
+            name = value.removeprefix("#") if isinstance(value, str) else None
+            named = self.model.entity_types.get(name or "") or self.model.entity_types.get(
+                f"{self.model.namespace}.{name}"
+            )
+            if named is not None and expected.qualified_name in self.model.lineage(named):
+                return named
+            if named is not None and named.qualified_name in self.model.lineage(expected):
+                return expected
+            raise BadRequestError(
+                f"The entity must be of type {expected.qualified_name} or a type derived from it, not {value!r}",
+                target=f"{where}{member}",
+                code="InvalidType",
+            )
+        return expected
+
     def _instance_annotation(self, payload: EntityPayload, annotation: str, value: Any, target: str) -> None:
         term = annotation.removeprefix("odata.")
         if term == "id":
@@ -121,17 +150,12 @@ class PayloadReader:
             if not isinstance(value, str):
                 raise BadRequestError("An ETag must be a string", target=target, code="InvalidPayload")
             payload.etag = value
-        elif term == "type":
-            expected = payload.entity_set.entity_type.qualified_name
-            if not isinstance(value, str) or value.lstrip("#") not in (expected, payload.entity_set.entity_type.name):
-                raise BadRequestError(
-                    f"The entity must be of type {expected}, not {value!r}", target=target, code="InvalidType"
-                )
-        # Other control information (@context, @editLink, custom annotations) does not change the entity.
+        # Other control information (@type, read before the properties; @context, @editLink,
+        # custom annotations) does not change the entity.
 
     def _property_annotation(self, payload: EntityPayload, name: str, annotation: str, value: Any, target: str) -> None:
         term = annotation.removeprefix("odata.")
-        navigation = payload.entity_set.entity_type.navigation_properties.get(name)
+        navigation = payload.entity_type.navigation_properties.get(name)
         if term == "bind":
             if navigation is None:
                 raise BadRequestError(f"{name!r} is not a navigation property", target=target, code="UnknownProperty")
@@ -159,18 +183,19 @@ class PayloadReader:
                 )
             self._delta(payload, navigation, value, f"{target}/")
         elif (
-            name not in payload.entity_set.entity_type.properties
-            and name not in payload.entity_set.entity_type.streams
+            name not in payload.entity_type.properties
+            and name not in payload.entity_type.streams
             and navigation is None
         ):
             raise BadRequestError(
-                f"{payload.entity_set.entity_type.name} has no property {name!r}", target=target, code="UnknownProperty"
+                f"{payload.entity_type.name} has no property {name!r}", target=target, code="UnknownProperty"
             )
         # Other annotations of a property (@type of a value, a stream's @mediaContentType, custom
         # terms) are accepted as they are; JSON Format §4.5.12 has media* ignored in requests.
 
     def _nested(self, payload: EntityPayload, navigation: NavigationProperty, value: Any, where: str) -> None:
         target_set = self.model.navigation_target_set(payload.entity_set, navigation)
+        target_type = self.model.entity_type(navigation.target_type)
         if value is None:
             if navigation.collection:
                 raise BadRequestError(
@@ -185,9 +210,11 @@ class PayloadReader:
                 raise BadRequestError(
                     f"{navigation.name} takes an array of entities", target=where.rstrip("/"), code="InvalidPayload"
                 )
-            entities = [self.entity(item, target_set, f"{where}{index}/") for index, item in enumerate(value)]
+            entities = [
+                self.entity(item, target_set, f"{where}{index}/", target_type) for index, item in enumerate(value)
+            ]
         else:
-            entities = [self.entity(value, target_set, where)]
+            entities = [self.entity(value, target_set, where, target_type)]
         payload.nested[navigation.name] = entities
 
     def _delta(self, payload: EntityPayload, navigation: NavigationProperty, value: Any, where: str) -> None:
@@ -197,6 +224,7 @@ class PayloadReader:
                 f"{navigation.name}@delta takes an array", target=where.rstrip("/"), code="InvalidPayload"
             )
         target_set = self.model.navigation_target_set(payload.entity_set, navigation)
+        target_type = self.model.entity_type(navigation.target_type)
         payload.delta.add(navigation.name)
         for index, item in enumerate(value):
             removed = isinstance(item, dict) and item.get("@removed", item.get("@odata.removed"))
@@ -207,12 +235,16 @@ class PayloadReader:
                 if key is None:
                     key = _key_from_values(
                         self.entity(
-                            {k: v for k, v in item.items() if not k.startswith("@")}, target_set, f"{where}{index}/"
+                            {k: v for k, v in item.items() if not k.startswith("@")},
+                            target_set,
+                            f"{where}{index}/",
+                            target_type,
                         )
                     )
                 payload.removed.setdefault(navigation.name, []).append((key, deleted))
             else:
-                payload.nested.setdefault(navigation.name, []).append(self.entity(item, target_set, f"{where}{index}/"))
+                nested = self.entity(item, target_set, f"{where}{index}/", target_type)
+                payload.nested.setdefault(navigation.name, []).append(nested)
 
     def reference(self, value: Any, entity_set: EntitySet, target: str) -> Key:
         """The key of the entity an id (``Categories(1)``, absolute or relative URL) names, in ``entity_set``."""

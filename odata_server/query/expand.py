@@ -21,15 +21,15 @@ from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
 
 from odata_server.edm.model import ContainedEntities, ContainerKey, EntityType, Model
 from odata_server.edm.storage import Storage
+from odata_server.query import polymorphic
 from odata_server.query.containers import container_key_column
 from odata_server.query.expressions import ExpressionCompiler, RangeVariable
 from odata_server.query.paging import SortKey, order_by, token_column
 from odata_server.query.search import search_condition
-from odata_server.uri.bound_options import Computed, Expand, Field
+from odata_server.uri.bound_options import Computed, DerivedProperty, EntityTypeName, Expand, Field
 
 Select = sa.Select[Any]
 
@@ -45,18 +45,25 @@ def parent_keys_parameter(keys: Sequence[tuple[object, ...]]) -> dict[str, list[
 
 
 class ExpansionQuery:
-    """The SQL of one expanded navigation property from one parent entity type."""
+    """The SQL of one expanded navigation property from one parent entity type.
+
+    With a type cast before the navigation property (``NS.Flight/Airline``) only parents
+    of that type are joined; the children are of the expanded type (after a cast behind
+    the navigation property, only those of it), with the columns of the types derived from it.
+    """
 
     def __init__(self, model: Model, storage: Storage, parent_type: EntityType, expand: Expand, dialect: str) -> None:
+        parent_type = expand.source_type or parent_type
         parent_storage = storage[parent_type.qualified_name]
-        self.parent = aliased(parent_storage.mapped_class)
-        self.child_type = model.entity_type(expand.navigation.target_type)
-        self.child_storage = storage[expand.navigation.target_type]
-        self.child = aliased(self.child_storage.mapped_class)
+        self.model = model
+        self.storage = storage
+        self.parent = polymorphic.type_entity(model, storage, parent_type, derived=False)
+        self.child_type = expand.entity_type
+        self.child_storage = storage[self.child_type.qualified_name]
+        self.child = polymorphic.type_entity(model, storage, self.child_type)
         # The primary key, which tells the parents apart (a contained entity's key may not).
         self.parent_keys = [getattr(self.parent, parent_storage.columns[name]) for name in parent_storage.key]
-        self.storage = storage
-        self.relationship = getattr(self.parent, parent_storage.relationships[expand.navigation.name])
+        self.relationship = polymorphic.relationship(storage, self.parent, parent_type, expand.navigation.name)
         self.expand = expand
         self.dialect = dialect
         self.compiler = ExpressionCompiler(
@@ -118,6 +125,12 @@ class ExpansionQuery:
         if isinstance(field, ContainerKey):
             assert isinstance(self.expand.entity_set, ContainedEntities)
             return container_key_column(self.storage, self.expand.entity_set, field, self.child)
+        if isinstance(field, DerivedProperty):
+            return polymorphic.column(
+                self.model, self.storage, self.child, self.child_type, field.name, field.entity_type
+            )
+        if isinstance(field, EntityTypeName):
+            return polymorphic.type_name(self.model, self.storage, self.child, self.child_type)
         return getattr(self.child, self.child_storage.columns[field.name])  # type: ignore[no-any-return]
 
     def counts(self) -> Select:

@@ -19,14 +19,13 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import aliased
 from sqlalchemy.orm.util import AliasedClass
 
 from odata_server.edm.enums import enum_number, enum_text
 from odata_server.edm.model import ComplexType, EntityType, Model, NavigationProperty, Property
 from odata_server.edm.storage import EntityStorage, Storage
 from odata_server.edm.types import PrimitiveType as P
-from odata_server.query import sql_functions
+from odata_server.query import polymorphic, sql_functions
 from odata_server.uri import nodes
 
 Entity = type | AliasedClass[Any]
@@ -97,14 +96,24 @@ class ExpressionCompiler:
 
     def _PropertyAccess(self, node: nodes.PropertyAccess) -> SqlExpression:
         variable = self.ranges[node.variable]
-        if not node.navigation:
-            column = getattr(variable.entity, variable.storage.columns[node.property.name])
-            return json_member(column, node.members) if node.members else column  # type: ignore[no-any-return]
-        target, target_storage, statement = self._navigate(variable, node.navigation)
-        column = getattr(target, target_storage.columns[node.property.name])
+        if all(isinstance(step, nodes.TypeCast) for step in node.navigation):
+            cast = _last_cast(node.navigation)
+            value = self._column(variable, node.property.name, cast)
+            if node.members:
+                value = json_member(value, node.members)
+            if cast is None:
+                return value
+            return polymorphic.only_of(value, self.storage, variable.entity, variable.entity_type, cast)
+        target, target_type, statement = self._navigate(variable, node.navigation)
+        value = polymorphic.column(self.model, self.storage, target, target_type, node.property.name)
         if node.members:
-            column = json_member(column, node.members)
-        return statement.add_columns(column).limit(1).scalar_subquery()
+            value = json_member(value, node.members)
+        return statement.add_columns(value).limit(1).scalar_subquery()
+
+    def _column(self, variable: RangeVariable, name: str, of_type: EntityType | None = None) -> SqlExpression:
+        if of_type is None and name in variable.entity_type.properties:
+            return getattr(variable.entity, variable.storage.columns[name])  # type: ignore[no-any-return]
+        return polymorphic.column(self.model, self.storage, variable.entity, variable.entity_type, name, of_type)
 
     def _ElementAccess(self, node: nodes.ElementAccess) -> SqlExpression:
         value = self.elements[node.variable]
@@ -131,6 +140,11 @@ class ExpressionCompiler:
 
     def _EntityAccess(self, node: nodes.EntityAccess) -> SqlExpression:
         variable = self.ranges[node.variable]
+        if all(isinstance(step, nodes.TypeCast) for step in node.navigation):  # cast($it, NS.Flight)
+            cast = _last_cast(node.navigation)
+            if cast is None:
+                return sa.true()
+            return polymorphic.is_of(self.storage, variable.entity, variable.entity_type, cast)
         _, _, statement = self._navigate(variable, node.navigation)
         return sa.exists(statement.add_columns(sa.literal(1)))
 
@@ -141,11 +155,10 @@ class ExpressionCompiler:
 
     def _Lambda(self, node: nodes.Lambda) -> SqlExpression:
         outer = self.ranges[node.outer_variable]
-        target, target_storage, statement = self._navigate(outer, node.navigation)
+        target, target_type, statement = self._navigate(outer, node.navigation)
         if node.predicate is None:
             return sa.exists(statement.add_columns(sa.literal(1)))
-        target_type = self.model.entity_type(node.navigation[-1].target_type)
-        self.ranges[node.variable] = RangeVariable(target, target_type, target_storage)
+        self.ranges[node.variable] = RangeVariable(target, target_type, self.storage[target_type.qualified_name])
         try:
             predicate = self.condition(node.predicate)
         finally:
@@ -156,30 +169,38 @@ class ExpressionCompiler:
         return ~sa.exists(statement.add_columns(sa.literal(1)).where(~sa.func.coalesce(predicate, sa.false())))
 
     def _navigate(
-        self, variable: RangeVariable, navigation: tuple[NavigationProperty, ...]
-    ) -> tuple[Entity, EntityStorage, sa.Select[Any]]:
-        """A correlated SELECT (without columns) of the entities at the end of ``navigation``.
+        self, variable: RangeVariable, steps: tuple[nodes.PathStep, ...]
+    ) -> tuple[Entity, EntityType, sa.Select[Any]]:
+        """A correlated SELECT (without columns) of the entities at the end of ``steps``, and their type.
 
         It joins a second copy of the variable's table, matched on the key, along each
         navigation property: this follows any relationship SQLAlchemy knows,
-        many-to-many included, without knowing its columns.
+        many-to-many included, without knowing its columns. A type cast joins only the
+        rows of its type (its class's); the entities at the end come with the columns
+        of their derived types.
         """
-        source_storage = variable.storage
-        copy = aliased(source_storage.mapped_class)
+        casts: dict[int, EntityType] = {}  # index of the navigation property a cast comes before → the cast
+        navigation: list[NavigationProperty] = []
+        for step in steps:
+            if isinstance(step, nodes.TypeCast):
+                casts[len(navigation)] = step.entity_type
+            else:
+                navigation.append(step)
+        current_type = casts.get(0, variable.entity_type)
+        copy = polymorphic.type_entity(self.model, self.storage, current_type, derived=False)
         statement = sa.select().select_from(copy)
         current: Entity = copy
-        current_storage = source_storage
-        for nav in navigation:
-            relationship = getattr(current, current_storage.relationships[nav.name])
-            current_storage = self.storage[nav.target_type]
-            target = aliased(current_storage.mapped_class)
+        for index, nav in enumerate(navigation, start=1):
+            relationship = polymorphic.relationship(self.storage, current, current_type, nav.name)
+            current_type = casts.get(index, self.model.entity_type(nav.target_type))
+            target = polymorphic.type_entity(self.model, self.storage, current_type, derived=index == len(navigation))
             statement = statement.join(relationship.of_type(target))
             current = target
         key_matches = [
-            getattr(copy, source_storage.columns[name]) == getattr(variable.entity, source_storage.columns[name])
-            for name in source_storage.key
+            getattr(copy, variable.storage.columns[name]) == self._column(variable, name)
+            for name in variable.storage.key
         ]
-        return current, current_storage, statement.where(*key_matches)
+        return current, current_type, statement.where(*key_matches)
 
     # -- operators
 
@@ -357,6 +378,11 @@ _ORDERING: Mapping[str, Callable[[Any, Any], SqlExpression]] = {
     "gt": lambda a, b: a > b,
     "ge": lambda a, b: a >= b,
 }
+
+
+def _last_cast(steps: tuple[nodes.PathStep, ...]) -> EntityType | None:
+    casts = [step.entity_type for step in steps if isinstance(step, nodes.TypeCast)]
+    return casts[-1] if casts else None
 
 
 def _is_null(node: nodes.Node) -> bool:

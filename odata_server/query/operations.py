@@ -15,22 +15,25 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from odata_server.edm.model import EntityType
+from odata_server.edm.model import EntityType, Model
 from odata_server.edm.storage import Storage
 from odata_server.query.plan import EntityQuery, Select
 from odata_server.uri.path import EntitySetSegment, PathSegment
 
 
-def addressed_entity(segments: Sequence[PathSegment], storage: Storage) -> Select:
-    """An ORM select of the entity ``segments`` address, to load it as a mapped instance."""
-    query = EntityQuery(segments, storage)
+def addressed_entity(segments: Sequence[PathSegment], storage: Storage, model: Model) -> Select:
+    """An ORM select of the entity ``segments`` address, to load it as a mapped instance (of its
+    own class, when a class derives from the addressed one)."""
+    query = EntityQuery(segments, storage, model)
     return query.select(query.target)  # type: ignore[arg-type]
 
 
-def addressed_collection(segments: Sequence[PathSegment], storage: Storage, entity_type: EntityType) -> Select:
+def addressed_collection(
+    segments: Sequence[PathSegment], storage: Storage, model: Model, entity_type: EntityType
+) -> Select:
     """A select of the mapped class for the entities ``segments`` address: all of an entity set,
-    or those whose key the path reaches (``People('russell')/Friends``)."""
-    query = EntityQuery(segments, storage)
+    or those whose key the path reaches (``People('russell')/Friends``, ``People/NS.Employee``)."""
+    query = EntityQuery(segments, storage, model)
     mapped_class = query.target_storage.mapped_class
     if len(segments) == 1 and isinstance(segments[0], EntitySetSegment):
         return sa.select(mapped_class)

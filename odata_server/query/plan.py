@@ -19,19 +19,64 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
 
-from odata_server.edm.model import ContainedEntities, ContainerKey, EntityType, Model, NavigationSource, Property
+from odata_server.edm.model import (
+    ContainedEntities,
+    ContainerKey,
+    EntityType,
+    Model,
+    NavigationProperty,
+    NavigationSource,
+    Property,
+)
 from odata_server.edm.storage import EntityStorage, Storage
 from odata_server.edm.types import PrimitiveType
+from odata_server.query import polymorphic
 from odata_server.query.containers import container_key_column
 from odata_server.query.expressions import Entity, ExpressionCompiler, RangeVariable
 from odata_server.query.paging import SkipToken, SortKey, after, order_by, token_column
 from odata_server.query.search import search_condition
-from odata_server.uri.bound_options import BoundOptions, Computed, Field
-from odata_server.uri.path import EntitySetSegment, KeySegment, NavigationSegment, PathSegment, ResultSegment
+from odata_server.uri.bound_options import BoundOptions, Computed, DerivedProperty, EntityTypeName, Field
+from odata_server.uri.path import (
+    EntitySetSegment,
+    KeySegment,
+    NavigationSegment,
+    PathSegment,
+    ResultSegment,
+    TypeCastSegment,
+)
 
 Select = sa.Select[Any]
+
+
+@dataclass(slots=True)
+class _Hop:
+    """The entities of one entity set (or function result) or navigation property of a path:
+    where they are, their type (after any type cast), and the keys that pick among them."""
+
+    source: NavigationSource
+    navigation: NavigationProperty | None
+    entity_type: EntityType
+    keys: list[KeySegment]
+
+
+def _hops(segments: Sequence[PathSegment], model: Model) -> list[_Hop]:
+    hops: list[_Hop] = []
+    for segment in segments:
+        if isinstance(segment, ResultSegment):
+            hops.append(_Hop(segment.entity_set, None, segment.entity_type or segment.entity_set.entity_type, []))
+        elif isinstance(segment, EntitySetSegment):
+            hops.append(_Hop(segment.entity_set, None, segment.entity_set.entity_type, []))
+        elif isinstance(segment, NavigationSegment):
+            target_type = model.entity_type(segment.navigation.target_type)
+            hops.append(_Hop(segment.entity_set, segment.navigation, target_type, []))
+        elif isinstance(segment, TypeCastSegment):
+            hops[-1].entity_type = segment.entity_type
+        elif isinstance(segment, KeySegment):
+            hops[-1].keys.append(segment)
+        else:  # pragma: no cover - callers pass entity segments only
+            raise TypeError(f"not an entity segment: {segment!r}")
+    return hops
 
 
 class EntityQuery:
@@ -40,53 +85,70 @@ class EntityQuery:
     A path starts at an entity set, or at the entities a function returned
     (:class:`ResultSegment`): those whose key the function's query selects, joined to it
     as a subquery (``returned``). ``order`` is the order that query gave its rows, if it
-    gave one.
+    gave one. A type cast in the path reads only the rows of its type (its class's); the
+    entities at the end come with the columns of the types derived from theirs.
     """
 
-    def __init__(self, segments: Sequence[PathSegment], storage: Storage) -> None:
-        first = segments[0]
-        assert isinstance(first, EntitySetSegment | ResultSegment)
+    def __init__(self, segments: Sequence[PathSegment], storage: Storage, model: Model) -> None:
+        self.model = model
         self.storage = storage
-        self.source: NavigationSource = first.entity_set
-        """Where the addressed entities are: the last navigation's target, or the first segment's set."""
-        current_storage = storage[first.entity_set.entity_type.qualified_name]
-        self.root: type = current_storage.mapped_class
+        hops = _hops(segments, model)
         self.returned: tuple[sa.Subquery, sa.ColumnElement[bool]] | None = None
         self.order: tuple[sa.ColumnElement[Any], ...] = ()
-        if isinstance(first, ResultSegment):
-            self.returned, self.order = _returned_rows(first.source, self.root)
-        current: Entity = self.root
         self.joins: list[Any] = []
         self.conditions: list[sa.ColumnElement[bool]] = []
-        for segment in segments[1:]:
-            if isinstance(segment, KeySegment):
-                self.conditions.extend(
-                    getattr(current, current_storage.columns[prop.name]) == value for prop, value in segment.values
-                )
-            elif isinstance(segment, NavigationSegment):
-                relationship = getattr(current, current_storage.relationships[segment.navigation.name])
-                current_storage = storage[segment.navigation.target_type]
-                # Aliased, so that a navigation back to a type already in the FROM clause
-                # (Employees(1)/Employee1) joins a second copy of its table.
-                current = aliased(current_storage.mapped_class)
-                self.joins.append(relationship.of_type(current))
-                self.source = segment.entity_set
-            else:  # pragma: no cover - callers pass entity segments only
-                raise TypeError(f"not an entity segment: {segment!r}")
-        self.target = current
-        self.target_storage: EntityStorage = current_storage
+        current: Entity | None = None
+        current_type: EntityType | None = None
+        for index, hop in enumerate(hops):
+            # The first entities unaliased (a function's result joins their class's key), the
+            # others aliased, so that a navigation back to a type already in the FROM clause
+            # (Employees(1)/Employee1) joins a second copy of its table.
+            entity = polymorphic.type_entity(model, storage, hop.entity_type, derived=hop is hops[-1], alias=index > 0)
+            if current is None:
+                self.root = entity
+                first = segments[0]
+                if isinstance(first, ResultSegment):
+                    first_storage = storage[hop.entity_type.qualified_name]
+                    names = [first_storage.columns[prop.name] for prop in hop.entity_type.key_properties]
+                    self.returned, self.order = _returned_rows(
+                        first.source,
+                        [getattr(first_storage.mapped_class, name) for name in names],
+                        [getattr(entity, name) for name in names],
+                    )
+            else:
+                assert hop.navigation is not None and current_type is not None
+                relationship = polymorphic.relationship(storage, current, current_type, hop.navigation.name)
+                self.joins.append(relationship.of_type(entity))
+            hop_storage = storage[hop.entity_type.qualified_name]
+            for key in hop.keys:
+                self.conditions.extend(getattr(entity, hop_storage.columns[p.name]) == value for p, value in key.values)
+            current, current_type = entity, hop.entity_type
+        assert current is not None and current_type is not None
+        self.source: NavigationSource = hops[-1].source
+        """Where the addressed entities are: the last navigation's target, or the first segment's set."""
+        self.target: Entity = current
+        self.target_type: EntityType = current_type
+        self.target_storage: EntityStorage = storage[current_type.qualified_name]
 
-    def column(self, prop: Property) -> sa.ColumnElement[Any]:
-        return getattr(self.target, self.target_storage.columns[prop.name])  # type: ignore[no-any-return]
+    def column(self, prop: Property, of_type: EntityType | None = None) -> sa.ColumnElement[Any]:
+        """The column of a property of the addressed type, or of ``of_type`` derived from it."""
+        if of_type is None:
+            return getattr(self.target, self.target_storage.columns[prop.name])  # type: ignore[no-any-return]
+        return polymorphic.column(self.model, self.storage, self.target, self.target_type, prop.name, of_type)
 
     def field(self, field: Field, compiler: ExpressionCompiler | None) -> sa.ColumnElement[Any]:
-        """A property's column, a computed property's expression, or a container's key."""
+        """A property's column, a computed property's expression, a container's key, or each
+        entity's type name."""
         if isinstance(field, Computed):
             assert compiler is not None
             return compiler.compile(field.expression)
         if isinstance(field, ContainerKey):
             assert isinstance(self.source, ContainedEntities)
             return container_key_column(self.storage, self.source, field, self.target)
+        if isinstance(field, DerivedProperty):
+            return self.column(field.property, field.entity_type)
+        if isinstance(field, EntityTypeName):
+            return polymorphic.type_name(self.model, self.storage, self.target, self.target_type)
         return self.column(field)
 
     def select(self, *columns: sa.ColumnElement[Any]) -> Select:
@@ -99,19 +161,20 @@ class EntityQuery:
 
 
 def _returned_rows(
-    source: Select, mapped_class: type
+    source: Select, keys: Sequence[Any], joined_keys: Sequence[Any]
 ) -> tuple[tuple[sa.Subquery, sa.ColumnElement[bool]], tuple[sa.ColumnElement[Any], ...]]:
-    """A function's query as a subquery of its entities' keys, with the condition joining the
-    entities to it, and a row number in the order its ORDER BY gave (a subquery's own order
-    is lost once more is selected from it). Joining the mapped class itself, rather than
-    aliasing it to a new subquery at each call, lets SQLAlchemy build and cache the
-    statement several times faster."""
-    keys = sa.inspect(mapped_class).primary_key
+    """A function's query as a subquery of its entities' keys (``keys``, of the mapped class),
+    with the condition joining the entities to it (on ``joined_keys``, theirs in the query), and
+    a row number in the order its ORDER BY gave (a subquery's own order is lost once more is
+    selected from it). The entities are the mapped class itself where no derived type's
+    tables join it, rather than an alias made anew at each call, which lets SQLAlchemy build
+    and cache the statement several times faster. The subquery keeps the FROM clause of the
+    function's query, joined tables of a derived class included."""
     ordering = tuple(source._order_by_clauses)  # no public accessor in SQLAlchemy 2
     position = (sa.func.row_number().over(order_by=ordering),) if ordering else ()
-    rows = source.with_only_columns(*keys, *position).subquery()
+    rows = source.with_only_columns(*keys, *position, maintain_column_froms=True).subquery()
     columns = list(rows.c)
-    joined = sa.and_(*(key == column for key, column in zip(keys, columns)))
+    joined = sa.and_(*(key == column for key, column in zip(joined_keys, columns)))
     return (rows, joined), tuple(columns[len(keys) :])
 
 
@@ -120,21 +183,18 @@ def select_entities(
     storage: Storage,
     fields: Sequence[Field],
     *,
-    model: Model | None = None,
-    entity_type: EntityType | None = None,
+    model: Model,
     dialect: str = "",
 ) -> Select:
-    """SELECT ``fields`` of the entities that ``segments`` address (computed ones need the model)."""
-    query = EntityQuery(segments, storage)
-    compiler = None
-    if model is not None and entity_type is not None:
-        compiler = _compiler(query, model, storage, entity_type, dialect)
+    """SELECT ``fields`` of the entities that ``segments`` address."""
+    query = EntityQuery(segments, storage, model)
+    compiler = _compiler(query, dialect)
     return query.select(*(query.field(field, compiler) for field in fields))
 
 
-def entities_exist(segments: Sequence[PathSegment], storage: Storage) -> Select:
+def entities_exist(segments: Sequence[PathSegment], storage: Storage, model: Model) -> Select:
     """SELECT whether any entity is addressed by ``segments``."""
-    return sa.select(sa.exists(EntityQuery(segments, storage).select(sa.literal(1))))
+    return sa.select(sa.exists(EntityQuery(segments, storage, model).select(sa.literal(1))))
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,10 +219,9 @@ class CollectionPlan:
     last_page: bool
 
 
-def _compiler(
-    query: EntityQuery, model: Model, storage: Storage, entity_type: EntityType, dialect: str
-) -> ExpressionCompiler:
-    return ExpressionCompiler(model, storage, RangeVariable(query.target, entity_type, query.target_storage), dialect)
+def _compiler(query: EntityQuery, dialect: str) -> ExpressionCompiler:
+    it = RangeVariable(query.target, query.target_type, query.target_storage)
+    return ExpressionCompiler(query.model, query.storage, it, dialect)
 
 
 def plan_count(
@@ -175,8 +234,8 @@ def plan_count(
     dialect: str,
 ) -> Select:
     """SELECT the number of entities ``segments`` address that match ``$filter``."""
-    query = EntityQuery(segments, storage)
-    compiler = _compiler(query, model, storage, entity_set.entity_type, dialect)
+    query = EntityQuery(segments, storage, model)
+    compiler = _compiler(query, dialect)
     return query.select(sa.func.count()).where(*_conditions(query, compiler, entity_set, options))
 
 
@@ -205,9 +264,9 @@ def plan_collection(
     dialect: str,
 ) -> CollectionPlan:
     """The page of the collection ``segments`` address, shaped by ``options``."""
-    entity_type = entity_set.entity_type
-    query = EntityQuery(segments, storage)
-    compiler = _compiler(query, model, storage, entity_type, dialect)
+    query = EntityQuery(segments, storage, model)
+    entity_type = query.target_type
+    compiler = _compiler(query, dialect)
     conditions = _conditions(query, compiler, entity_set, options)
     count = None
     if options.count:

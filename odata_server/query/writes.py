@@ -1,15 +1,18 @@
 """INSERT, UPDATE and DELETE of entities, and the links between them, as SQLAlchemy Core.
 
 Entities are addressed by their key (Edm property name → value) and written column
-by column through the mapped class's table. A relationship is written where the
-database keeps it: the foreign key of the dependent row for one-to-many and
-many-to-one, a row of the association table for many-to-many.
+by column through the mapped class's tables: one, or one per class of a joined-table
+hierarchy (:mod:`odata_server.query.tables`), each row written in the same
+transaction. A class of a hierarchy writes its polymorphic identity into the
+discriminator column. A relationship is written where the database keeps it: the
+foreign key of the dependent row for one-to-many and many-to-one, a row of the
+association table for many-to-many.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import Mapper, RelationshipDirection, RelationshipProperty
 
 from odata_server.edm.storage import EntityStorage
+from odata_server.query.tables import EntityTables
 
 Key = Mapping[str, object]
 """What tells an entity's row apart: Edm property name → value of each primary key
@@ -54,25 +58,56 @@ def key_condition(storage: EntityStorage, key: Key) -> sa.ColumnElement[bool]:
     return sa.and_(*(column(storage, name) == value for name, value in key.items()))
 
 
+def _by_table(
+    storage: EntityStorage, tables: EntityTables, values: Values, foreign_keys: Mapping[sa.Column[Any], object]
+) -> dict[sa.Table, dict[sa.Column[Any], object]]:
+    """The columns to write in each table: the values of the properties (a key property in
+    every table that has it) and the foreign keys."""
+    mapper: Mapper[Any] = sa.inspect(storage.mapped_class)
+    rows: dict[sa.Table, dict[sa.Column[Any], object]] = {table: {} for table in tables.tables}
+    for name, value in values.items():
+        for col in mapper.column_attrs[storage.columns[name]].columns:
+            if col.table in rows:
+                rows[col.table][col] = _stored(col, value)  # type: ignore[index, arg-type]
+    for col, value in foreign_keys.items():
+        rows[col.table][col] = value  # type: ignore[index]
+    return rows
+
+
 async def insert(
     connection: AsyncConnection,
     storage: EntityStorage,
     values: Values,
     foreign_keys: Mapping[sa.Column[Any], object],
 ) -> Key:
-    """Insert one entity with ``values`` and ``foreign_keys``; its (primary) key, as given or generated."""
-    result = await connection.execute(
-        sa.insert(table(storage)).values({**assignments(storage, values), **foreign_keys})
-    )
+    """Insert one entity with ``values`` and ``foreign_keys``; its (primary) key, as given or generated.
+
+    Each table of the class gets its row, the root's first, whose key (perhaps generated)
+    the others repeat.
+    """
+    tables = EntityTables.of(storage)
+    rows = _by_table(storage, tables, values, foreign_keys)
     mapper: Mapper[Any] = sa.inspect(storage.mapped_class)
-    by_column = dict(zip(mapper.primary_key, result.inserted_primary_key or ()))
-    return {name: by_column[column(storage, name)] for name in storage.key}
+    if mapper.polymorphic_on is not None and mapper.polymorphic_identity is not None:
+        discriminator: sa.Column[Any] = mapper.polymorphic_on  # type: ignore[assignment]
+        rows[discriminator.table][discriminator] = mapper.polymorphic_identity  # type: ignore[index]
+    known: dict[sa.Column[Any], object] = {}
+    for table_ in tables.tables:
+        row = rows[table_]
+        for col, parent_col in tables.inherited.get(table_, ()):
+            row[col] = known[parent_col]
+        result = await connection.execute(sa.insert(table_).values(row))
+        known.update(row)
+        known.update(zip(table_.primary_key.columns, result.inserted_primary_key or ()))
+    by_name = {name: known[col] for name, col in zip(tables.key_names, tables.keys[tables.tables[0]])}
+    return {name: by_name[name] for name in storage.key}
 
 
 async def insert_many(
     connection: AsyncConnection, storage: EntityStorage, rows: list[dict[sa.Column[Any], object]]
 ) -> None:
-    """Insert entities whose keys nobody needs back: one statement per set of columns given."""
+    """Insert entities of a class with one table whose keys nobody needs back: one statement
+    per set of columns given."""
     by_columns: dict[tuple[str, ...], list[dict[str, object]]] = {}
     for row in rows:
         by_columns.setdefault(tuple(sorted(column.key for column in row)), []).append(
@@ -85,14 +120,16 @@ async def insert_many(
 async def select_values(
     connection: AsyncConnection, storage: EntityStorage, key: Key, names: tuple[str, ...], *, lock: bool = False
 ) -> tuple[object, ...] | None:
-    """The values of ``names`` of the entity with ``key``, or None if there is none.
+    """The values of ``names`` of the entity with ``key``, or None if there is none (or it is
+    not of the storage's type: the class's query reads only rows of its type).
 
     ``lock`` holds the row until the transaction ends (``FOR UPDATE`` where the
     database has it), so no concurrent write slips between this read and the write.
     """
-    columns = [column(storage, name) for name in names] or [sa.literal(1)]
-    statement = sa.select(*columns)
-    statement = statement.select_from(table(storage)).where(key_condition(storage, key))
+    mapped_class = storage.mapped_class
+    columns = [getattr(mapped_class, storage.columns[name]) for name in names] or [sa.literal(1)]
+    condition = [getattr(mapped_class, storage.columns[name]) == value for name, value in key.items()]
+    statement = sa.select(*columns).select_from(mapped_class).where(*condition)
     if lock and connection.dialect.name != "sqlite":  # SQLite write transactions hold the database lock
         statement = statement.with_for_update()
     row = (await connection.execute(statement)).first()
@@ -107,17 +144,28 @@ async def update(
     foreign_keys: Mapping[sa.Column[Any], object],
     version: str | None,
 ) -> None:
-    """Set ``values`` and ``foreign_keys`` on the entity with ``key``; increment its ``version`` property, if any."""
-    changes: dict[sa.Column[Any], Any] = {**assignments(storage, values), **foreign_keys}
+    """Set ``values`` and ``foreign_keys`` on the entity with ``key``; increment its ``version``
+    property, if any. Each table of the class is updated where it has a column to change."""
+    tables = EntityTables.of(storage)
+    rows: dict[sa.Table, dict[sa.Column[Any], Any]] = _by_table(storage, tables, values, foreign_keys)
     if version is not None:
         version_column = column(storage, version)
-        changes[version_column] = version_column + 1
-    if changes:
-        await connection.execute(sa.update(table(storage)).where(key_condition(storage, key)).values(changes))
+        rows[version_column.table][version_column] = version_column + 1  # type: ignore[index]
+    for table_, changes in rows.items():
+        if changes:
+            await connection.execute(sa.update(table_).where(tables.key_condition(table_, key)).values(changes))
 
 
-async def delete(connection: AsyncConnection, storage: EntityStorage, key: Key) -> None:
-    await connection.execute(sa.delete(table(storage)).where(key_condition(storage, key)))
+async def delete(connection: AsyncConnection, storages: Sequence[EntityStorage], key: Key) -> None:
+    """Delete the entity with ``key`` from the tables of the ``storages`` (its type's and those
+    of the types derived from it, base types first): the most derived tables first."""
+    found: dict[sa.Table, EntityTables] = {}
+    for storage in storages:
+        tables = EntityTables.of(storage)
+        for table_ in tables.tables:
+            found.setdefault(table_, tables)
+    for table_, tables in reversed(found.items()):
+        await connection.execute(sa.delete(table_).where(tables.key_condition(table_, key)))
 
 
 class Relationship:
@@ -169,8 +217,7 @@ class Relationship:
             await self._insert_association(connection, source_key, target_key)
             return
         dependent, dependent_key, pointing = await self._dependent(connection, source_key, target_key)
-        statement = sa.update(table(dependent)).where(key_condition(dependent, dependent_key)).values(pointing)
-        await connection.execute(statement)
+        await update(connection, dependent, dependent_key, {}, pointing, None)
 
     async def unlink(self, connection: AsyncConnection, source_key: Key, target_key: Key) -> bool:
         """Remove the link between the source and the target; whether there was one."""
@@ -181,10 +228,12 @@ class Relationship:
             result = await connection.execute(sa.delete(secondary).where(condition))
             return bool(result.rowcount)
         dependent, dependent_key, pointing = await self._dependent(connection, source_key, target_key)
-        where = sa.and_(key_condition(dependent, dependent_key), *(col == value for col, value in pointing.items()))
-        result = await connection.execute(
-            sa.update(table(dependent)).where(where).values({col: None for col in pointing})
+        holder: sa.Table = next(iter(pointing)).table  # type: ignore[assignment]
+        where = sa.and_(
+            EntityTables.of(dependent).key_condition(holder, dependent_key),
+            *(col == value for col, value in pointing.items()),
         )
+        result = await connection.execute(sa.update(holder).where(where).values({col: None for col in pointing}))
         return bool(result.rowcount)
 
     async def _dependent(

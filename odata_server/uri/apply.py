@@ -225,6 +225,7 @@ class ApplyBinder:
             option=TARGET,
             max_nodes=self.max_nodes,
             computed=shape.computed,
+            type_casts=False,
         )
 
     def _step(self, transformation: syntax.Transformation, shape: Shape) -> Step | None:

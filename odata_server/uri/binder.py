@@ -28,7 +28,9 @@ from odata_server.uri.path import (
     RefSegment,
     ResourceKind,
     SingletonSegment,
+    TypeCastSegment,
     ValueSegment,
+    addressed_type,
 )
 from odata_server.uri.syntax import DollarSegment, IdentifierSegment, KeyPredicate, Literal
 
@@ -156,21 +158,26 @@ class _PathBinder:
         return ODataPath(kind, tuple(self.segments), entity_set)
 
     def _bound_operation(self, raw: RawSegment, entity_set: NavigationSource, *, collection: bool) -> ODataPath:
-        """A bound function or action (``Trippin.GetFavoriteAirline()``); other qualified names are type casts."""
+        """A bound function or action (``Trippin.GetFavoriteAirline()``) on the entities addressed,
+        of the type a cast may have narrowed them to."""
         segment = parse_segment(raw)
         assert isinstance(segment, IdentifierSegment)
-        invocation = self.operations.bound(segment, entity_set, collection=collection, last=self._last)
+        entity_type = addressed_type(self.segments, self.model)
+        invocation = self.operations.bound(
+            segment, entity_set, collection=collection, last=self._last, entity_type=entity_type
+        )
         if invocation is not None:
             return self._after_operation(invocation)
-        if segment.name in self.model.entity_types:
-            raise FeatureNotImplementedError(f"Type casts ({segment.name}) are not supported yet", target=segment.name)
+        if segment.name in self.model.entity_types:  # URL Conventions §4.11: one cast, then a key or member
+            raise BadRequestError(f"The type cast {segment.name} cannot follow another", target=segment.name)
         raise NotFoundError(
             f"The service has no bound function or action, nor a type, named {segment.name!r}",
             target=segment.name,
             code="UnknownOperation",
         )
 
-    def _after_collection(self, entity_set: NavigationSource) -> ODataPath:
+    def _after_collection(self, entity_set: NavigationSource, *, cast: bool = True) -> ODataPath:
+        """What follows a collection; ``cast`` is False right after a type cast (one cast per collection)."""
         raw = next(self.pending, None)
         if raw is None:
             return ODataPath(ResourceKind.COLLECTION, tuple(self.segments), entity_set)
@@ -184,19 +191,22 @@ class _PathBinder:
             segment = parse_segment(raw)
             assert isinstance(segment, DollarSegment)
             self._refuse_dollar(segment, "a collection")
+        if cast and (path := self._cast_collection(entity_set, raw)) is not None:
+            return path
         if raw.text.startswith(f"{self.model.namespace}."):
             return self._bound_operation(raw, entity_set, collection=True)
         self.segments.append(self._key_as_segments(entity_set.entity_type, raw))
         return self._after_entity(entity_set)
 
-    def _after_entity(self, entity_set: NavigationSource) -> ODataPath:
+    def _after_entity(self, entity_set: NavigationSource, *, cast: bool = True) -> ODataPath:
+        """What follows a single entity; ``cast`` is False right after a type cast."""
         raw = next(self.pending, None)
         singleton = isinstance(entity_set, Singleton) and len(self.segments) == 1
         if raw is None:
             kind = ResourceKind.SINGLETON if singleton else ResourceKind.ENTITY
             return ODataPath(kind, tuple(self.segments), entity_set)
         segment = parse_segment(raw)
-        entity_type = entity_set.entity_type
+        entity_type = addressed_type(self.segments, self.model)
         if isinstance(segment, DollarSegment):
             if segment.name == "$ref" and singleton:
                 raise BadRequestError(
@@ -216,6 +226,8 @@ class _PathBinder:
                 return self._end(ODataPath(ResourceKind.MEDIA, tuple(self.segments), entity_set))
             self._refuse_dollar(segment, "a single entity")
         assert isinstance(segment, IdentifierSegment)
+        if cast and (path := self._cast_entity(entity_set, segment)) is not None:
+            return path
         if segment.name in entity_type.properties:
             if segment.parentheses:
                 raise BadRequestError(f"Property {segment.name} takes no key or parameters", target=segment.name)
@@ -247,6 +259,55 @@ class _PathBinder:
             f"Entity type {entity_type.name} has no property {segment.name!r}{_suggestion(segment.name, members)}",
             target=segment.name,
             code="UnknownProperty",
+        )
+
+    # -- type casts (URL Conventions §4.11): a segment naming an entity type
+
+    def _cast_collection(self, entity_set: NavigationSource, raw: RawSegment) -> ODataPath | None:
+        """``PlanItems/NS.Flight``, ``PlanItems/NS.Flight(1)``; None when ``raw`` names no entity type."""
+        if raw.text.partition("(")[0] not in self.model.entity_types:
+            return None
+        segment = parse_segment(raw)
+        assert isinstance(segment, IdentifierSegment)
+        entity_type = self._cast(segment.name)
+        if entity_type is None:
+            return None
+        if segment.parentheses:
+            self.segments.append(self._key(entity_type, segment.key, segment.name))
+            return self._after_entity(entity_set)
+        return self._after_collection(entity_set, cast=False)
+
+    def _cast_entity(self, entity_set: NavigationSource, segment: IdentifierSegment) -> ODataPath | None:
+        """``PlanItems(1)/NS.Flight``: 404 when the entity is not a flight; None when the
+        segment names no entity type."""
+        entity_type = self._cast(segment.name)
+        if entity_type is None:
+            return None
+        if segment.parentheses:
+            raise BadRequestError(f"The type cast {segment.name} takes no key or parameters here", target=segment.name)
+        return self._after_entity(entity_set, cast=False)
+
+    def _cast(self, name: str) -> EntityType | None:
+        """The entity type ``name`` casts to, its segment added when it narrows the type; None
+        when ``name`` is not an entity type.
+
+        Raises:
+            BadRequestError: the type is outside the hierarchy of the addressed type.
+        """
+        entity_type = self.model.entity_types.get(name)
+        if entity_type is None:
+            return None
+        current = addressed_type(self.segments, self.model)
+        if current.qualified_name in self.model.lineage(entity_type):
+            if entity_type is not current:
+                self.segments.append(TypeCastSegment(entity_type))
+            return entity_type
+        if entity_type.qualified_name in self.model.lineage(current):
+            return current  # a cast to a base type leaves the type as it is
+        raise BadRequestError(
+            f"{name} is not derived from {current.qualified_name}, the type of the entities addressed",
+            target=name,
+            code="InvalidTypeCast",
         )
 
     def _after_property(self, entity_set: NavigationSource) -> ODataPath:

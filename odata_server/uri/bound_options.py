@@ -14,9 +14,12 @@ from odata_server.edm.model import (
     ComplexType,
     ContainerKey,
     EntitySet,
+    EntityType,
     Model,
     NavigationProperty,
+    NavigationSource,
     Property,
+    declared_properties,
     frozen_mapping,
 )
 from odata_server.edm.types import PrimitiveType
@@ -61,15 +64,43 @@ class Computed:
         return Property(self.alias, self.expression.type.primitive or PrimitiveType.STRING)
 
 
-Field = Property | Computed | ContainerKey
-"""What a row holds for each entity: properties, computed values, and the keys of a
-contained entity's containers (for its canonical URL)."""
+@dataclass(frozen=True, slots=True)
+class DerivedProperty:
+    """A property of the entities of a type derived from the addressed one: written only for
+    entities of ``entity_type`` (or of types derived from it). ``$select=NS.Flight/FlightNumber``
+    selects one; without ``$select`` every property of every derived type is one."""
+
+    entity_type: EntityType
+    property: Property
+
+    @property
+    def name(self) -> str:
+        return self.property.name
+
+
+@dataclass(frozen=True, slots=True)
+class EntityTypeName:
+    """Not a property: the qualified name of each entity's type, read with the fields of
+    entities whose type has derived types (for ``@odata.type``, and to write the properties
+    of each entity's own type)."""
+
+
+ENTITY_TYPE_NAME = EntityTypeName()
+
+Field = Property | Computed | ContainerKey | DerivedProperty | EntityTypeName
+"""What a row holds for each entity: properties, computed values, the keys of a
+contained entity's containers (for its canonical URL), properties of derived types, and
+each entity's type."""
 
 
 @dataclass(frozen=True, slots=True)
 class Expand:
     """One ``$expand`` item: a navigation property, its target set, and its own options.
 
+    ``entity_type`` is the type of the related entities: the navigation property's target
+    type, or the type a cast after it names (``PlanItems/NS.Flight``: only flights).
+    ``source_type`` is the type a cast before it names (``NS.Flight/Airline``): only
+    entities of that type have the navigation property, and are expanded.
     ``ref`` is ``Nav/$ref`` (ids only); ``count_only`` is ``Nav/$count`` (a number only);
     ``source`` is the nested options as written, for the ``@nextLink`` of a long collection.
     """
@@ -77,6 +108,8 @@ class Expand:
     navigation: NavigationProperty
     entity_set: EntitySet
     options: BoundOptions
+    entity_type: EntityType
+    source_type: EntityType | None = None
     ref: bool = False
     count_only: bool = False
     source: syntax.NestedOptions = syntax.NestedOptions()
@@ -97,7 +130,8 @@ class Applied:
 class BoundOptions:
     """The options shaping a collection or entity, bound to its entity set.
 
-    ``select`` is None when every property is wanted; ``streams`` are the stream
+    ``select`` is None when every property is wanted: those of the addressed type, those
+    of its derived types (``derived``) and the computed ones; ``streams`` are the stream
     properties ``$select`` names (they have no value to select, only control information).
     """
 
@@ -113,32 +147,44 @@ class BoundOptions:
     compute: tuple[Computed, ...] = ()
     apply: Applied | None = None
     streams: tuple[str, ...] = ()
+    derived: tuple[DerivedProperty, ...] = ()
 
-    def shown(self, entity_set: EntitySet) -> tuple[Field, ...]:
-        """The properties written for each entity: the selected ones, or all (computed ones too)."""
+    def shown(self, entity_type: EntityType) -> tuple[Field, ...]:
+        """The properties written for each entity of ``entity_type`` (the type the options are
+        bound to): the selected ones, or all (of derived types and computed ones too)."""
         if self.select is None:
-            return (*entity_set.entity_type.properties.values(), *self.compute)
+            return (*entity_type.properties.values(), *self.derived, *self.compute)
         return self.select
 
-    def shown_streams(self, entity_set: EntitySet) -> tuple[str, ...]:
+    def shown_streams(self, entity_type: EntityType) -> tuple[str, ...]:
         """The stream properties written for each entity: the selected ones, or all."""
-        return tuple(entity_set.entity_type.streams) if self.select is None else self.streams
+        return tuple(entity_type.streams) if self.select is None else self.streams
 
 
-def bind_options(options: QueryOptions, model: Model, entity_set: EntitySet, limits: Limits) -> BoundOptions:
-    """Parse and bind the system query options of a request.
+def bind_options(
+    options: QueryOptions,
+    model: Model,
+    entity_set: NavigationSource,
+    limits: Limits,
+    entity_type: EntityType | None = None,
+) -> BoundOptions:
+    """Parse and bind the system query options of a request to the entities of ``entity_set``
+    it addresses, of ``entity_type`` (the set's, or a type derived from it after a type cast).
 
     Raises:
         BadRequestError: a syntax or type error, or a limit exceeded; the target
             names the option.
     """
     system = options.system
+    entity_type = entity_type or entity_set.entity_type
 
     def parsed(option: str) -> object:
         return parse(system[option], option, where=f"${option}") if option in system else None
 
     if "apply" in system:
-        return _bind_applied(options, model, entity_set, limits, parsed)
+        if entity_type is not entity_set.entity_type:
+            raise FeatureNotImplementedError("$apply after a type cast is not supported yet", target="$apply")
+        return _bind_applied(options, model, entity_set, limits, parsed)  # type: ignore[arg-type]
 
     nested = syntax.NestedOptions(
         filter=parsed("filter"),  # type: ignore[arg-type]
@@ -151,7 +197,7 @@ def bind_options(options: QueryOptions, model: Model, entity_set: EntitySet, lim
         search=parsed("search"),  # type: ignore[arg-type]
         compute=parsed("compute"),  # type: ignore[arg-type]
     )
-    bound = _Binder(model, options.aliases, limits).bind(nested, entity_set, depth=0)
+    bound = _Binder(model, options.aliases, limits).bind(nested, entity_set, entity_type, depth=0)
     return replace(bound, skiptoken=system.get("skiptoken"))
 
 
@@ -161,44 +207,47 @@ class _Binder:
         self.aliases = aliases
         self.limits = limits
 
-    def expressions(self, entity_set: EntitySet, option: str, computed: tuple[Computed, ...] = ()) -> ExpressionBinder:
+    def expressions(
+        self, entity_type: EntityType, option: str, computed: tuple[Computed, ...] = ()
+    ) -> ExpressionBinder:
         return ExpressionBinder(
             self.model,
-            entity_set.entity_type,
+            entity_type,
             self.aliases,
             option=option,
             max_nodes=self.limits.max_expression_nodes,
             computed={item.alias: item.expression for item in computed},
         )
 
-    def compute(self, items: tuple[syntax.ComputeItem, ...] | None, entity_set: EntitySet) -> tuple[Computed, ...]:
+    def compute(self, items: tuple[syntax.ComputeItem, ...] | None, entity_type: EntityType) -> tuple[Computed, ...]:
         """Each alias is bound in order, so a later item may use an earlier one."""
         computed: list[Computed] = []
         for item in items or ():
-            entity_type = entity_set.entity_type
             taken = {*entity_type.properties, *entity_type.streams, *entity_type.navigation_properties}
             if item.alias in taken or any(c.alias == item.alias for c in computed):
                 raise BadRequestError(f"$compute alias {item.alias} is already a property name", target="$compute")
-            node = self.expressions(entity_set, "$compute", tuple(computed)).bind(item.expression)
+            node = self.expressions(entity_type, "$compute", tuple(computed)).bind(item.expression)
             if node.type.primitive is None:
                 raise BadRequestError(f"$compute {item.alias} must compute a value, not null", target="$compute")
             computed.append(Computed(item.alias, node))
         return tuple(computed)
 
-    def bind(self, nested: syntax.NestedOptions, entity_set: EntitySet, depth: int) -> BoundOptions:
+    def bind(
+        self, nested: syntax.NestedOptions, entity_set: NavigationSource, entity_type: EntityType, depth: int
+    ) -> BoundOptions:
         if nested.top is not None and nested.top > self.limits.max_top:
             raise BadRequestError(
                 f"$top may be at most {self.limits.max_top} on this service, not {nested.top}", target="$top"
             )
-        computed = self.compute(nested.compute, entity_set)
+        computed = self.compute(nested.compute, entity_type)
         filter_node = None
         if nested.filter is not None:
-            filter_node = self.expressions(entity_set, "$filter", computed).bind_boolean(nested.filter)
+            filter_node = self.expressions(entity_type, "$filter", computed).bind_boolean(nested.filter)
         orderby = tuple(
-            OrderBy(self.expressions(entity_set, "$orderby", computed).bind(item.expression), item.descending)
+            OrderBy(self.expressions(entity_type, "$orderby", computed).bind(item.expression), item.descending)
             for item in nested.orderby or ()
         )
-        select, streams = self.select(nested.select, entity_set, computed)
+        select, streams = self.select(nested.select, entity_type, computed)
         return BoundOptions(
             filter=filter_node,
             orderby=orderby,
@@ -206,27 +255,52 @@ class _Binder:
             skip=nested.skip,
             count=bool(nested.count),
             select=select,
-            expand=self.expand(nested.expand or (), entity_set, depth),
+            expand=self.expand(nested.expand or (), entity_set, entity_type, depth),
             search=nested.search,
             compute=computed,
             streams=streams,
+            derived=self._derived_properties(entity_type),
         )
 
+    def _derived_properties(self, entity_type: EntityType) -> tuple[DerivedProperty, ...]:
+        """The properties the types derived from ``entity_type`` declare, base types first."""
+        found = []
+        for derived in self.model.derived_types(entity_type):
+            base = self.model.entity_types[derived.base_type] if derived.base_type else None
+            properties, _ = declared_properties(derived, base)
+            found += [DerivedProperty(derived, prop) for prop in properties]
+        return tuple(found)
+
     def select(
-        self, items: tuple[syntax.SelectItem, ...] | None, entity_set: EntitySet, computed: tuple[Computed, ...]
+        self, items: tuple[syntax.SelectItem, ...] | None, entity_type: EntityType, computed: tuple[Computed, ...]
     ) -> tuple[tuple[Field, ...] | None, tuple[str, ...]]:
-        """The selected properties, in entity type order, then the selected computed ones (None
-        for all); and the selected stream properties."""
+        """The selected properties, in entity type order, then those of derived types
+        (``NS.Flight/FlightNumber``), then the selected computed ones (None for all); and the
+        selected stream properties."""
         if items is None:
             return None, ()
-        entity_type = entity_set.entity_type
         chosen: set[str] = set()
+        chosen_derived: set[tuple[str, str]] = set()
         members: dict[str, list[tuple[str, ...]]] = {}
         every = False
         for item in items:
             name = item.path[0]
             if item.path == ("*",):
                 every = True
+                continue
+            if len(item.path) == 2 and "." in name:
+                cast = self._type_cast(name, entity_type, "$select")
+                owner = cast or entity_type
+                member = item.path[1]
+                if member in owner.properties and item.options is None:
+                    if cast is None:
+                        chosen.add(member)
+                    else:
+                        chosen_derived.add((cast.qualified_name, member))
+                elif member not in owner.navigation_properties:
+                    raise BadRequestError(
+                        f"Entity type {owner.name} has no property {member!r}", target="$select", code="UnknownProperty"
+                    )
                 continue
             if "." in name:
                 raise FeatureNotImplementedError(
@@ -257,34 +331,70 @@ class _Binder:
             for name, prop in entity_type.properties.items()
             if name in chosen or name in members
         ]
+        derived = [
+            DerivedProperty(derived_type, derived_type.properties[name])
+            for derived_type in self.model.derived_types(entity_type)
+            for name in derived_type.properties
+            if (derived_type.qualified_name, name) in chosen_derived
+        ]
         streams = tuple(name for name in entity_type.streams if name in chosen)
-        return (*properties, *(item for item in computed if item.alias in chosen)), streams
+        return (*properties, *derived, *(item for item in computed if item.alias in chosen)), streams
 
-    def expand(self, items: tuple[syntax.ExpandItem, ...], entity_set: EntitySet, depth: int) -> tuple[Expand, ...]:
+    def _type_cast(self, name: str, entity_type: EntityType, option: str) -> EntityType | None:
+        """The type derived from ``entity_type`` a path of ``$select`` or ``$expand`` casts to
+        (None for a cast to the type itself or a base type of it)."""
+        target = self.model.entity_types.get(name)
+        if target is None:
+            raise BadRequestError(f"{name} is not an entity type of this service", target=option, code="UnknownType")
+        if entity_type.qualified_name in self.model.lineage(target):
+            return None if target is entity_type else target
+        if name in self.model.lineage(entity_type):
+            return None
+        raise BadRequestError(
+            f"{name} is not derived from {entity_type.qualified_name}", target=option, code="InvalidTypeCast"
+        )
+
+    def expand(
+        self, items: tuple[syntax.ExpandItem, ...], entity_set: NavigationSource, entity_type: EntityType, depth: int
+    ) -> tuple[Expand, ...]:
         if not items:
             return ()
         if depth >= self.limits.max_expand_depth:
             raise BadRequestError(
                 f"$expand may nest at most {self.limits.max_expand_depth} levels on this service", target="$expand"
             )
-        entity_type = entity_set.entity_type
-        expanded: dict[str, Expand] = {}
+        expanded: dict[tuple[str, str], Expand] = {}
         for item in items:
-            if item.path == ("$value",) or len(item.path) > 1 or "." in item.path[0]:
+            path = item.path
+            source = None
+            if len(path) > 1 and "." in path[0]:
+                source = self._type_cast(path[0], entity_type, "$expand")
+                path = path[1:]
+            target_cast = None
+            if len(path) == 2 and "." in path[1] and path[0] != "*":
+                target_cast = path[1]
+                path = path[:1]
+            if path == ("$value",) or len(path) > 1 or "." in path[0]:
                 raise FeatureNotImplementedError(
-                    f"Expanding {'/'.join(item.path)} (a stream, type cast or path) is not supported yet",
+                    f"Expanding {'/'.join(item.path)} (a stream, path or operation) is not supported yet",
                     target="$expand",
                 )
-            name = item.path[0]
-            navigations = (
-                list(entity_type.navigation_properties.values())
-                if name == "*"
-                else [self._navigation(entity_set, name)]
-            )
+            name = path[0]
+            owner = source or entity_type
+            if name == "*":
+                if source is not None:
+                    raise FeatureNotImplementedError(
+                        "Expanding * after a type cast is not supported yet", target="$expand"
+                    )
+                navigations = list(owner.navigation_properties.values())
+            else:
+                navigations = [self._navigation(owner, name)]
             for navigation in navigations:
-                if navigation.name in expanded and name != "*":
+                slot = (owner.qualified_name, navigation.name)
+                if slot in expanded and name != "*":
                     raise BadRequestError(f"{navigation.name} is expanded twice", target="$expand")
-                expanded.setdefault(navigation.name, self._expand_item(item, entity_set, navigation, depth))
+                if slot not in expanded:
+                    expanded[slot] = self._expand_item(item, entity_set, navigation, source, target_cast, depth)
         if len(expanded) > self.limits.max_expand_width:
             raise BadRequestError(
                 f"$expand may name at most {self.limits.max_expand_width} navigation properties per level "
@@ -293,27 +403,36 @@ class _Binder:
             )
         return tuple(expanded.values())
 
-    def _navigation(self, entity_set: EntitySet, name: str) -> NavigationProperty:
-        navigation = entity_set.entity_type.navigation_properties.get(name)
+    def _navigation(self, entity_type: EntityType, name: str) -> NavigationProperty:
+        navigation = entity_type.navigation_properties.get(name)
         if navigation is None:
-            if name in entity_set.entity_type.streams:
+            if name in entity_type.streams:
                 raise FeatureNotImplementedError(
                     f"Expanding the stream property {name} (its value inline) is not supported; read it at its URL",
                     target="$expand",
                 )
-            if name in entity_set.entity_type.properties:
+            if name in entity_type.properties:
                 raise BadRequestError(f"{name} is not a navigation property; it cannot be expanded", target="$expand")
             raise BadRequestError(
-                f"Entity type {entity_set.entity_type.name} has no navigation property {name!r}",
+                f"Entity type {entity_type.name} has no navigation property {name!r}",
                 target="$expand",
                 code="UnknownProperty",
             )
         return navigation
 
     def _expand_item(
-        self, item: syntax.ExpandItem, entity_set: EntitySet, navigation: NavigationProperty, depth: int
+        self,
+        item: syntax.ExpandItem,
+        entity_set: NavigationSource,
+        navigation: NavigationProperty,
+        source: EntityType | None,
+        target_cast: str | None,
+        depth: int,
     ) -> Expand:
         target = self.model.navigation_target_set(entity_set, navigation)
+        target_type = self.model.entity_type(navigation.target_type)
+        if target_cast is not None:
+            target_type = self._type_cast(target_cast, target_type, "$expand") or target_type
         nested = item.options
         levels = nested.levels
         if levels is not None:
@@ -333,8 +452,17 @@ class _Binder:
             )
         if item.count and not navigation.collection:
             raise BadRequestError(f"{navigation.name} is single-valued; it has no $count", target="$expand")
-        options = self.bind(nested, target, depth + 1)
-        return Expand(navigation, target, options, ref=item.ref, count_only=item.count, source=nested)
+        options = self.bind(nested, target, target_type, depth + 1)
+        return Expand(
+            navigation,
+            target,  # type: ignore[arg-type]
+            options,
+            target_type,
+            source_type=source,
+            ref=item.ref,
+            count_only=item.count,
+            source=nested,
+        )
 
 
 def _selected_members(prop: Property, paths: list[tuple[str, ...]]) -> Property:
@@ -379,6 +507,12 @@ def _bind_applied(
             raise FeatureNotImplementedError(f"${option} together with $apply is not supported", target=f"${option}")
     binder = apply.ApplyBinder(model, entity_set, options.aliases, limits.max_expression_nodes)
     steps = binder.bind(parsed("apply"))  # type: ignore[arg-type]
+    if model.derived_types(entity_set.entity_type) and _keeps_entities(steps, apply.Shape(entity_set.entity_type)):
+        raise FeatureNotImplementedError(
+            f"$apply results that keep entities of {entity_set.name}, whose type has derived types, are not "
+            "supported yet; aggregate them, or use $filter",
+            target="$apply",
+        )
     shape = apply.output_shape(steps, apply.Shape(entity_set.entity_type))
     expand: tuple[Expand, ...] = ()
     if "expand" in system:
@@ -388,7 +522,12 @@ def _bind_applied(
                 "$expand of aggregated instances is not supported; it expands the entities $apply keeps",
                 target="$expand",
             )
-        expand = _Binder(model, options.aliases, limits).expand(parsed("expand"), entity_set, depth=0)  # type: ignore[arg-type]
+        expand = _Binder(model, options.aliases, limits).expand(
+            parsed("expand"),  # type: ignore[arg-type]
+            entity_set,
+            entity_set.entity_type,
+            depth=0,
+        )
     after = binder.after(shape, filter=parsed("filter"), orderby=parsed("orderby"))  # type: ignore[arg-type]
     top = _non_negative(system, "top")
     if top is not None and top > limits.max_top:
@@ -401,6 +540,16 @@ def _bind_applied(
         expand=expand,
         apply=Applied((*steps, *after), shape, select),
     )
+
+
+def _keeps_entities(steps: tuple[apply.Step, ...], shape: apply.Shape) -> bool:
+    """Whether the result of ``steps`` holds entities (not aggregated instances), in whole or in a
+    ``concat`` branch."""
+    for step in steps:
+        if isinstance(step, apply.Concat) and any(_keeps_entities(branch, shape) for branch in step.branches):
+            return True
+        shape = step.shape
+    return not shape.aggregated
 
 
 def _applied_select(items: tuple[syntax.SelectItem, ...] | None, shape: apply.Shape) -> tuple[str, ...] | None:
@@ -438,4 +587,16 @@ def _boolean(system: Mapping[str, str], option: str) -> bool:
     return text.lower() == "true"
 
 
-__all__ = ["Applied", "BoundOptions", "Computed", "Expand", "Field", "Limits", "OrderBy", "bind_options"]
+__all__ = [
+    "ENTITY_TYPE_NAME",
+    "Applied",
+    "BoundOptions",
+    "Computed",
+    "DerivedProperty",
+    "EntityTypeName",
+    "Expand",
+    "Field",
+    "Limits",
+    "OrderBy",
+    "bind_options",
+]

@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Mapping
 
 from odata_server.edm.enums import enum_value
-from odata_server.edm.model import ComplexType, EntityType, EnumType, Model, NavigationProperty, Property
+from odata_server.edm.model import ComplexType, EntityType, EnumType, Model, Property
 from odata_server.edm.types import INTEGER_RANGES, PrimitiveType
 from odata_server.errors import BadRequestError, FeatureNotImplementedError
 from odata_server.uri import nodes, syntax
@@ -50,6 +50,8 @@ class ExpressionBinder:
         option: the query option being bound (``$filter``), the target of errors.
         max_nodes: the most semantic nodes one expression may have.
         computed: the properties ``$compute`` defined, by alias, usable like properties.
+        type_casts: whether paths may hold type casts (``NS.Flight/FlightNumber``) and
+            ``isof``/``cast`` may name entity types; where they may not, they answer 501.
     """
 
     def __init__(
@@ -61,8 +63,10 @@ class ExpressionBinder:
         option: str,
         max_nodes: int,
         computed: Mapping[str, Node] | None = None,
+        type_casts: bool = True,
     ) -> None:
         self.model = model
+        self.type_casts = type_casts
         self.computed = computed or {}
         self.aliases = aliases
         self.option = option
@@ -284,11 +288,12 @@ class ExpressionBinder:
         first = steps[0] if steps else None
         if variable == "$it" and len(steps) == 1 and isinstance(first, syntax.NameStep) and first.name in self.computed:
             return self.computed[first.name]
-        navigation: list[NavigationProperty] = []
+        navigation: list[nodes.PathStep] = []
         if not steps:
             if variable == "$it":
                 raise self._error("$it alone is an entity, not a value")
             raise self._error(f"The lambda variable {variable} alone is an entity, not a value")
+        cast_before = False
         for index, step in enumerate(steps):
             rest = steps[index + 1 :]
             if not isinstance(step, syntax.NameStep):
@@ -298,6 +303,15 @@ class ExpressionBinder:
                     f"Keys and function calls inside a path ({step.name}(...)) are not supported yet",
                     target=self.option,
                 )
+            cast = self._type_cast(step.name, entity_type, cast_before)
+            if cast is not None:
+                if cast is not entity_type:
+                    navigation.append(nodes.TypeCast(cast))
+                entity_type, cast_before = cast, True
+                if not rest:
+                    return nodes.EntityAccess(variable, tuple(navigation), ExprType(entity_type=entity_type))
+                continue
+            cast_before = False
             prop = entity_type.properties.get(step.name)
             if prop is not None:
                 members, rest = self._members(prop, rest)
@@ -309,7 +323,7 @@ class ExpressionBinder:
             if nav is None:
                 if "." in step.name:
                     raise FeatureNotImplementedError(
-                        f"Type casts and bound functions ({step.name}) are not supported yet", target=self.option
+                        f"Bound functions ({step.name}) are not supported yet", target=self.option
                     )
                 raise BadRequestError(
                     f"Entity type {entity_type.name} has no property {step.name!r}",
@@ -321,6 +335,27 @@ class ExpressionBinder:
             if nav.collection:
                 return self._collection_end(variable, tuple(navigation), entity_type, rest)
         return nodes.EntityAccess(variable, tuple(navigation), ExprType(entity_type=entity_type))
+
+    def _type_cast(self, name: str, entity_type: EntityType, cast_before: bool = False) -> EntityType | None:
+        """The type a path step casts to (``NS.Flight``): ``entity_type`` itself for a cast to it or
+        to a base type of it; None when the step names no entity type (URL Conventions §4.11)."""
+        target = self.model.entity_types.get(name) if "." in name else None
+        if target is None:
+            return None
+        if not self.type_casts:
+            raise FeatureNotImplementedError(
+                f"Type casts ({name}) in {self.option} are not supported yet", target=self.option
+            )
+        if cast_before:
+            raise self._error(f"Two type casts in a row ({name} follows another)")
+        lineage = self.model.lineage(target)
+        if entity_type.qualified_name in lineage:
+            return target
+        if name in self.model.lineage(entity_type):
+            return entity_type
+        raise BadRequestError(
+            f"{name} is not derived from {entity_type.qualified_name}", target=self.option, code="InvalidTypeCast"
+        )
 
     def _members(
         self, prop: Property, rest: list[syntax.MemberStep]
@@ -397,12 +432,20 @@ class ExpressionBinder:
     def _collection_end(
         self,
         variable: str,
-        navigation: tuple[NavigationProperty, ...],
+        navigation: tuple[nodes.PathStep, ...],
         entity_type: EntityType,
         rest: list[syntax.MemberStep],
     ) -> Node:
-        """What follows a collection-valued navigation property: ``/$count``, ``/any(...)``, ``/all(...)``."""
-        name = navigation[-1].name
+        """What follows a collection-valued navigation property: ``/$count``, ``/any(...)``, ``/all(...)``,
+        each perhaps after a type cast (``PlanItems/NS.Flight/$count``)."""
+        name = navigation[-1].name  # type: ignore[union-attr]
+        first = rest[0] if rest else None
+        if isinstance(first, syntax.NameStep) and first.arguments is None:
+            cast = self._type_cast(first.name, entity_type)
+            if cast is not None:
+                if cast is not entity_type:
+                    navigation = (*navigation, nodes.TypeCast(cast))
+                entity_type, rest = cast, rest[1:]
         if len(rest) == 1 and isinstance(rest[0], syntax.CountStep):
             return nodes.CollectionCount(variable, navigation)
         step = rest[0] if len(rest) == 1 else None
@@ -487,21 +530,67 @@ class ExpressionBinder:
 
     def _cast_or_isof(self, name: str, arguments: tuple[syntax.Argument, ...]) -> Node:
         type_name = _type_name(arguments[-1]) if arguments else None
-        if len(arguments) != 2 or type_name is None:
+        if type_name is not None and len(arguments) in (1, 2) and "." in type_name:
+            target = self.model.entity_types.get(type_name)
+            if target is not None:
+                return self._entity_cast_or_isof(name, arguments[0] if len(arguments) == 2 else None, target)
+        if len(arguments) not in (1, 2) or type_name is None:
+            raise self._error(f"{name} takes a value (by default the current instance) and a type name")
+        if len(arguments) == 1:
             raise FeatureNotImplementedError(
-                f"{name} with an entity or derived type is not supported yet", target=self.option
+                f"{name} of the current instance to a primitive type is not supported yet", target=self.option
             )
         try:
-            target = PrimitiveType(type_name if "." in type_name else f"Edm.{type_name}")
+            target_primitive = PrimitiveType(type_name if "." in type_name else f"Edm.{type_name}")
         except ValueError:
             raise FeatureNotImplementedError(
                 f"{name} to {type_name} is not supported yet", target=self.option
             ) from None
         operand = self._bind(arguments[0])  # type: ignore[arg-type]
         if name == "isof":
-            same = operand.type.primitive is target
+            same = operand.type.primitive is target_primitive
             return nodes.Constant(same, BOOLEAN)
-        return nodes.Cast(operand, primitive(target))
+        return nodes.Cast(operand, primitive(target_primitive))
+
+    def _entity_cast_or_isof(self, name: str, argument: syntax.Argument | None, target: EntityType) -> Node:
+        """``isof(NS.Flight)``, ``isof(Trip, NS.Flight)``, ``cast($it, NS.Flight)``: an entity is
+        assignable to its own type and its base types (URL Conventions §5.1.1.11). ``cast``
+        gives the entity, null when it is not of ``target``; ``isof`` whether it is."""
+        if not self.type_casts:
+            raise FeatureNotImplementedError(
+                f"{name} with an entity type in {self.option} is not supported yet", target=self.option
+            )
+        operand = self._entity_operand(argument)
+        if operand is None:  # not an entity: never assignable to an entity type
+            return nodes.Constant(False, BOOLEAN) if name == "isof" else nodes.Constant(None, NULL_TYPE)
+        source = operand.type.entity_type
+        assert source is not None
+        if source.qualified_name in self.model.lineage(target):
+            if target is not source:
+                operand = nodes.EntityAccess(
+                    operand.variable, (*operand.navigation, nodes.TypeCast(target)), ExprType(entity_type=target)
+                )
+        elif target.qualified_name not in self.model.lineage(source):
+            return nodes.Constant(False, BOOLEAN) if name == "isof" else nodes.Constant(None, NULL_TYPE)
+        if name == "cast":
+            return operand
+        if not operand.navigation:  # the range variable itself, of the type or one derived from it
+            return nodes.Constant(True, BOOLEAN)
+        return nodes.BinaryOperation("ne", operand, nodes.Constant(None, NULL_TYPE), BOOLEAN)
+
+    def _entity_operand(self, argument: syntax.Argument | None) -> nodes.EntityAccess | None:
+        """The entity ``isof``/``cast`` look at: ``$it`` when there is no argument, a range
+        variable, or a single-valued navigation path; None for any other value."""
+        if argument is None:
+            return nodes.EntityAccess("$it", (), ExprType(entity_type=self.scope["$it"]))  # type: ignore[arg-type]
+        if isinstance(argument, syntax.MemberExpr) and len(argument.steps) == 1:
+            step = argument.steps[0]
+            variable = step.name if isinstance(step, syntax.VariableStep | syntax.NameStep) else None
+            ranged = self.scope.get(variable or "")
+            if isinstance(ranged, EntityType) and not (isinstance(step, syntax.NameStep) and step.arguments):
+                return nodes.EntityAccess(variable, (), ExprType(entity_type=ranged))  # type: ignore[arg-type]
+        node = self._bind(argument)  # type: ignore[arg-type]
+        return node if isinstance(node, nodes.EntityAccess) else None
 
 
 def _numeric_literal_type(text: str) -> PrimitiveType:

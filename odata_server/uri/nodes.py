@@ -67,17 +67,29 @@ class Constant:
 
 
 @dataclass(frozen=True, slots=True)
+class TypeCast:
+    """A type-cast step of a path (``NS.Flight/FlightNumber``): what follows is null unless the
+    entity is of ``entity_type`` (or of a type derived from it)."""
+
+    entity_type: EntityType
+
+
+PathStep = NavigationProperty | TypeCast
+
+
+@dataclass(frozen=True, slots=True)
 class PropertyAccess:
     """A structural property, reached from a range variable through single-valued navigation.
 
     ``variable`` is ``"$it"`` for the entity being filtered, or a lambda variable;
     ``navigation`` holds the single-valued navigation properties on the way
-    (``Category/CategoryName``: ``(Category,)``); ``members`` the properties inside a
-    complex ``property`` (``HomeAddress/City/Region``: ``(City, Region)``).
+    (``Category/CategoryName``: ``(Category,)``), and the type casts among them
+    (``NS.Flight/Airline/Name``: ``(TypeCast(Flight), Airline)``); ``members`` the
+    properties inside a complex ``property`` (``HomeAddress/City/Region``: ``(City, Region)``).
     """
 
     variable: str
-    navigation: tuple[NavigationProperty, ...]
+    navigation: tuple[PathStep, ...]
     property: Property
     members: tuple[Property, ...] = ()
 
@@ -112,10 +124,12 @@ class ElementAccess:
 
 @dataclass(frozen=True, slots=True)
 class EntityAccess:
-    """A single-valued navigation path as a whole entity: only compared with ``null``."""
+    """A single-valued navigation path as a whole entity: only compared with ``null``.
+
+    ``cast($it,NS.Flight)`` is one whose path is a type cast: null unless the entity is a flight."""
 
     variable: str
-    navigation: tuple[NavigationProperty, ...]
+    navigation: tuple[PathStep, ...]
     type: ExprType
 
 
@@ -124,18 +138,20 @@ class CollectionCount:
     """``Orders/$count``: the number of entities of a collection-valued navigation path."""
 
     variable: str
-    navigation: tuple[NavigationProperty, ...]
+    navigation: tuple[PathStep, ...]
     type: ExprType = primitive(PrimitiveType.INT64)
 
 
 @dataclass(frozen=True, slots=True)
 class Lambda:
-    """``Orders/any(o: o/Freight gt 5)`` or ``all``; ``predicate`` None for ``any()``."""
+    """``Orders/any(o: o/Freight gt 5)`` or ``all``; ``predicate`` None for ``any()``.
+
+    ``PlanItems/NS.Flight/any(f: ...)`` ends its path with a type cast: only flights count."""
 
     operator: str
     variable: str
     outer_variable: str
-    navigation: tuple[NavigationProperty, ...]
+    navigation: tuple[PathStep, ...]
     predicate: Node | None
     type: ExprType = BOOLEAN
 
@@ -233,6 +249,7 @@ Node = Union[
 __all__ = [
     "BOOLEAN",
     "NULL_TYPE",
+    "PathStep",
     "BinaryOperation",
     "Case",
     "Cast",
@@ -246,6 +263,7 @@ __all__ = [
     "Lambda",
     "Node",
     "PropertyAccess",
+    "TypeCast",
     "UnaryOperation",
     "ValueCount",
     "ValueLambda",

@@ -27,6 +27,7 @@ from odata_server.edm.model import (
     OperationImport,
     OperationKind,
     Parameter,
+    holding_sets,
     type_name,
 )
 from odata_server.errors import BadRequestError, FeatureNotImplementedError
@@ -54,19 +55,27 @@ class OperationBinder:
         return OperationSegment(operation, arguments, entity_set)
 
     def bound(
-        self, syntax: IdentifierSegment, binding: EntitySet, *, collection: bool, last: bool
+        self,
+        syntax: IdentifierSegment,
+        binding: EntitySet,
+        *,
+        collection: bool,
+        last: bool,
+        entity_type: EntityType | None = None,
     ) -> OperationSegment | None:
-        """The invocation of a bound operation on the entity (or collection) of ``binding``;
-        None if no bound operation has the segment's name (then it may be a type cast)."""
+        """The invocation of a bound operation on the entity (or collection) of ``binding``, of
+        ``entity_type`` (by default its type; one derived from it after a type cast); None if no
+        bound operation has the segment's name (then it may be a type cast)."""
         named = [op for op in self.model.operations if op.bound and op.qualified_name == syntax.name]
         if not named:
             return None
-        lineage = self.model.lineage(binding.entity_type)
+        binding_type = entity_type or binding.entity_type
+        lineage = self.model.lineage(binding_type)
         applicable = [op for op in named if op.parameters[0].collection == collection and _binding_type(op) in lineage]
         if not applicable:
             bound_to = sorted({op.parameters[0].type_name for op in named})
             raise BadRequestError(
-                f"{syntax.name} is not bound to {'a collection of ' if collection else ''}{binding.entity_type.name}: "
+                f"{syntax.name} is not bound to {'a collection of ' if collection else ''}{binding_type.name}: "
                 f"it is bound to {' or '.join(bound_to)}",
                 target=syntax.name,
             )
@@ -189,7 +198,7 @@ def _result_set(model: Model, operation: Operation, binding: EntitySet) -> tuple
         for step in operation.entity_set_path.split("/")[1:]:
             current = model.navigation_target_set(current, current.entity_type.navigation_properties[step])
         return current, True
-    home = next(entity_set for entity_set in model.entity_sets.values() if entity_set.entity_type is returned)
+    home = holding_sets(returned, model.entity_sets, model.entity_types)[0]
     return home, False
 
 

@@ -13,6 +13,8 @@ from typing import Any
 from odata_server.edm.model import (
     ContainedEntities,
     EntitySet,
+    EntityType,
+    Model,
     NavigationProperty,
     NavigationSource,
     Operation,
@@ -48,6 +50,14 @@ class NavigationSegment:
 
     navigation: NavigationProperty
     entity_set: NavigationSource
+
+
+@dataclass(frozen=True, slots=True)
+class TypeCastSegment:
+    """A type-cast segment (``PlanItems/NS.Flight``): only entities of ``entity_type`` (or
+    of types derived from it), which also have its properties and navigation properties."""
+
+    entity_type: EntityType
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,18 +105,21 @@ class ResultSegment:
     """The entities a function returned, in place of the path up to its invocation once it has run.
 
     ``source`` is the SQLAlchemy ``Select`` of them; ``query/`` reads from it as from an
-    entity set. ``advertised`` is the invocation's (:class:`OperationSegment`).
+    entity set. ``advertised`` is the invocation's (:class:`OperationSegment`). ``entity_type``
+    is the type the function returns, when it derives from the entity set's.
     """
 
     entity_set: EntitySet
     source: Any
     advertised: bool = True
+    entity_type: EntityType | None = None
 
 
 PathSegment = (
     EntitySetSegment
     | KeySegment
     | NavigationSegment
+    | TypeCastSegment
     | PropertySegment
     | CountSegment
     | ValueSegment
@@ -163,6 +176,20 @@ class ODataPath:
     segments: tuple[PathSegment, ...] = ()
     entity_set: NavigationSource | None = None
 
+    def entity_type(self, model: Model) -> EntityType:
+        """The type of the entities addressed: the entity set's, the navigation target's, or the last cast's."""
+        return addressed_type(self.entity_segments, model)
+
+    @property
+    def type_cast(self) -> EntityType | None:
+        """The type a cast segment narrows the addressed entities to (``PlanItems/NS.Flight``), if any."""
+        for segment in reversed(self.entity_segments):
+            if isinstance(segment, TypeCastSegment):
+                return segment.entity_type
+            if not isinstance(segment, KeySegment):
+                return None
+        return None
+
     @property
     def target_property(self) -> Property | None:
         """The property addressed by a PROPERTY, PROPERTY_VALUE or STREAM_PROPERTY path."""
@@ -210,7 +237,26 @@ class ODataPath:
         return ()
 
 
+def addressed_type(segments: tuple[PathSegment, ...] | list[PathSegment], model: Model) -> EntityType:
+    """The type of the entities the entity ``segments`` address."""
+    for segment in reversed(segments):
+        if isinstance(segment, TypeCastSegment):
+            return segment.entity_type
+        if isinstance(segment, NavigationSegment):
+            return model.entity_type(segment.navigation.target_type)
+        if isinstance(segment, ResultSegment):
+            return segment.entity_type or segment.entity_set.entity_type
+        if isinstance(segment, EntitySetSegment):
+            return segment.entity_set.entity_type
+        if isinstance(segment, OperationSegment) and segment.entity_set is not None:
+            returned = segment.operation.return_type
+            assert returned is not None and isinstance(returned.type, EntityType)
+            return returned.type
+    raise ValueError("the segments address no entities")
+
+
 __all__ = [
+    "addressed_type",
     "CountSegment",
     "EntitySetSegment",
     "KeySegment",
@@ -223,6 +269,7 @@ __all__ = [
     "ResourceKind",
     "SingletonSegment",
     "ResultSegment",
+    "TypeCastSegment",
     "ValueSegment",
     "entity_set_of",
 ]

@@ -257,7 +257,12 @@ def not_async(value: int) -> int:
         ("function", returns_int, {"bound": True}, "is bound, so its first parameter is its binding parameter"),
         ("action", returns_color, {"bound": True}, "is bound, so its first parameter is its binding parameter"),
         ("function", returns_int, {"name": "Bad Name"}, "the name of function returns_int is not an OData identifier"),
-        ("function", returns_int, {"name": "People"}, "entity sets, singletons and operation imports are both named 'People'"),
+        (
+            "function",
+            returns_int,
+            {"name": "People"},
+            "entity sets, singletons and operation imports are both named 'People'",
+        ),
         ("function", returns_int, {"name": "Person"}, "schema members (entity, complex and enumeration types"),
         ("function", takes_point, {"name": "Point"}, "schema members (entity, complex and enumeration types"),
         ("function", returns_int, {"entity_set": "People"}, "this one returns no entities"),

@@ -292,7 +292,7 @@ async def test_results_are_paged_by_next_links_that_invoke_again(
         ("GET", "NoSuchFunction", 404, "NoSuchFunction"),
         ("GET", "People('russellwhyte')/Trippin.NoSuch()", 404, "Trippin.NoSuch"),
         ("GET", "People('russellwhyte')/GetFavoriteAirline()", 404, "GetFavoriteAirline"),
-        ("GET", "People('russellwhyte')/Trippin.Person", 501, "Trippin.Person"),
+        ("GET", "People('russellwhyte')/Trippin.Airline", 400, "Trippin.Airline"),
         ("POST", "GetNearestAirport(lat=33,lon=-118)", 405, None),
         ("PUT", "CountPeople()", 405, None),
         ("POST", "People('russellwhyte')/Trippin.GetFavoriteAirline()", 405, None),

@@ -90,7 +90,7 @@ def _start(ctx: RequestContext, entity_set: EntitySet) -> Entities:
     segments = ctx.path.entity_segments
     if len(segments) == 1 and isinstance(segments[0], EntitySetSegment):
         return Entities(entity_set.entity_type)
-    query = EntityQuery(segments, ctx.service.storage)
+    query = EntityQuery(segments, ctx.service.storage, ctx.service.model)
     row_key = ctx.service.storage[entity_set.entity_type.qualified_name].key
     keys = query.select(*(query.column(entity_set.entity_type.properties[name]) for name in row_key))
     return entities_with_keys(ctx.service.storage, entity_set.entity_type, keys)

@@ -15,37 +15,50 @@ from urllib.parse import quote
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from odata_server.edm.model import ContainerKey, NavigationSource, Property, container_keys
+from odata_server.edm.model import ContainerKey, EntityType, Model, NavigationSource, Property, container_keys
 from odata_server.edm.storage import Storage
 from odata_server.edm.streams import MEDIA_STREAM, content_type_field
-from odata_server.format.json import EntityWriter, Row
+from odata_server.edm.types import PrimitiveType
+from odata_server.format.json import EntityWriter, Row, RowTypes
 from odata_server.format.negotiation import Negotiated
 from odata_server.pipeline.context import RequestContext
 from odata_server.pipeline.prefer import max_page_size
 from odata_server.query.expand import ExpansionQuery, Select, parent_keys_parameter
 from odata_server.query.paging import SkipToken, SortKey
 from odata_server.uri import printer
-from odata_server.uri.bound_options import BoundOptions, Computed, Expand, Field
+from odata_server.uri.bound_options import (
+    ENTITY_TYPE_NAME,
+    BoundOptions,
+    Computed,
+    DerivedProperty,
+    EntityTypeName,
+    Expand,
+    Field,
+)
 from odata_server.uri.path import ResourceKind
+
+_TYPE_NAME = Property("@odata.type", PrimitiveType.STRING)
+"""What the writer sees in the place of :data:`ENTITY_TYPE_NAME`: a name no property has."""
 
 
 def fetched_fields(
-    entity_set: NavigationSource, options: BoundOptions, storage: Storage
+    model: Model, entity_set: NavigationSource, entity_type: EntityType, options: BoundOptions, storage: Storage
 ) -> tuple[tuple[Field, ...], int]:
-    """The fields to read for each entity: the shown ones, then the key (and the primary key,
-    which tells rows apart) and concurrency properties not shown (for the id and the ETag),
-    then the container keys of a contained entity (for its id), then the media types of
-    its streams (its own as a media entity, and the shown stream properties': media
-    control information)."""
-    shown = options.shown(entity_set)
-    entity_type = entity_set.entity_type
+    """The fields to read for each entity of ``entity_type`` (the set's, or one derived from it):
+    the shown ones, then the key (and the primary key, which tells rows apart) and
+    concurrency properties not shown (for the id and the ETag), then, when types derive
+    from ``entity_type``, each entity's type, then the container keys of a contained
+    entity (for its id), then the media types of its streams (its own as a media entity,
+    and the shown stream properties': media control information)."""
+    shown = options.shown(entity_type)
     needed = [*entity_type.key_properties, *_row_key(entity_set, storage)]
     if entity_set.concurrency is not None:
         needed += [entity_type.properties[name] for name in entity_set.concurrency.properties]
     missing = tuple(dict.fromkeys(prop for prop in needed if prop not in shown))
+    typed = (ENTITY_TYPE_NAME,) if model.derived_types(entity_type) else ()
     streams = (MEDIA_STREAM,) if entity_type.has_stream else ()
-    media = tuple(content_type_field(name) for name in (*streams, *options.shown_streams(entity_set)))
-    return shown + missing + container_keys(entity_set) + media, len(shown)
+    media = tuple(content_type_field(name) for name in (*streams, *options.shown_streams(entity_type)))
+    return shown + missing + typed + container_keys(entity_set) + media, len(shown)
 
 
 def address_fields(entity_set: NavigationSource, storage: Storage) -> tuple[Field, ...]:
@@ -66,12 +79,44 @@ def entity_writer(
     fields: Sequence[Field],
     negotiated: Negotiated,
     shown: int,
+    entity_type: EntityType | None = None,
     *,
     with_ids: bool = False,
 ) -> EntityWriter:
-    """The writer of rows of ``fields``, computed ones written as properties of their type."""
-    properties = [field.property if isinstance(field, Computed | ContainerKey) else field for field in fields]
-    return EntityWriter(entity_set, properties, negotiated, ctx.request.service_root, shown=shown, with_ids=with_ids)
+    """The writer of rows of ``fields``, computed ones written as properties of their type, those
+    of derived types only for entities of those types."""
+    properties = [
+        _TYPE_NAME
+        if isinstance(field, EntityTypeName)
+        else field.property
+        if isinstance(field, Computed | ContainerKey | DerivedProperty)
+        else field
+        for field in fields
+    ]
+    entity_type = entity_type or entity_set.entity_type
+    row_types = None
+    if ENTITY_TYPE_NAME in fields:
+        model = ctx.service.model
+        types = {}
+        for candidate in (entity_type, *model.derived_types(entity_type)):
+            lineage = model.lineage(candidate)
+            positions = tuple(
+                index
+                for index, field in enumerate(fields[:shown])
+                if not isinstance(field, DerivedProperty) or field.entity_type.qualified_name in lineage
+            )
+            types[candidate.qualified_name] = (candidate, positions)
+        row_types = RowTypes(list(fields).index(ENTITY_TYPE_NAME), types)
+    return EntityWriter(
+        entity_set,
+        properties,  # type: ignore[arg-type]
+        negotiated,
+        ctx.request.service_root,
+        shown=shown,
+        entity_type=entity_type,
+        row_types=row_types,
+        with_ids=with_ids,
+    )
 
 
 class Expander:
@@ -94,8 +139,18 @@ class Expander:
         if not rows:
             return
         keys = [tuple(row[position] for position in self.positions) for row in rows]
+        row_types = self.parent_writer.row_types
         for navigation in self.navigations:
-            await navigation.attach(connection, objects, keys, rows)
+            if navigation.source_types is None:
+                await navigation.attach(connection, objects, keys, rows)
+                continue
+            # NS.Flight/Airline: only the flights among the parents have the navigation property.
+            assert row_types is not None
+            chosen = [index for index, row in enumerate(rows) if row[row_types.position] in navigation.source_types]
+            if chosen:
+                await navigation.attach(
+                    connection, [objects[i] for i in chosen], [keys[i] for i in chosen], [rows[i] for i in chosen]
+                )
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,22 +168,29 @@ class _Statements:
     def build(
         cls,
         ctx: RequestContext,
-        parent_set: NavigationSource,
+        parent_type: EntityType,
         expand: Expand,
         fields: Sequence[Field],
         limit: int | None,
     ) -> _Statements:
         service = ctx.service
-        query = ExpansionQuery(service.model, service.storage, parent_set.entity_type, expand, ctx.dialect)
+        query = ExpansionQuery(service.model, service.storage, parent_type, expand, ctx.dialect)
         sort_keys = tuple(query.sort_keys)
         return cls(expand, sort_keys, query.children(fields, sort_keys, limit), query.counts())
 
 
 class _ExpandedNavigation:
     def __init__(self, ctx: RequestContext, parent: EntityWriter, expand: Expand, negotiated: Negotiated) -> None:
+        model = ctx.service.model
         self.expand = expand
         self.parent = parent
         parent_set = parent.entity_set
+        parent_type = model.entity_types[parent.declared_type]
+        self.source_types: frozenset[str] | None = None
+        """With a type cast before the navigation property: the names of the types whose entities have it."""
+        if expand.source_type is not None:
+            family = (expand.source_type, *model.derived_types(expand.source_type))
+            self.source_types = frozenset(entity_type.qualified_name for entity_type in family)
         self.name = expand.navigation.name
         self.count_name = f"{self.name}{negotiated.control('count')}"
         self.next_link_name = f"{self.name}{negotiated.control('nextLink')}"
@@ -139,8 +201,10 @@ class _ExpandedNavigation:
         if expand.ref:
             self.fields, shown = address_fields(expand.entity_set, ctx.service.storage), 0
         else:
-            self.fields, shown = fetched_fields(expand.entity_set, expand.options, ctx.service.storage)
-        self.writer = entity_writer(ctx, expand.entity_set, self.fields, negotiated, shown)
+            self.fields, shown = fetched_fields(
+                model, expand.entity_set, expand.entity_type, expand.options, ctx.service.storage
+            )
+        self.writer = entity_writer(ctx, expand.entity_set, self.fields, negotiated, shown, expand.entity_type)
         self.nested = Expander(ctx, self.writer, expand.options, negotiated)
         # Server-driven paging within each parent: a longer collection ends with a nextLink.
         top = expand.options.top
@@ -149,7 +213,7 @@ class _ExpandedNavigation:
         limit = self.page_size + 1 if self.paged else top
         self.statements = ctx.service.plan_cache.get(
             ("expand", id(expand), parent_set.name, limit),
-            lambda: _Statements.build(ctx, parent_set, expand, self.fields, limit),
+            lambda: _Statements.build(ctx, parent_type, expand, self.fields, limit),
         )
         self.sort_keys = self.statements.sort_keys
 
@@ -208,7 +272,10 @@ class _ExpandedNavigation:
         ]
         query += [f"{name}={quote(value, safe=_QUERY_SAFE)}" for name, value in self.aliases.items()]
         query.append(f"$skiptoken={token}")
-        return f"{self.service_root}{self.parent.key_path(parent)}/{self.name}?{'&'.join(query)}"
+        source = f"{self.expand.source_type.qualified_name}/" if self.expand.source_type else ""
+        target = self.expand.entity_type.qualified_name
+        cast = "" if target == self.expand.navigation.target_type else f"/{target}"
+        return f"{self.service_root}{self.parent.key_path(parent)}/{source}{self.name}{cast}?{'&'.join(query)}"
 
 
 _QUERY_SAFE = "$'(),:;=@*/!"

@@ -39,7 +39,14 @@ from odata_server.pipeline.preconditions import check_read
 from odata_server.pipeline.prefer import return_preference
 from odata_server.pipeline.transaction import acting, reading
 from odata_server.query.operations import addressed_collection, addressed_entity, returned_select
-from odata_server.uri.path import OperationSegment, PathSegment, ResourceKind, ResultSegment, entity_set_of
+from odata_server.uri.path import (
+    OperationSegment,
+    PathSegment,
+    ResourceKind,
+    ResultSegment,
+    addressed_type,
+    entity_set_of,
+)
 
 Read = Callable[[RequestContext], Awaitable[ODataResponse]]
 
@@ -177,9 +184,11 @@ async def _invoke(ctx: RequestContext, connection: AsyncConnection | None) -> tu
             continue
         value = await _call(ctx, connection, segments, segment)
         if segment.entity_set is not None:
-            storage = ctx.service.storage[segment.entity_set.entity_type.qualified_name]
+            returned = addressed_type((segment,), ctx.service.model)  # the set's type or one derived from it
+            storage = ctx.service.storage[returned.qualified_name]
             select = returned_select(value, storage.mapped_class, segment.operation.qualified_name)
-            segments = (ResultSegment(segment.entity_set, select, segment.advertised),)
+            derived = None if returned is segment.entity_set.entity_type else returned
+            segments = (ResultSegment(segment.entity_set, select, segment.advertised, derived),)
     return segments, value
 
 
@@ -232,8 +241,8 @@ async def _binding_value(
     if operation.parameters[0].collection:
         if ctx.request.header("if-match") is not None:
             check_read(ctx.request, None)
-        return addressed_collection(before, storage, entity_set.entity_type)
-    instance = (await context.session.scalars(addressed_entity(before, storage))).first()
+        return addressed_collection(before, storage, ctx.service.model, addressed_type(before, ctx.service.model))
+    instance = (await context.session.scalars(addressed_entity(before, storage, ctx.service.model))).first()
     if instance is None:
         raise NotFoundError(f"No entity found at {ctx.request.path!r}", target=ctx.request.path, code="EntityNotFound")
     concurrency = entity_set.concurrency

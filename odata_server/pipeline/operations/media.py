@@ -72,7 +72,7 @@ async def read_stream(ctx: RequestContext) -> ODataResponse:
     entity_type = entity_set.entity_type
     fields = (*(entity_type.properties[k] for k in storage.key), *stream_fields(storage, name))
     async with reading(ctx.service.engine) as connection:
-        statement = select_entities(ctx.path.entity_segments, ctx.service.storage, fields)
+        statement = select_entities(ctx.path.entity_segments, ctx.service.storage, fields, model=ctx.service.model)
         row = (await connection.execute(statement)).first()
     if row is None:  # also a single-valued navigation to no entity (Protocol §11.2.3)
         raise _not_found(ctx)

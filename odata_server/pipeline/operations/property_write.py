@@ -140,7 +140,8 @@ async def _set_property(ctx: RequestContext, prop: Property, value: object, *, m
             merged = {**(stored if isinstance(stored, dict) else {}), **value}  # type: ignore[dict-item]
             value = decode_json_value(merged, prop, target=prop.name)
         version = entity_set.concurrency.version if entity_set.concurrency else None
-        await writes.update(changes.connection, changes.storage(entity_set), key, {prop.name: value}, {}, version)
+        storage = changes.storage(entity_set, ctx.entity_type)
+        await writes.update(changes.connection, storage, key, {prop.name: value}, {}, version)
         return await _updated(ctx, changes, entity_set, key, prop)
 
 
@@ -152,7 +153,7 @@ async def _updated(
     preferred, applied = return_preference(ctx.request)
     if preferred != "representation":
         return await updated(ctx, changes, entity_set, key)
-    current = await changes.current(entity_set, key, (prop.name,))
+    current = await changes.current(entity_set, key, (prop.name,), ctx.entity_type)
     assert current is not None
     etag = changes.etag(entity_set, current)
     headers = {"Preference-Applied": applied or "", **({"ETag": etag} if etag is not None else {})}
@@ -165,7 +166,8 @@ async def _updated(
     convert = json_converter(prop.type, ieee754_compatible=negotiated.ieee754_compatible, collection=prop.collection)
     key_path = await canonical_path(ctx.service, changes.connection, entity_set, key)
     value = value if convert is None else convert(value)
-    document_context = context(negotiated, ctx.request.service_root, property_fragment(key_path, prop.name))
+    fragment = property_fragment(key_path, prop.name, ctx.path.type_cast)
+    document_context = context(negotiated, ctx.request.service_root, fragment)
     if isinstance(prop.type, ComplexType) and not prop.collection:
         document = {**document_context, **value}  # type: ignore[dict-item]
     else:

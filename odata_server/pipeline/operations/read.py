@@ -47,7 +47,7 @@ from odata_server.query.paging import SkipToken
 from odata_server.query.plan import entities_exist, plan_collection, plan_count, select_entities
 from odata_server.query.sessions import open_read_connection
 from odata_server.uri.bound_options import BoundOptions, Field
-from odata_server.uri.path import NavigationSegment, PathSegment
+from odata_server.uri.path import NavigationSegment, PathSegment, TypeCastSegment, addressed_type
 
 Document = Callable[[AsyncConnection, AsyncIterable[Sequence[Row]]], AsyncIterator[bytes]]
 ToObject = Callable[[Row], dict[str, Any]]
@@ -76,9 +76,11 @@ class _Entities:
         negotiated = ctx.negotiate(Representation.JSON)
         entity_set = ctx.path.entity_set
         assert entity_set is not None
+        entity_type = ctx.entity_type
         options = ctx.bound_options()
-        fields, shown = fetched_fields(entity_set, options, ctx.service.storage)
-        writer = entity_writer(ctx, entity_set, fields, negotiated, shown, with_ids=ctx.path.entities_by_type)
+        fields, shown = fetched_fields(ctx.service.model, entity_set, entity_type, options, ctx.service.storage)
+        by_type = ctx.path.entities_by_type
+        writer = entity_writer(ctx, entity_set, fields, negotiated, shown, entity_type, with_ids=by_type)
         return cls(negotiated, entity_set, options, fields, writer, Expander(ctx, writer, options, negotiated))
 
 
@@ -88,7 +90,9 @@ async def read_collection(ctx: RequestContext) -> ODataResponse:
         _refuse_contained_apply(ctx)
         return await read_applied(ctx)
     entities = _Entities.of(ctx)
-    fragment = collection_fragment(entities.entity_set, ctx.path.entity_segments, by_type=ctx.path.entities_by_type)
+    fragment = collection_fragment(
+        entities.entity_set, ctx.path.entity_segments, ctx.entity_type, by_type=ctx.path.entities_by_type
+    )
     fragment += select_expand_clause(entities.options)
     return await _collection(
         ctx, entities.negotiated, entities.options, entities.fields, entities.writer.entity, entities.expander, fragment
@@ -243,6 +247,8 @@ async def entity_response(
     ``conditional`` applies a GET's ``If-Match`` and ``If-None-Match``.
     """
     entities = _Entities.of(ctx)
+    if addressed_type(segments, ctx.service.model) is not ctx.entity_type:  # the entity a POST to a cast made
+        segments = (*segments, TypeCastSegment(ctx.entity_type))
     row = await _one_row(ctx, connection, entities.fields, segments)
     if row is None:
         return ODataResponse(NO_CONTENT)
@@ -258,6 +264,7 @@ async def entity_response(
         entities.entity_set,
         select_expand_clause(entities.options),
         entities.writer.container_values(row),
+        ctx.entity_type,
         by_type=ctx.path.entities_by_type,
     )
     document_context = context(entities.negotiated, ctx.request.service_root, fragment)
@@ -293,7 +300,8 @@ async def read_property(ctx: RequestContext) -> ODataResponse:
     convert = json_converter(leaf.type, ieee754_compatible=negotiated.ieee754_compatible, collection=leaf.collection)
     if convert is not None:
         value = convert(value)
-    fragment = property_fragment(writer.key_path(row), "/".join(prop.name for prop in path))  # type: ignore[arg-type]
+    property_path = "/".join(prop.name for prop in path)  # type: ignore[attr-defined]
+    fragment = property_fragment(writer.key_path(row), property_path, ctx.path.type_cast)
     document_context = context(negotiated, ctx.request.service_root, fragment)
     if isinstance(leaf.type, ComplexType) and not leaf.collection:
         return _json_response(negotiated, dumps({**document_context, **value}))  # type: ignore[dict-item]
@@ -366,20 +374,13 @@ async def _one_row(
     entity_set = ctx.path.entity_set
     assert entity_set is not None
     segments = ctx.path.entity_segments if segments is None else segments
-    statement = select_entities(
-        segments,
-        ctx.service.storage,
-        fields,
-        model=ctx.service.model,
-        entity_type=entity_set.entity_type,
-        dialect=ctx.dialect,
-    )
+    statement = select_entities(segments, ctx.service.storage, fields, model=ctx.service.model, dialect=ctx.dialect)
     row = (await connection.execute(statement)).first()
     if row is not None:
         return row
     last = segments[-1]
     if isinstance(last, NavigationSegment) and not last.navigation.collection:
-        if await connection.scalar(entities_exist(segments[:-1], ctx.service.storage)):
+        if await connection.scalar(entities_exist(segments[:-1], ctx.service.storage, ctx.service.model)):
             return None
     raise _not_found(ctx)
 
@@ -388,7 +389,8 @@ async def _require_parent(ctx: RequestContext, connection: AsyncConnection) -> N
     """For an empty collection reached by navigation: 404 unless the entity it starts from exists."""
     segments = ctx.path.entity_segments
     navigations = [index for index, segment in enumerate(segments) if isinstance(segment, NavigationSegment)]
-    if navigations and not await connection.scalar(entities_exist(segments[: navigations[-1]], ctx.service.storage)):
+    parent = segments[: navigations[-1]] if navigations else ()
+    if parent and not await connection.scalar(entities_exist(parent, ctx.service.storage, ctx.service.model)):
         raise _not_found(ctx)
 
 

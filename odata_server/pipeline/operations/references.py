@@ -206,7 +206,9 @@ async def _source_key(ctx: RequestContext, changes: Changes, link: _Link) -> Key
 
 
 async def _require_target(changes: Changes, link: _Link, key: Key) -> None:
-    if await changes.current(link.target_set, key) is None:
+    """404 unless the target exists, of the navigation property's type (the set's, or one derived from it)."""
+    target_type = changes.service.model.entity_type(link.navigation.navigation.target_type)
+    if await changes.current(link.target_set, key, entity_type=target_type) is None:
         raise NotFoundError(f"{link.target_id(key)} does not exist", code="EntityNotFound")
 
 

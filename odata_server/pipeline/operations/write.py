@@ -9,11 +9,12 @@ request (defaults, generated keys, the new ETag).
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 from urllib.parse import quote
 
 from sqlalchemy.orm import RelationshipDirection
 
-from odata_server.edm.model import EntitySet
+from odata_server.edm.model import EntitySet, EntityType
 from odata_server.edm.streams import MEDIA_STREAM
 from odata_server.errors import BadRequestError, NotFoundError
 from odata_server.messages import ODataResponse
@@ -38,9 +39,13 @@ CREATED = 201
 NO_CONTENT = 204
 
 
-def read_payload(ctx: RequestContext, entity_set: EntitySet) -> EntityPayload:
+def read_payload(
+    ctx: RequestContext, entity_set: EntitySet, document: Any, entity_type: EntityType | None = None
+) -> EntityPayload:
+    """The entity of the request body ``document``, of ``entity_type`` (by default the type the
+    URL addresses) or of a type derived from it that ``@odata.type`` names."""
     reader = PayloadReader(ctx.service.model, ctx.request.service_root)
-    return reader.entity(json_body(ctx.request), entity_set)
+    return reader.entity(document, entity_set, entity_type=entity_type or ctx.entity_type)
 
 
 async def create_entity(ctx: RequestContext) -> ODataResponse:
@@ -56,7 +61,10 @@ async def create_entity(ctx: RequestContext) -> ODataResponse:
     media = None
     if entity_set.entity_type.has_stream:
         media = upload(ctx.request, storage, entity_set.entity_type, MEDIA_STREAM)
-    payload = EntityPayload(entity_set) if media is not None else read_payload(ctx, entity_set)
+    if media is not None:
+        payload = EntityPayload(entity_set, entity_set.entity_type)
+    else:
+        payload = read_payload(ctx, entity_set, json_body(ctx.request))
     row_values = {} if media is None else media.row_values(storage)
     async with writing(ctx.service) as changes:
         if ctx.request.header("if-match") is not None:
@@ -155,11 +163,12 @@ async def update_entity(ctx: RequestContext) -> ODataResponse:
     that, ``If-None-Match: *`` allows nothing else)."""
     entity_set = ctx.path.entity_set
     assert entity_set is not None
-    payload = read_payload(ctx, entity_set)
+    document = json_body(ctx.request)
     async with writing(ctx.service) as changes:
         key, current = await _existing(ctx, changes, entity_set)
         check_change(ctx.request, entity_set, changes.etag(entity_set, current), exists=current is not None)
         if key is None or current is None:
+            payload = read_payload(ctx, entity_set, document)
             url_key = _url_key(ctx)
             if not entity_set.upsert or url_key is None:
                 raise NotFoundError(
@@ -172,8 +181,29 @@ async def update_entity(ctx: RequestContext) -> ODataResponse:
                     )
             key = await changes.create(payload, fixed_key=url_key)
             return await _created(ctx, changes, payload, key)
+        payload = await _update_payload(ctx, changes, entity_set, key, document)
         await changes.update(payload, key, replace=ctx.request.method == "PUT")
         return await updated(ctx, changes, entity_set, key)
+
+
+async def _update_payload(
+    ctx: RequestContext, changes: Changes, entity_set: EntitySet, key: Key, document: Any
+) -> EntityPayload:
+    """The changes the body sends for the existing entity with ``key``: properties of its own type,
+    derived or not; an ``@odata.type`` of another type would change its type, which is a 400."""
+    entity_type = ctx.entity_type
+    if ctx.service.model.derived_types(entity_type):
+        entity_type = await changes.entity_type(entity_set, key) or entity_type
+    payload = read_payload(ctx, entity_set, document, entity_type)
+    if payload.entity_type is not entity_type:
+        member = "@odata.type" if "@odata.type" in document else "@type"
+        raise BadRequestError(
+            f"The entity is of type {entity_type.qualified_name}; an update cannot change it to "
+            f"{payload.entity_type.qualified_name}",
+            target=member,
+            code="TypeChange",
+        )
+    return payload
 
 
 async def _existing(

@@ -1,10 +1,15 @@
-"""What the benchmarks share: timing requests one after another, and writing decimals as JSON."""
+"""What the benchmarks share: the command line of those on the Northwind example, timing
+requests one after another, and writing decimals as JSON."""
 
 from __future__ import annotations
 
+import argparse
+import asyncio
+import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
+from typing import Any
 
 import httpx
 import orjson
@@ -21,6 +26,36 @@ async def requests_per_second(
     for n in range(count):
         await call(n)
     return count / (time.perf_counter() - started)
+
+
+def northwind_benchmark(
+    description: str,
+    make_app: Callable[..., Any],
+    measure: Callable[[Any, str, int], Awaitable[None]],
+    *,
+    requests: int = 1000,
+    csv: bool = False,
+) -> None:
+    """Run ``measure(app, database_url, requests)`` on the Northwind example app, with the
+    options ``--requests``, ``--database`` (default: a new SQLite file) and, when the app
+    loads CSV files, ``--csv``."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--requests", type=int, default=requests)
+    parser.add_argument("--database", help="a SQLAlchemy URL; default: a new SQLite file with Northwind data")
+    if csv:
+        parser.add_argument(
+            "--csv", help="a folder of Northwind CSV files to load; default: generated data of the same shape"
+        )
+    arguments = parser.parse_args()
+
+    async def run() -> None:
+        with tempfile.TemporaryDirectory() as folder:
+            database_url = arguments.database or f"sqlite:///{folder}/northwind.db"
+            app = make_app(database_url, arguments.csv) if csv else make_app(database_url)
+            async with app.router.lifespan_context(app):
+                await measure(app, database_url, arguments.requests)
+
+    asyncio.run(run())
 
 
 def decimal_json(value: object) -> object:

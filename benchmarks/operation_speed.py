@@ -30,10 +30,7 @@ Usage::
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 import sys
-import tempfile
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -47,7 +44,7 @@ from fastapi.responses import Response
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.harness import decimal_json, requests_per_second  # noqa: E402
+from benchmarks.harness import decimal_json, northwind_benchmark, requests_per_second  # noqa: E402
 from examples.northwind.data import ensure_northwind  # noqa: E402
 from examples.northwind.models import Base, Category, OrderDetail, Product  # noqa: E402
 from odata_server import ODataService, OperationContext, async_engine  # noqa: E402
@@ -185,20 +182,5 @@ async def throughput(odata: FastAPI, database_url: str, count: int) -> None:
     await plain.state.engine.dispose()
 
 
-async def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--requests", type=int, default=1000)
-    parser.add_argument("--database", help="a SQLAlchemy URL; default: a new SQLite file")
-    parser.add_argument(
-        "--csv", help="a folder of Northwind CSV files to load; default: generated data of the same shape"
-    )
-    arguments = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        database_url = arguments.database or f"sqlite:///{folder}/northwind.db"
-        app = odata_app(database_url, arguments.csv)
-        async with app.router.lifespan_context(app):
-            await throughput(app, database_url, arguments.requests)
-
-
 if __name__ == "__main__":
-    asyncio.run(main())
+    northwind_benchmark(__doc__.splitlines()[0], odata_app, throughput, csv=True)

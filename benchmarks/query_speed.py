@@ -20,11 +20,8 @@ Usage::
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -38,7 +35,7 @@ from fastapi.responses import Response
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.harness import decimal_json, requests_per_second  # noqa: E402
+from benchmarks.harness import decimal_json, northwind_benchmark, requests_per_second  # noqa: E402
 from examples.northwind.app import create_app  # noqa: E402
 from examples.northwind.models import Product  # noqa: E402
 from odata_server.uri.options import parse_query  # noqa: E402
@@ -188,18 +185,10 @@ async def throughput(odata_app: FastAPI, database_url: str, count: int) -> None:
     await plain.state.engine.dispose()
 
 
-async def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--requests", type=int, default=2000)
-    parser.add_argument("--database", help="a SQLAlchemy URL; default: a new SQLite file with generated Northwind data")
-    arguments = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        database_url = arguments.database or f"sqlite:///{folder}/northwind.db"
-        app = create_app(database_url)
-        async with app.router.lifespan_context(app):
-            compile_figures(app)
-            await throughput(app, database_url, arguments.requests)
+async def measure(app: FastAPI, database_url: str, requests: int) -> None:
+    compile_figures(app)
+    await throughput(app, database_url, requests)
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    northwind_benchmark(__doc__.splitlines()[0], create_app, measure, requests=2000)

@@ -22,11 +22,8 @@ Usage::
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 import hashlib
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +35,7 @@ from fastapi.responses import Response
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.harness import decimal_json, requests_per_second  # noqa: E402
+from benchmarks.harness import decimal_json, northwind_benchmark, requests_per_second  # noqa: E402
 from examples.northwind.app import create_app  # noqa: E402
 from examples.northwind.models import Order, OrderDetail, Product  # noqa: E402
 
@@ -164,17 +161,5 @@ async def throughput(odata_app: FastAPI, database_url: str, count: int) -> None:
     await plain.state.engine.dispose()
 
 
-async def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--requests", type=int, default=1000)
-    parser.add_argument("--database", help="a SQLAlchemy URL; default: a new SQLite file with generated Northwind data")
-    arguments = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        database_url = arguments.database or f"sqlite:///{folder}/northwind.db"
-        app = create_app(database_url)
-        async with app.router.lifespan_context(app):
-            await throughput(app, database_url, arguments.requests)
-
-
 if __name__ == "__main__":
-    asyncio.run(main())
+    northwind_benchmark(__doc__.splitlines()[0], create_app, throughput)

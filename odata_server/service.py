@@ -159,25 +159,21 @@ class ODataService:
                 :class:`~odata_server.edm.streams.StreamDisk` (``Photos(1)/$value``).
             streams: stream property name → where its stream is kept (``Airlines('AA')/Logo``).
         """
-        self._check_open()
-        self._declarations.append(
-            EntitySetDeclaration(
-                mapped_class,
-                name,
-                type_name,
-                frozenset(exclude),
-                dict(names or {}),
-                None if search is None else tuple(search),
-                etag if isinstance(etag, bool) else tuple(etag),
-                version,
-                if_match_required,
-                upsert,
-                tuple(contains),
-                media=media,
-                streams=dict(streams or {}),
-            )
+        return self._declare(
+            mapped_class,
+            name=name,
+            type_name=type_name,
+            exclude=exclude,
+            names=names,
+            search=search,
+            etag=etag,
+            version=version,
+            if_match_required=if_match_required,
+            upsert=upsert,
+            contains=contains,
+            media=media,
+            streams=dict(streams or {}),
         )
-        return self
 
     def contain(
         self,
@@ -196,20 +192,41 @@ class ODataService:
         ``contains=``): it gets no entity set. The options are :meth:`add`'s; ``contains``
         nests containment further (a trip containing plan items). A contained class needs
         this only for options: naming it in ``contains=`` is enough to expose it."""
+        return self._declare(
+            mapped_class,
+            type_name=type_name,
+            exclude=exclude,
+            names=names,
+            search=search,
+            etag=etag,
+            version=version,
+            if_match_required=if_match_required,
+            contains=contains,
+            has_entity_set=False,
+        )
+
+    def _declare(
+        self,
+        mapped_class: type,
+        *,
+        exclude: Iterable[str | type],
+        names: Mapping[str, str] | None,
+        search: Iterable[str] | None,
+        etag: Iterable[str] | bool,
+        contains: Iterable[str],
+        **options: Any,
+    ) -> ODataService:
+        """Record what :meth:`add` or :meth:`contain` declared, the iterables made tuples."""
         self._check_open()
         self._declarations.append(
             EntitySetDeclaration(
                 mapped_class,
-                None,
-                type_name,
-                frozenset(exclude),
-                dict(names or {}),
-                None if search is None else tuple(search),
-                etag if isinstance(etag, bool) else tuple(etag),
-                version,
-                if_match_required,
+                exclude=frozenset(exclude),
+                names=dict(names or {}),
+                search=None if search is None else tuple(search),
+                etag=etag if isinstance(etag, bool) else tuple(etag),
                 contains=tuple(contains),
-                has_entity_set=False,
+                **options,
             )
         )
         return self

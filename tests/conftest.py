@@ -112,6 +112,15 @@ async def private_database(kind: str, name: str, folder: Path) -> AsyncIterator[
         await admin.dispose()
 
 
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+async def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
+    """A new database for the test module, named after it (module basenames are unique), on
+    SQLite and PostgreSQL: what tests that write start from."""
+    name = request.module.__name__.rsplit(".", 1)[-1]
+    async with private_database(request.param, name, tmp_path_factory.mktemp(name)) as url:
+        yield url
+
+
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def northwind_database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
     """A database URL for the Northwind example: a new SQLite file, or the local PostgreSQL."""

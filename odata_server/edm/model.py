@@ -110,13 +110,13 @@ class Property:
     @property
     def type_name(self) -> str:
         """The type as CSDL writes it: ``Edm.String``, ``NS.Location``, ``Collection(Edm.String)``."""
-        name = type_name(self.type)
-        return f"Collection({name})" if self.collection else name
+        return type_name(self.type, self.collection)
 
 
-def type_name(edm_type: PrimitiveType | EnumType | ComplexType | EntityType) -> str:
-    """The qualified name of a type of any kind."""
-    return edm_type.value if isinstance(edm_type, PrimitiveType) else edm_type.qualified_name
+def type_name(edm_type: PrimitiveType | EnumType | ComplexType | EntityType, collection: bool = False) -> str:
+    """The qualified name of a type of any kind, or of a collection of it."""
+    name = edm_type.value if isinstance(edm_type, PrimitiveType) else edm_type.qualified_name
+    return f"Collection({name})" if collection else name
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,8 +225,7 @@ class Parameter:
 
     @property
     def type_name(self) -> str:
-        name = type_name(self.type)
-        return f"Collection({name})" if self.collection else name
+        return type_name(self.type, self.collection)
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,8 +238,7 @@ class ReturnType:
 
     @property
     def type_name(self) -> str:
-        name = type_name(self.type)
-        return f"Collection({name})" if self.collection else name
+        return type_name(self.type, self.collection)
 
 
 class OperationKind(Enum):

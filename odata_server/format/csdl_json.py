@@ -164,25 +164,19 @@ def _parameter(parameter: Parameter) -> JsonObject:
 def _entity_container(model: Model) -> JsonObject:
     members: JsonObject = {"$Kind": "EntityContainer"}
     members.update(_annotations(model.container_annotations))
-    members.update((entity_set.name, _entity_set(entity_set)) for entity_set in model.entity_sets.values())
-    members.update((singleton.name, _singleton(singleton)) for singleton in model.singletons.values())
+    sources = (*model.entity_sets.values(), *model.singletons.values())
+    members.update((source.name, _navigation_source(source)) for source in sources)
     members.update((name, _operation_import(item)) for name, item in model.operation_imports.items())
     return members
 
 
-def _entity_set(entity_set: EntitySet) -> JsonObject:
-    members: JsonObject = {"$Collection": True, "$Type": entity_set.entity_type.qualified_name}
-    if entity_set.navigation_property_bindings:
-        members["$NavigationPropertyBinding"] = dict(entity_set.navigation_property_bindings)
-    members.update(_annotations(entity_set.annotations))
-    return members
-
-
-def _singleton(singleton: Singleton) -> JsonObject:
-    members: JsonObject = {"$Type": singleton.entity_type.qualified_name}
-    if singleton.navigation_property_bindings:
-        members["$NavigationPropertyBinding"] = dict(singleton.navigation_property_bindings)
-    members.update(_annotations(singleton.annotations))
+def _navigation_source(source: EntitySet | Singleton) -> JsonObject:
+    """An entity set (a collection) or a singleton, with its navigation property bindings."""
+    members: JsonObject = {"$Collection": True} if isinstance(source, EntitySet) else {}
+    members["$Type"] = source.entity_type.qualified_name
+    if source.navigation_property_bindings:
+        members["$NavigationPropertyBinding"] = dict(source.navigation_property_bindings)
+    members.update(_annotations(source.annotations))
     return members
 
 

@@ -214,28 +214,22 @@ def _operation(schema: Element, operation: Operation) -> None:
 def _entity_container(schema: Element, model: Model) -> None:
     container = SubElement(schema, "EntityContainer", {"Name": model.container_name})
     _annotations(container, model.container_annotations)
-    for entity_set in model.entity_sets.values():
-        _entity_set(container, entity_set)
-    for singleton in model.singletons.values():
-        _singleton(container, singleton)
+    for source in (*model.entity_sets.values(), *model.singletons.values()):
+        _navigation_source(container, source)
     for operation_import in model.operation_imports.values():
         _operation_import(container, operation_import)
 
 
-def _entity_set(container: Element, entity_set: EntitySet) -> None:
-    element = SubElement(
-        container, "EntitySet", {"Name": entity_set.name, "EntityType": entity_set.entity_type.qualified_name}
-    )
-    for path, target in entity_set.navigation_property_bindings.items():
+def _navigation_source(container: Element, source: EntitySet | Singleton) -> None:
+    """An EntitySet or a Singleton element, with its navigation property bindings (CSDL §13.2-§13.4)."""
+    if isinstance(source, Singleton):
+        attributes = {"Name": source.name, "Type": source.entity_type.qualified_name}
+    else:
+        attributes = {"Name": source.name, "EntityType": source.entity_type.qualified_name}
+    element = SubElement(container, type(source).__name__, attributes)
+    for path, target in source.navigation_property_bindings.items():
         SubElement(element, "NavigationPropertyBinding", {"Path": path, "Target": target})
-    _annotations(element, entity_set.annotations)
-
-
-def _singleton(container: Element, singleton: Singleton) -> None:
-    element = SubElement(container, "Singleton", {"Name": singleton.name, "Type": singleton.entity_type.qualified_name})
-    for path, target in singleton.navigation_property_bindings.items():
-        SubElement(element, "NavigationPropertyBinding", {"Path": path, "Target": target})
-    _annotations(element, singleton.annotations)
+    _annotations(element, source.annotations)
 
 
 def _operation_import(container: Element, operation_import: OperationImport) -> None:

@@ -13,16 +13,8 @@ from fastapi import FastAPI
 from sqlalchemy import event
 
 from odata_server import ODataService
-from tests.conftest import app_client, private_database
+from tests.conftest import app_client
 from tests.inheritance.trippin import fill, trippin_service
-
-
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-async def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
-    """A new database for the test module, named after it."""
-    name = request.module.__name__.rsplit(".", 1)[-1]
-    async with private_database(request.param, name, tmp_path_factory.mktemp(name)) as url:
-        yield url
 
 
 @pytest.fixture(scope="module")

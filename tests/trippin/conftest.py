@@ -8,15 +8,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from tests.conftest import app_client, private_database, read_all
-
-
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-async def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
-    """A new database for the test module, named after it."""
-    name = request.module.__name__.rsplit(".", 1)[-1]
-    async with private_database(request.param, name, tmp_path_factory.mktemp(name)) as url:
-        yield url
+from tests.conftest import app_client, read_all
 
 
 @pytest.fixture(scope="module")

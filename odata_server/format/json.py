@@ -8,6 +8,7 @@ byte chunks, one chunk per batch of rows, so the body is streamed.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -105,6 +106,7 @@ class EntityWriter:
         self.etag_positions: tuple[int, ...] | None = None
         if concurrency is not None and all(name in positions for name in concurrency.properties):
             self.etag_positions = tuple(positions[name] for name in concurrency.properties)
+            self.etag_values = _values_at(self.etag_positions)
         self.etag_name = negotiated.control("etag")
         # JSON Format §4.5.8: without every key property, or without the entity set in the
         # context URL, minimal metadata carries the id.
@@ -176,9 +178,11 @@ class EntityWriter:
             entity = {self.id_name: self.service_root + self.key_path(row)} if self.with_id else {}
             if self.etag_positions is not None:
                 entity[self.etag_name] = self.etag(row)
-            self._media(entity, row, self.own_media, None)
+            if self.own_media:
+                self._media(entity, row, self.own_media, None)
             entity.update(zip(self.names, values))
-            self._media(entity, row, self.stream_media, None)
+            if self.stream_media:
+                self._media(entity, row, self.stream_media, None)
             return entity
         return dict(zip(self.names, values))
 
@@ -187,7 +191,7 @@ class EntityWriter:
         if self.etag_positions is None:
             return None
         assert self.entity_set.concurrency is not None
-        return entity_tag(self.entity_set.concurrency, [row[position] for position in self.etag_positions])
+        return entity_tag(self.entity_set.concurrency, self.etag_values(row))
 
     def _full_entity(self, row: Row, values: Sequence[Any]) -> dict[str, Any]:
         """JSON Format §3.1.2: all control information, in the order §4.4 requires."""
@@ -255,6 +259,14 @@ class EntityWriter:
     def container_values(self, row: Row) -> list[Any]:
         """The values of the container keys of a contained entity (none otherwise)."""
         return [row[index] for index in self.container_positions]
+
+
+def _values_at(positions: tuple[int, ...]) -> Callable[[Row], tuple[Any, ...]]:
+    """A function giving the values of a row at ``positions``, as a tuple."""
+    if len(positions) == 1:
+        position = positions[0]
+        return lambda row: (row[position],)
+    return operator.itemgetter(*positions)  # type: ignore[return-value]
 
 
 async def collection_document(

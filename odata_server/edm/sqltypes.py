@@ -21,6 +21,8 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
+from odata_server.edm.types import duration_text
+
 
 class Byte(TypeDecorator[int]):
     """An unsigned 8-bit integer (``Edm.Byte``, 0..255), stored as SMALLINT."""
@@ -108,19 +110,12 @@ def json_native(value: Any) -> Any:
     if isinstance(value, dt.date | dt.time):
         return value.isoformat()
     if isinstance(value, dt.timedelta):
-        return _iso_duration(value)
+        return duration_text(value)
     if isinstance(value, uuid.UUID):
         return str(value)
     if isinstance(value, bytes):
         return base64.urlsafe_b64encode(value).decode()
     raise TypeError(f"{type(value).__qualname__} cannot be stored in a JsonValue column")
-
-
-def _iso_duration(value: dt.timedelta) -> str:
-    sign = "-" if value < dt.timedelta(0) else ""
-    value = abs(value)
-    fraction = f".{value.microseconds:06d}".rstrip("0") if value.microseconds else ""
-    return f"{sign}P{value.days}DT{value.seconds}{fraction}S"
 
 
 __all__ = ["Byte", "FlagEnum", "JsonValue", "SByte", "json_native"]

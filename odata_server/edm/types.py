@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from enum import Enum
 
 
@@ -42,4 +43,25 @@ INTEGER_RANGES: dict[PrimitiveType, tuple[int, int]] = {
     PrimitiveType.INT64: (-(2**63), 2**63 - 1),
 }
 
-__all__ = ["INTEGER_RANGES", "PrimitiveType"]
+
+def duration_text(value: dt.timedelta) -> str:
+    """``timedelta(days=1, hours=2)`` → ``P1DT2H``; xsd:dayTimeDuration."""
+    sign = "-" if value < dt.timedelta(0) else ""
+    value = abs(value)
+    hours, rest = divmod(value.seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    text = f"{sign}P"
+    if value.days:
+        text += f"{value.days}D"
+    time = ""
+    if hours:
+        time += f"{hours}H"
+    if minutes:
+        time += f"{minutes}M"
+    if seconds or value.microseconds or not (value.days or time):
+        fraction = f".{value.microseconds:06d}".rstrip("0") if value.microseconds else ""
+        time += f"{seconds}{fraction}S"
+    return text + (f"T{time}" if time else "")
+
+
+__all__ = ["INTEGER_RANGES", "PrimitiveType", "duration_text"]

@@ -23,32 +23,12 @@ import orjson
 
 from odata_server.edm.enums import enum_text
 from odata_server.edm.model import ComplexType, EnumType
-from odata_server.edm.types import PrimitiveType
+from odata_server.edm.types import PrimitiveType, duration_text
 
 Converter = Callable[[object], object]
 
 #: orjson options for every OData JSON body: naive datetimes are UTC, written with ``Z``.
 JSON_OPTIONS = orjson.OPT_NAIVE_UTC | orjson.OPT_UTC_Z
-
-
-def duration_text(value: dt.timedelta) -> str:
-    """``timedelta(days=1, hours=2)`` → ``P1DT2H``; xsd:dayTimeDuration."""
-    sign = "-" if value < dt.timedelta(0) else ""
-    value = abs(value)
-    hours, rest = divmod(value.seconds, 3600)
-    minutes, seconds = divmod(rest, 60)
-    text = f"{sign}P"
-    if value.days:
-        text += f"{value.days}D"
-    time = ""
-    if hours:
-        time += f"{hours}H"
-    if minutes:
-        time += f"{minutes}M"
-    if seconds or value.microseconds or not (value.days or time):
-        fraction = f".{value.microseconds:06d}".rstrip("0") if value.microseconds else ""
-        time += f"{seconds}{fraction}S"
-    return text + (f"T{time}" if time else "")
 
 
 def base64url(value: bytes) -> str:

@@ -65,10 +65,6 @@ class JsonValue(TypeDecorator[Any]):
     def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
         return None if value is None else json_native(value)
 
-    @property
-    def python_type(self) -> type:
-        return object
-
 
 class FlagEnum(TypeDecorator[enum.Flag]):
     """A combination of the members of an :class:`enum.Flag` (an Edm enumeration type with

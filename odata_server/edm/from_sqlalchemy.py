@@ -9,27 +9,23 @@ columns. Anything the framework cannot express raises
 
 from __future__ import annotations
 
-import enum
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
 import sqlalchemy as sa
-from sqlalchemy.orm import ColumnProperty, Mapper, RelationshipDirection, RelationshipProperty
-from sqlalchemy.sql import sqltypes
-from sqlalchemy.types import TypeDecorator, TypeEngine
+from sqlalchemy.orm import Mapper, RelationshipDirection, RelationshipProperty
 
 from odata_server.edm import inheritance
 from odata_server.edm.annotations import Annotation, PropertyPath, Record
 from odata_server.edm.capabilities import CONTAINER_CAPABILITIES, ENTITY_SET_CAPABILITIES, apply_supported
+from odata_server.edm.column_types import COMPUTED, column_property, edm_type_of
 from odata_server.edm.containment import Containment, contained_key, containments
 from odata_server.edm.inheritance import ExposedClass, exposed_classes, mapper_of
 from odata_server.edm.model import (
-    ComplexType,
     ContainedEntities,
     EntitySet,
     EntityType,
-    EnumType,
     Model,
     NavigationProperty,
     OptimisticConcurrency,
@@ -43,7 +39,6 @@ from odata_server.edm.model import (
 from odata_server.edm.names import check_identifier, check_unique
 from odata_server.edm.operations import OperationDeclaration, build_operations
 from odata_server.edm.python_types import PythonTypes
-from odata_server.edm.sqltypes import Byte, FlagEnum, JsonValue, SByte
 from odata_server.edm.storage import EntityStorage
 from odata_server.edm.streams import MEDIA_STREAM, Column, Stream, stream_members
 from odata_server.edm.types import INTEGER_RANGES, PrimitiveType
@@ -56,8 +51,6 @@ _KEY_TYPES = frozenset(PrimitiveType) - {
     PrimitiveType.DOUBLE,
     PrimitiveType.SINGLE,
 }
-
-_COMPUTED = Annotation("Core.Computed", True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -334,7 +327,7 @@ def _contained_key(
     for name in pointing & set(properties):
         prop = properties[name]
         if not prop.computed:
-            properties[name] = replace(prop, annotations=(*prop.annotations, _COMPUTED))
+            properties[name] = replace(prop, annotations=(*prop.annotations, COMPUTED))
     return key, frozen_mapping(properties)  # type: ignore[return-value]
 
 
@@ -511,9 +504,9 @@ def _entity_type(
         name = _edm_name(declaration, attribute.key, mapped_class)
         if name in properties:
             raise ModelError(f"{where}: two attributes are both exposed as {name!r}")
-        properties[name] = _property(attribute, name, where, python_types)
+        properties[name] = column_property(attribute, name, where, python_types)
         if name in versions and not properties[name].computed:
-            properties[name] = replace(properties[name], annotations=(*properties[name].annotations, _COMPUTED))
+            properties[name] = replace(properties[name], annotations=(*properties[name].annotations, COMPUTED))
         columns[name] = attribute.key
 
     key = base[0].key if base else tuple(declaration.names.get(attribute, attribute) for attribute in key_attributes)
@@ -579,94 +572,6 @@ def _columns(mapper: Mapper[object], key_attributes: list[str]) -> dict[str, Col
         nullable = bool(expression.nullable) if isinstance(expression, sa.Column) else True
         columns[attribute.key] = Column(edm_type, nullable, attribute.key in key_attributes)
     return columns
-
-
-def _property(attribute: ColumnProperty[object], name: str, where: str, python_types: PythonTypes) -> Property:
-    expression = attribute.columns[0]
-    column = expression if isinstance(expression, sa.Column) else None
-    try:
-        edm_type, facets = _structured_type_of(expression.type, python_types, f"{where}.{attribute.key}")
-    except ModelError as error:
-        raise ModelError(f"{where}.{attribute.key}: {error}") from None
-
-    computed = column is None or column.computed is not None or column.identity is not None
-    if column is not None and column.table is not None:
-        computed = computed or column.table.autoincrement_column is column
-    return Property(
-        name=name,
-        type=edm_type,
-        nullable=True if column is None else bool(column.nullable),
-        annotations=(_COMPUTED,) if computed else (),
-        **facets,
-    )
-
-
-def _structured_type_of(
-    sql_type: TypeEngine[object], python_types: PythonTypes, where: str
-) -> tuple[PrimitiveType | EnumType | ComplexType, dict[str, object]]:
-    """The Edm type and facets of a column: enumeration and JSON columns, or a primitive type."""
-    if isinstance(sql_type, JsonValue):
-        use = python_types.use(sql_type.annotation, where)
-        if isinstance(use.type, EntityType):
-            raise ModelError("a JsonValue column cannot hold entities; use a relationship")
-        if not use.collection and not isinstance(use.type, ComplexType):
-            raise ModelError("a JsonValue column holds a complex value or a collection, not a single primitive")
-        return use.type, {"collection": use.collection}
-    if isinstance(sql_type, FlagEnum):
-        return python_types.enum_type(sql_type.flag_class), {}
-    if isinstance(sql_type, sa.Enum) and sql_type.enum_class is not None:
-        if issubclass(sql_type.enum_class, enum.Flag):
-            raise ModelError("sa.Enum stores one member; a Flag whose members combine needs FlagEnum")
-        return python_types.enum_type(sql_type.enum_class), {}
-    return edm_type_of(sql_type)
-
-
-def edm_type_of(sql_type: TypeEngine[object]) -> tuple[PrimitiveType, dict[str, int | None]]:
-    """The Edm primitive type and facets (MaxLength, Precision, Scale) of a SQLAlchemy type."""
-    if isinstance(sql_type, Byte):
-        return PrimitiveType.BYTE, {}
-    if isinstance(sql_type, SByte):
-        return PrimitiveType.SBYTE, {}
-    if isinstance(sql_type, sqltypes._AbstractInterval):  # before TypeDecorator: Interval decorates DateTime
-        return PrimitiveType.DURATION, {}
-    if isinstance(sql_type, sa.PickleType):
-        raise ModelError("PickleType holds arbitrary Python objects, which OData cannot describe; exclude it")
-    if isinstance(sql_type, TypeDecorator):
-        return edm_type_of(sql_type.impl_instance)
-    if isinstance(sql_type, sa.Boolean):
-        return PrimitiveType.BOOLEAN, {}
-    if isinstance(sql_type, sa.SmallInteger):
-        return PrimitiveType.INT16, {}
-    if isinstance(sql_type, sa.BigInteger):
-        return PrimitiveType.INT64, {}
-    if isinstance(sql_type, sa.Integer):
-        return PrimitiveType.INT32, {}
-    if isinstance(sql_type, sa.Float):
-        if isinstance(sql_type, sa.REAL) or (sql_type.precision is not None and sql_type.precision <= 24):
-            return PrimitiveType.SINGLE, {}
-        return PrimitiveType.DOUBLE, {}
-    if isinstance(sql_type, sa.Numeric):
-        if not sql_type.asdecimal:
-            return PrimitiveType.DOUBLE, {}
-        # NUMERIC(p) has scale 0 in SQL; a NUMERIC without precision has a variable scale (None).
-        scale = 0 if sql_type.scale is None and sql_type.precision is not None else sql_type.scale
-        return PrimitiveType.DECIMAL, {"precision": sql_type.precision, "scale": scale}
-    if isinstance(sql_type, sa.String):
-        return PrimitiveType.STRING, {"max_length": sql_type.length}
-    if isinstance(sql_type, sa.DateTime):
-        return PrimitiveType.DATE_TIME_OFFSET, {}
-    if isinstance(sql_type, sa.Date):
-        return PrimitiveType.DATE, {}
-    if isinstance(sql_type, sa.Time):
-        return PrimitiveType.TIME_OF_DAY, {}
-    if isinstance(sql_type, sa.Uuid):
-        return PrimitiveType.GUID, {}
-    if isinstance(sql_type, sa.LargeBinary | sa.types._Binary):
-        return PrimitiveType.BINARY, {"max_length": sql_type.length}
-    raise ModelError(
-        f"column type {sql_type!r} has no OData equivalent yet; exclude the attribute "
-        "(service.add(..., exclude=[...])) or use a supported type"
-    )
 
 
 def _navigation_properties(
@@ -805,4 +710,4 @@ def _check_same_type(first: EntitySetDeclaration, again: EntitySetDeclaration) -
         )
 
 
-__all__ = ["EntitySetDeclaration", "SingletonDeclaration", "build_model", "edm_type_of", "plural"]
+__all__ = ["EntitySetDeclaration", "SingletonDeclaration", "build_model", "plural"]

@@ -39,10 +39,11 @@ def column_property(attribute: ColumnProperty[object], name: str, where: str, py
     computed = column is None or column.computed is not None or column.identity is not None
     if column is not None and column.table is not None:
         computed = computed or column.table.autoincrement_column is column
+    nullable = facets.pop("nullable", True if column is None else bool(column.nullable))
     return Property(
         name=name,
         type=edm_type,
-        nullable=True if column is None else bool(column.nullable),
+        nullable=nullable,  # type: ignore[arg-type]
         annotations=(COMPUTED,) if computed else (),
         **facets,
     )
@@ -58,7 +59,10 @@ def _type_of(
             raise ModelError("a JsonValue column cannot hold entities; use a relationship")
         if not use.collection and not isinstance(use.type, ComplexType):
             raise ModelError("a JsonValue column holds a complex value or a collection, not a single primitive")
-        return use.type, {"collection": use.collection}
+        facets: dict[str, object] = {"collection": use.collection}
+        if use.collection:
+            facets["nullable"] = use.nullable
+        return use.type, facets
     if isinstance(sql_type, FlagEnum):
         return python_types.enum_type(sql_type.flag_class), {}
     if isinstance(sql_type, sa.Enum) and sql_type.enum_class is not None:

@@ -46,7 +46,8 @@ EdmType = PrimitiveType | EnumType | ComplexType | EntityType
 
 @dataclass(frozen=True, slots=True)
 class TypeUse:
-    """A type as a property, parameter or return type uses it."""
+    """A type as a property, parameter or return type uses it; for a collection, ``nullable``
+    says whether its items may be null."""
 
     type: EdmType
     collection: bool = False
@@ -91,7 +92,9 @@ class PythonTypes:
             item = self.use(arguments[0], where)
             if item.collection:
                 raise ModelError(f"{where}: OData has no collections of collections")
-            return TypeUse(item.type, collection=True, nullable=nullable)
+            # CSDL §7.2.1: the Nullable of a collection is that of its items; a collection
+            # itself is never null (it is empty instead).
+            return TypeUse(item.type, collection=True, nullable=item.nullable)
         return TypeUse(self.single(annotation, where), nullable=nullable)
 
     def single(self, annotation: object, where: str) -> EdmType:

@@ -271,3 +271,32 @@ def test_container_members(xml: etree._Element, json_document: dict) -> None:
         "$IncludeInServiceDocument": True,
     }
     assert container["ResetDataSource"] == {"$Action": f"{NS}.ResetDataSource"}
+
+
+@pytest.mark.parametrize(
+    ("annotation", "type_name", "nullable"),
+    [
+        (list[str], "Collection(Edm.String)", "false"),
+        (list[str | None], "Collection(Edm.String)", None),
+        (list[int] | None, "Collection(Edm.Int32)", "false"),
+    ],
+)
+def test_a_collection_is_nullable_when_its_items_are(annotation: object, type_name: str, nullable: str | None) -> None:
+    """CSDL §7.2.1: Nullable of a collection-valued property is about its items."""
+    import sqlalchemy as sa
+    from sqlalchemy.orm import DeclarativeBase, mapped_column
+
+    from odata_server import JsonValue
+    from odata_server.edm import EntitySetDeclaration, build_model
+
+    class Base(DeclarativeBase):
+        pass
+
+    class Thing(Base):
+        __tablename__ = "things"
+        id = mapped_column(sa.Integer, primary_key=True)
+        values = mapped_column(JsonValue(annotation), nullable=False)
+
+    model, _ = build_model([EntitySetDeclaration(Thing)], namespace=NS, container_name="Container")
+    prop = etree.fromstring(csdl_xml(model)).find(f".//{EDM}Property[@Name='values']")
+    assert prop is not None and (prop.get("Type"), prop.get("Nullable")) == (type_name, nullable)

@@ -29,7 +29,7 @@ def enum_value(enum_type: EnumType, text: str) -> object:
     members: list[EnumMember] = []
     for part in parts:
         found = _members(enum_type, part)
-        if not found:
+        if found is None:
             names = ", ".join(m.name for m in enum_type.members)
             raise ValueError(f"{part!r} is not a member of {enum_type.name} ({names})")
         members.extend(found)

@@ -41,6 +41,8 @@ FILTERS: dict[str, Callable[[Person], bool]] = {
     "FavoriteFeature has Trippin.Feature'Wifi,Meals'": lambda p: {"Wifi", "Meals"} <= _flags(p),
     "not (FavoriteFeature has Trippin.Feature'Lounge')": lambda p: "Lounge" not in _flags(p),
     "FavoriteFeature eq Trippin.Feature'Wifi,Meals'": lambda p: _flags(p) == {"Wifi", "Meals"},
+    "FavoriteFeature eq Trippin.Feature'0'": lambda p: not _flags(p),
+    "FavoriteFeature eq Trippin.Feature'3'": lambda p: _flags(p) == {"Wifi", "Meals"},
     "Emails/any()": lambda p: bool(p["Emails"]),
     "Emails/$count ge 2": lambda p: len(p["Emails"]) >= 2,
     "AddressInfo/$count eq 0 and Emails/$count lt 3": lambda p: not p["AddressInfo"] and len(p["Emails"]) < 3,

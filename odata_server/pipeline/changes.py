@@ -289,11 +289,7 @@ class Changes:
             if col in foreign_keys:
                 keyed_by_parent = True
                 if payload.values.setdefault(name, foreign_keys[col]) != foreign_keys[col]:
-                    raise BadRequestError(
-                        f"{name} contradicts the key of the entity it is nested in",
-                        target=f"{where}{name}",
-                        code="KeyMismatch",
-                    )
+                    raise key_mismatch(name, "the key of the entity it is nested in", f"{where}{name}")
         return keyed_by_parent
 
     # -- links
@@ -401,9 +397,7 @@ class Changes:
             if not _differs(values.pop(name), expected):
                 continue
             if name in key:
-                raise BadRequestError(
-                    f"{name} in the body contradicts the key of the entity", target=f"{where}{name}", code="KeyMismatch"
-                )
+                raise key_mismatch(name, "the key of the entity", f"{where}{name}")
             raise BadRequestError(
                 f"{name} is set by the server and cannot be changed", target=f"{where}{name}", code="ReadOnlyProperty"
             )
@@ -676,11 +670,18 @@ def integrity_error(error: sa.exc.DBAPIError, *, deleting: bool = False) -> ODat
     return BadRequestError(f"The database refused the values: {str(error.orig).splitlines()[0]}", code="InvalidValue")
 
 
+def key_mismatch(name: str, key: str, target: str) -> BadRequestError:
+    """The 400 for a key property whose value in a body differs from the ``key`` that the URL
+    or the enclosing entity gives it."""
+    return BadRequestError(f"{name} in the body contradicts {key}", target=target, code="KeyMismatch")
+
+
 __all__ = [
     "Changes",
     "addressed_key",
     "canonical_path",
     "integrity_error",
+    "key_mismatch",
     "key_segments",
     "server_managed",
     "writing",

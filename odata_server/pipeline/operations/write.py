@@ -18,7 +18,15 @@ from odata_server.edm.model import EntitySet, EntityType
 from odata_server.edm.streams import MEDIA_STREAM
 from odata_server.errors import BadRequestError, NotFoundError
 from odata_server.messages import ODataResponse
-from odata_server.pipeline.changes import Changes, ForeignKeys, addressed_key, canonical_path, key_segments, writing
+from odata_server.pipeline.changes import (
+    Changes,
+    ForeignKeys,
+    addressed_key,
+    canonical_path,
+    key_mismatch,
+    key_segments,
+    writing,
+)
 from odata_server.pipeline.context import RequestContext
 from odata_server.pipeline.operations.read import entity_response
 from odata_server.pipeline.payload import EntityPayload, PayloadReader, json_body
@@ -176,9 +184,7 @@ async def update_entity(ctx: RequestContext) -> ODataResponse:
                 )
             for name, value in url_key.items():
                 if name in payload.values and payload.values[name] != value:
-                    raise BadRequestError(
-                        f"{name} in the body contradicts the key in the URL", target=name, code="KeyMismatch"
-                    )
+                    raise key_mismatch(name, "the key in the URL", name)
             key = await changes.create(payload, fixed_key=url_key)
             return await _created(ctx, changes, payload, key)
         payload = await _update_payload(ctx, changes, entity_set, key, document)

@@ -86,6 +86,19 @@ async def reset_northwind(database_url: str) -> None:
         await engine.dispose()
 
 
+async def finished(client: httpx.AsyncClient, monitor: str, *, attempts: int = 200, **kwargs: Any) -> httpx.Response:
+    """Poll an asynchronous request's status monitor until it stops answering 202 (each 202
+    with its Location and Retry-After), every 50 ms, at most ``attempts`` times."""
+    for _ in range(attempts):
+        response = await client.get(monitor, **kwargs)
+        if response.status_code != 202:
+            return response
+        assert response.headers["location"] == monitor
+        assert response.headers["retry-after"].isdigit()
+        await asyncio.sleep(0.05)
+    raise AssertionError("the job never finished")
+
+
 @asynccontextmanager
 async def private_database(kind: str, name: str, folder: Path) -> AsyncIterator[str]:
     """The URL of a new, empty database for tests that write, dropped afterwards.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 
 import httpx
@@ -17,7 +16,7 @@ from tests.batch.conftest import (
     multipart_headers,
     read_multipart_response,
 )
-from tests.conftest import assert_error, northwind_client
+from tests.conftest import assert_error, finished, northwind_client
 
 
 @pytest.fixture(scope="module")
@@ -30,13 +29,9 @@ async def client(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[http
 async def _result(client: httpx.AsyncClient, accepted: httpx.Response) -> httpx.Response:
     assert accepted.status_code == 202, accepted.text
     assert accepted.headers["preference-applied"] == "respond-async"
-    for _ in range(200):
-        response = await client.get(accepted.headers["location"])
-        if response.status_code != 202:
-            assert response.headers["asyncresult"] == "200"
-            return response
-        await asyncio.sleep(0.05)
-    raise AssertionError("the batch never finished")
+    response = await finished(client, accepted.headers["location"])
+    assert response.headers["asyncresult"] == "200"
+    return response
 
 
 async def test_multipart_batch_runs_asynchronously(client: httpx.AsyncClient) -> None:

@@ -3,13 +3,11 @@ the same pipeline answers them, so nothing special is needed."""
 
 from __future__ import annotations
 
-import asyncio
-from typing import Any
-
 import httpx
 
 from odata_server import ODataService
 from tests.batch.conftest import json_responses
+from tests.conftest import finished
 
 ROOT = "http://testserver/odata/"
 RUSSELL = "People('russellwhyte')"
@@ -57,16 +55,7 @@ async def test_respond_async_answers_as_the_request_would(
         accepted = await trips.get(path, headers={"Prefer": "respond-async"})
         assert accepted.status_code == 202, accepted.text
         service.jobs.start_workers()
-        result = await _finished(trips, accepted.headers["location"])
+        result = await finished(trips, accepted.headers["location"])
         assert result.status_code == 200
         assert result.headers["asyncresult"] == "200"
         assert result.content == synchronous.content
-
-
-async def _finished(client: httpx.AsyncClient, monitor: str, **kwargs: Any) -> httpx.Response:
-    for _ in range(200):
-        response = await client.get(monitor, **kwargs)
-        if response.status_code != 202:
-            return response
-        await asyncio.sleep(0.05)
-    raise AssertionError("the job never finished")

@@ -19,7 +19,7 @@ import httpx
 import pytest
 import redis
 
-from tests.conftest import NORTHWIND_CSV, northwind_client, require_service
+from tests.conftest import NORTHWIND_CSV, finished, northwind_client, require_service
 
 PROJECT = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -80,20 +80,13 @@ async def api(environment: dict[str, str], workers: list[subprocess.Popen[bytes]
         yield client
 
 
-async def _result(api: httpx.AsyncClient, monitor: str) -> httpx.Response:
-    for _ in range(400):
-        response = await api.get(monitor)
-        if response.status_code != 202:
-            return response
-        await asyncio.sleep(0.05)
-    raise AssertionError("no worker finished the job")
-
-
 async def test_workers_run_the_jobs(api: httpx.AsyncClient) -> None:
     paths = [f"Orders?$top={n}&$orderby=OrderID desc" for n in range(1, 11)] + ["Customers('ALFKI')?$expand=Orders"]
     accepted = [await api.get(path, headers={"Prefer": "respond-async"}) for path in paths]
     assert all(response.status_code == 202 for response in accepted)
-    results = await asyncio.gather(*(_result(api, response.headers["location"]) for response in accepted))
+    results = await asyncio.gather(
+        *(finished(api, response.headers["location"], attempts=400) for response in accepted)
+    )
     for path, result in zip(paths, results, strict=True):
         synchronous = await api.get(path)
         assert result.status_code == 200 and result.headers["asyncresult"] == "200"

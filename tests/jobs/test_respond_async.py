@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from odata_server.jobs.model import JobState
-from tests.conftest import northwind_client
+from tests.conftest import finished, northwind_client
 
 ROOT = "http://testserver/odata/"
 
@@ -34,18 +34,6 @@ def client(service_client: tuple[httpx.AsyncClient, Any]) -> httpx.AsyncClient:
 @pytest.fixture
 def service(service_client: tuple[httpx.AsyncClient, Any]) -> Any:
     return service_client[1]
-
-
-async def finished(client: httpx.AsyncClient, monitor: str, **kwargs: Any) -> httpx.Response:
-    """Poll the status monitor until it stops answering 202."""
-    for _ in range(200):
-        response = await client.get(monitor, **kwargs)
-        if response.status_code != 202:
-            return response
-        assert response.headers["location"] == monitor
-        assert response.headers["retry-after"].isdigit()
-        await asyncio.sleep(0.05)
-    raise AssertionError("the job never finished")
 
 
 async def job_finished(service: Any, job_id: str) -> Any:

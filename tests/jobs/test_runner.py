@@ -20,7 +20,7 @@ from odata_server.jobs.output import JobOutput
 from odata_server.jobs.runner import JobRunner
 from odata_server.jobs.store import SqlJobStore
 from odata_server.messages import ODataRequest, ODataResponse
-from tests.conftest import northwind_client
+from tests.conftest import finished, northwind_client
 
 REQUEST = ODataRequest("GET", "http://testserver/odata/", "Products").to_dict()
 #: A short lease, so that tests outlive several of them; renewed every third of it.
@@ -268,12 +268,7 @@ async def after_a_crash(
 
     # The start leaves the job to its lease; the sweep sends it again once the lease lapsed.
     async with northwind_client(url, **settings) as client:
-        for _ in range(200):
-            response = await client.get(f"$async/{job.id}")
-            if response.status_code != 202:
-                break
-            await asyncio.sleep(0.05)
-        yield client, response
+        yield client, await finished(client, f"{client.base_url}$async/{job.id}")
 
 
 async def test_a_job_left_running_by_a_dead_process_runs_again_once_its_lease_lapsed(tmp_path: Path) -> None:
@@ -301,11 +296,7 @@ async def test_the_job_table_may_live_in_a_database_of_its_own(tmp_path: Path) -
     settings = {"async_disk": str(tmp_path / "jobs"), "jobs_database_url": jobs_url}
     async with northwind_client(f"sqlite:///{tmp_path / 'nw.db'}", **settings) as client:
         accepted = await client.get("Products(1)", headers={"Prefer": "respond-async"})
-        for _ in range(200):
-            response = await client.get(accepted.headers["location"])
-            if response.status_code != 202:
-                break
-            await asyncio.sleep(0.05)
+        response = await finished(client, accepted.headers["location"])
         assert response.json()["ProductName"] == "Chai"
     for url, has_jobs in ((jobs_url, True), (f"sqlite:///{tmp_path / 'nw.db'}", False)):
         engine = async_engine(url)

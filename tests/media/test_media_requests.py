@@ -4,7 +4,6 @@ transaction of their change set; large files streamed. SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-import asyncio
 import base64
 
 import httpx
@@ -20,7 +19,7 @@ from tests.batch.conftest import (
     post_multipart,
     read_multipart_response,
 )
-from tests.conftest import assert_error
+from tests.conftest import assert_error, finished
 from tests.media.photos import JPEG, MAX_BODY, PNG, Photos
 
 ROOT = "http://testserver/odata/"
@@ -140,7 +139,7 @@ async def test_an_asynchronous_request_for_media(client: httpx.AsyncClient) -> N
     path = await create(client, "FilePhotos", AWKWARD, "application/octet-stream")
     accepted = await client.get(f"{path}/$value", headers={"Prefer": "respond-async"})
     assert accepted.status_code == 202, accepted.text
-    result = await _finished(client, accepted.headers["location"])
+    result = await finished(client, accepted.headers["location"])
     assert (result.status_code, result.content) == (200, AWKWARD)
     assert result.headers["content-type"] == "application/octet-stream"
     assert result.headers["asyncresult"] == "200"
@@ -151,19 +150,10 @@ async def test_an_asynchronous_upload_creates_a_media_entity(client: httpx.Async
         "DiskPhotos", content=AWKWARD, headers={"Content-Type": "application/octet-stream", "Prefer": "respond-async"}
     )
     assert accepted.status_code == 202, accepted.text
-    result = await _finished(client, accepted.headers["location"])
+    result = await finished(client, accepted.headers["location"])
     assert result.headers["asyncresult"] == "201"
     media = await client.get(result.headers["location"] + "/$value")
     assert media.content == AWKWARD
-
-
-async def _finished(client: httpx.AsyncClient, monitor: str) -> httpx.Response:
-    for _ in range(200):
-        response = await client.get(monitor)
-        if response.status_code != 202:
-            return response
-        await asyncio.sleep(0.05)
-    raise AssertionError("the job never finished")
 
 
 @pytest.mark.parametrize(

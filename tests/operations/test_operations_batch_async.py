@@ -23,7 +23,7 @@ from tests.batch.conftest import (
     post_multipart,
     read_multipart_response,
 )
-from tests.jobs.test_respond_async import finished
+from tests.conftest import finished
 from tests.operations.trippin import trippin_client
 
 

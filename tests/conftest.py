@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import strategies as st
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from odata_server import async_engine
@@ -97,6 +98,23 @@ async def finished(client: httpx.AsyncClient, monitor: str, *, attempts: int = 2
         assert response.headers["retry-after"].isdigit()
         await asyncio.sleep(0.05)
     raise AssertionError("the job never finished")
+
+
+@st.composite
+def mutated(draw: st.DrawFn, texts: list[str], characters: str) -> str:
+    """One of ``texts`` with one to four of ``characters`` inserted, deleted or replaced."""
+    text = draw(st.sampled_from(texts))
+    for _ in range(draw(st.integers(1, 4))):
+        position = draw(st.integers(0, len(text)))
+        action = draw(st.sampled_from(["insert", "delete", "replace"]))
+        character = draw(st.sampled_from(characters))
+        if action == "insert":
+            text = text[:position] + character + text[position:]
+        elif action == "delete":
+            text = text[:position] + text[position + 1 :]
+        else:
+            text = text[:position] + character + text[position + 1 :]
+    return text
 
 
 @asynccontextmanager

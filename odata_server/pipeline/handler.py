@@ -83,11 +83,8 @@ class ODataHandler:
             version = response_version(request)
             operation, ctx = self._prepare(request, version)
             response = await operation(ctx)
-        except ODataError as error:
-            response = error_response(error)
-        except Exception:
-            logger.exception("Unexpected failure answering %s %s", request.method, request.path)
-            response = error_response(InternalServerError("The server failed to answer the request"))
+        except Exception as error:
+            response = _failure(request, error)
         return _versioned(response, version)
 
     def check(self, request: ODataRequest) -> ODataResponse | None:
@@ -100,8 +97,8 @@ class ODataHandler:
         try:
             version = response_version(request)
             self._prepare(request, version)
-        except ODataError as error:
-            return _versioned(error_response(error), version)
+        except Exception as error:
+            return _versioned(_failure(request, error), version)
         return None
 
     def _prepare(self, request: ODataRequest, version: str) -> tuple[Operation, RequestContext]:
@@ -118,6 +115,15 @@ class ODataHandler:
         if path.invocations:
             invoke.check(ctx)
         return operation, ctx
+
+
+def _failure(request: ODataRequest, error: Exception) -> ODataResponse:
+    """The error response for a failure: the OData error's, or a logged 500 for anything else
+    (a bug, or a user hook such as a singleton's key function that went wrong)."""
+    if isinstance(error, ODataError):
+        return error_response(error)
+    logger.exception("Unexpected failure answering %s %s", request.method, request.path, exc_info=error)
+    return error_response(InternalServerError("The server failed to answer the request"))
 
 
 def _allowed_options(path: ODataPath, method: str) -> frozenset[str]:

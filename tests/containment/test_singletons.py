@@ -3,10 +3,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 import pytest
+from fastapi import FastAPI
 
-from tests.conftest import assert_error
+from odata_server import ServiceConfig
+from tests.conftest import app_client, assert_error
+from tests.containment.trips import Person, trips_service
 
 ROOT = "http://testserver/odata/"
 APRIL = {"X-User": "aprilcline"}
@@ -133,3 +138,19 @@ async def test_references_through_a_singleton(trips: httpx.AsyncClient) -> None:
     assert removed.status_code == 204, removed.text
     friends = await trips.get("Me/Friends?$select=UserName", headers=APRIL)
     assert [f["UserName"] for f in friends.json()["value"]] == ["ronaldmundy", "russellwhyte"]
+
+
+async def test_a_key_function_that_goes_wrong_is_a_500_error_synchronously_and_asynchronously(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A bug in a user's key function is logged and answered with an OData 500, also when the
+    request asks to be answered asynchronously (its URL is checked before it is stored)."""
+    service = trips_service(f"sqlite:///{tmp_path / 'broken.db'}", ServiceConfig(async_disk=str(tmp_path / "jobs")))
+    service.singleton("Broken", Person, key=lambda request: {"Nope": 1})
+    app = FastAPI()
+    service.mount(app, "/odata")
+    async with app_client(app) as client:
+        for headers in ({}, {"Prefer": "respond-async"}):
+            response = await client.get("Broken", headers=headers)
+            assert_error(response, 500)
+    assert "key function of singleton Broken" in caplog.text

@@ -95,7 +95,8 @@ def json_native(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [json_native(item) for item in value]
     if isinstance(value, enum.Flag):
-        return ",".join(member.name or "" for member in type(value) if member in value and member.value)
+        # As OData JSON writes flags: the names of the members set, or "0" for none.
+        return ",".join(member.name or "" for member in type(value) if member in value and member.value) or "0"
     if isinstance(value, enum.Enum):
         return value.name
     if isinstance(value, Decimal):

@@ -10,12 +10,10 @@ values are members of their ``Enum`` or member names.
 
 from __future__ import annotations
 
-import enum
 from typing import Any
 
 from odata_server.edm.model import ComplexType, EnumType, ReturnType
 from odata_server.edm.python_types import EdmType
-from odata_server.edm.sqltypes import json_native
 from odata_server.edm.types import PrimitiveType
 from odata_server.format.context_url import context
 from odata_server.format.negotiation import Negotiated
@@ -43,11 +41,9 @@ def json_form(value: object, edm_type: EdmType, negotiated: Negotiated) -> Any:
     """One value of ``edm_type`` as the Python data :func:`~odata_server.format.values.dumps` writes."""
     if value is None:
         return None
-    if isinstance(edm_type, PrimitiveType):
+    if isinstance(edm_type, PrimitiveType | EnumType):
         convert = json_converter(edm_type, ieee754_compatible=negotiated.ieee754_compatible)
         return value if convert is None else convert(value)
-    if isinstance(edm_type, EnumType):
-        return json_native(value) if isinstance(value, enum.Enum) else str(value)
     if isinstance(edm_type, ComplexType):
         return {
             name: _form(

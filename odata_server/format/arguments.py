@@ -20,7 +20,7 @@ from odata_server.edm.python_types import EdmType
 from odata_server.edm.types import PrimitiveType
 from odata_server.errors import BadRequestError
 from odata_server.format.decode import decode_json_value
-from odata_server.uri.literals import LiteralTypeError, typed_value
+from odata_server.uri.literals import LiteralTypeError, enum_literal_parts, typed_value
 from odata_server.uri.syntax import JsonValue, Literal
 
 
@@ -82,14 +82,14 @@ def _written(written: Literal | JsonValue, parameter: Parameter) -> object:
 def _enum_literal(written: Literal, enum_type: EnumType, name: str) -> object:
     """``Namespace.Type'Member'``, or (OData 4.01) the members as a string literal ``'Member'``."""
     if written.kind == "enum":
-        type_name, _, members = written.text.partition("'")
+        type_name, members = enum_literal_parts(written.text)
         if type_name != enum_type.qualified_name:
             raise BadRequestError(
                 f"Parameter {name} takes a {enum_type.qualified_name}, not a {type_name}",
                 target=name,
                 code="InvalidValue",
             )
-        return _enum_value(members[:-1], enum_type, name)
+        return _enum_value(members, enum_type, name)
     if written.kind == "string":
         return _enum_value(typed_value(written, PrimitiveType.STRING), enum_type, name)
     raise BadRequestError(

@@ -17,7 +17,7 @@ from odata_server.edm.types import INTEGER_RANGES, PrimitiveType
 from odata_server.errors import BadRequestError, FeatureNotImplementedError
 from odata_server.uri import nodes, syntax
 from odata_server.uri.functions import NOT_YET, NUMERIC_ORDER, SIGNATURES, promotes_to, wider
-from odata_server.uri.literals import LiteralTypeError, typed_value
+from odata_server.uri.literals import LiteralTypeError, enum_literal_parts, typed_value
 from odata_server.uri.nodes import BOOLEAN, NULL_TYPE, ExprType, Node, primitive, type_of
 from odata_server.uri.parser import parse
 
@@ -141,13 +141,13 @@ class ExpressionBinder:
 
     def _enum_literal(self, text: str) -> nodes.Constant:
         """``Namespace.Type'Member'`` or ``Namespace.Type'Member1,Member2'`` (URL Conventions §5.1.1.6.1)."""
-        type_name, _, members = text.partition("'")
+        type_name, members = enum_literal_parts(text)
         enum_type = self.model.enum_types.get(type_name)
         if enum_type is None:
             raise BadRequestError(
                 f"{type_name} is not an enumeration type of this service", target=self.option, code="UnknownType"
             )
-        return self._enum_constant(enum_type, members[:-1])
+        return self._enum_constant(enum_type, members)
 
     def _enum_constant(self, enum_type: EnumType, members: str) -> nodes.Constant:
         try:

@@ -135,4 +135,18 @@ def typed_value(literal: Literal, edm_type: PrimitiveType) -> object:
         raise LiteralTypeError(f"{literal.text} is not a valid {edm_type.value} value") from None
 
 
-__all__ = ["LiteralTypeError", "parse_date_time_offset", "parse_duration", "parse_time_of_day", "typed_value"]
+def enum_literal_parts(text: str) -> tuple[str, str]:
+    """The type name and the members of an enumeration literal: ``NS.Color'Red,Blue'`` →
+    ``("NS.Color", "Red,Blue")`` (URL Conventions §5.1.1.6.1)."""
+    type_name, _, quoted = text.partition("'")
+    return type_name, quoted[:-1]
+
+
+__all__ = [
+    "LiteralTypeError",
+    "enum_literal_parts",
+    "parse_date_time_offset",
+    "parse_duration",
+    "parse_time_of_day",
+    "typed_value",
+]

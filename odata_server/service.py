@@ -14,7 +14,6 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager, suppress
-from dataclasses import replace
 from typing import Any, Protocol
 
 import sqlalchemy as sa
@@ -36,7 +35,6 @@ from odata_server.jobs.queue import JobQueue, create_broker
 from odata_server.jobs.runner import JobRunner
 from odata_server.jobs.store import SqlJobStore
 from odata_server.jobs.sweep import sweep_interval, sweep_jobs
-from odata_server.pipeline.cache import LruCache
 from odata_server.pipeline.context import ServiceParts
 from odata_server.pipeline.handler import ODataHandler
 from odata_server.pipeline.versions import SUPPORTED_VERSIONS
@@ -419,7 +417,7 @@ class ODataService:
         """The job runner of a worker's event loop, with database connections of its own."""
         engine = async_engine(self.engine.url.render_as_string(hide_password=False))
         prepare_sessions(engine)
-        parts = replace(self.handler.service, engine=engine, options_cache=LruCache(1024), plan_cache=LruCache(1024))
+        parts = self.handler.service.on_engine(engine)
         jobs_engine = self._jobs_engine(engine)
         return JobRunner(
             handler=BatchHandler(ODataHandler(parts), engine, self.config),

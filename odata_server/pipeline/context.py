@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import unquote
 
@@ -12,12 +12,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from odata_server.config import ServiceConfig
 from odata_server.edm.model import EntityType, Model
 from odata_server.edm.storage import Storage
+from odata_server.edm.types import PrimitiveType
 from odata_server.format.negotiation import Negotiated, Representation, negotiate
 from odata_server.messages import ODataRequest
 from odata_server.pipeline.cache import LruCache
 from odata_server.uri.bound_options import BoundOptions, Limits, bind_options
 from odata_server.uri.options import QueryOptions
-from odata_server.uri.path import ODataPath, ResultSegment
+from odata_server.uri.path import ODataPath, ResourceKind, ResultSegment
+from odata_server.uri.shapes import FilterShape, filter_shape, slot_types
+from odata_server.uri.syntax import Literal
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +39,31 @@ class ServiceParts:
     metadata_xml: Mapping[str, bytes]
     metadata_json: bytes
     options_cache: LruCache[BoundOptions] = field(default_factory=lambda: LruCache(1024))
+    shape_cache: LruCache[tuple[BoundOptions, tuple[PrimitiveType, ...]] | None] = field(
+        default_factory=lambda: LruCache(1024)
+    )
     plan_cache: LruCache[Any] = field(default_factory=lambda: LruCache(1024))
+
+    def on_engine(self, engine: AsyncEngine) -> ServiceParts:
+        """These parts with another engine (a worker thread's) and caches of their own, as a
+        cache is not shared between threads."""
+        return replace(
+            self, engine=engine, options_cache=LruCache(1024), shape_cache=LruCache(1024), plan_cache=LruCache(1024)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Binding:
+    """A request's bound options, the key they are cached under, and the values of its literals
+    their statements take as parameters (none when the options were bound from its own text)."""
+
+    options: BoundOptions
+    key: Hashable
+    parameters: Mapping[str, object] = field(default_factory=dict)
+
+
+#: What a GET may address to share the options of its query shape.
+_SHAPED_KINDS = frozenset({ResourceKind.COLLECTION, ResourceKind.REFERENCE_COLLECTION, ResourceKind.COUNT})
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,11 +79,46 @@ class RequestContext:
     path: ODataPath
     options: QueryOptions
     version: str
+    memo: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
+    """Work done once per request (its bound options)."""
 
     def bound_options(self) -> BoundOptions:
         """The query options of the request, bound to the addressed entity set."""
+        return self._binding().options
+
+    @property
+    def parameters(self) -> Mapping[str, object]:
+        """The values of the request's literals that its statements take as parameters: those
+        of its ``$filter`` when it shares the options of its query shape (``uri/shapes.py``)."""
+        return self._binding().parameters
+
+    @property
+    def options_key(self) -> Hashable:
+        """What the bound options depend on: the request's query options, or their shape."""
+        return self._binding().key
+
+    def _binding(self) -> Binding:
+        binding = self.memo.get("binding")
+        if binding is None:
+            binding = self.memo["binding"] = self._bind()
+        return binding
+
+    def _bind(self) -> Binding:
         entity_set = self.path.entity_set
         assert entity_set is not None
+        entity_type = self.entity_type
+        where = (entity_set.name, entity_type.qualified_name)
+        shape = self._filter_shape()
+        if shape is not None:
+            key = (where, shape.template, self._other_options())
+            shared = self.service.shape_cache.get(key, lambda: self._bind_shape(shape))
+            if shared is not None:
+                options, types = shared
+                return Binding(options, key, shape.parameters(types))
+        key = (where, tuple(self.options.system.items()), tuple(self.options.aliases.items()))
+        return Binding(self.service.options_cache.get(key, lambda: self._bind_options()), key)
+
+    def _bind_options(self, filter_slots: Mapping[int, tuple[int, Literal]] | None = None) -> BoundOptions:
         config = self.service.config
         limits = Limits(
             max_top=config.max_top,
@@ -64,10 +126,37 @@ class RequestContext:
             max_expand_depth=config.max_expand_depth,
             max_expand_width=config.max_expand_width,
         )
-        entity_type = self.entity_type
-        return self.service.options_cache.get(
-            (self.request.query, entity_set.name, entity_type.qualified_name),
-            lambda: bind_options(self.options, self.service.model, entity_set, limits, entity_type),
+        entity_set = self.path.entity_set
+        assert entity_set is not None
+        return bind_options(self.options, self.service.model, entity_set, limits, self.entity_type, filter_slots)
+
+    def _bind_shape(self, shape: FilterShape) -> tuple[BoundOptions, tuple[PrimitiveType, ...]] | None:
+        """The options bound for every request of ``shape``, and the Edm types of its literals;
+        None if some literal of the shape did not become a parameter (see ``uri/shapes.py``)."""
+        options = self._bind_options(shape.slots)
+        assert options.filter is not None
+        types = slot_types(options.filter, len(shape.literals))
+        return None if types is None else (options, types)
+
+    def _filter_shape(self) -> FilterShape | None:
+        """The shape of ``$filter`` when the request may share the options of its shape: a GET
+        of entities or their count whose statements are all run with :attr:`parameters`."""
+        text = self.options.system.get("filter")
+        if (
+            text is None
+            or self.request.method != "GET"
+            or self.path.kind not in _SHAPED_KINDS
+            or "apply" in self.options.system
+            or self.path.invocations
+        ):
+            return None
+        return filter_shape(text)
+
+    def _other_options(self) -> tuple[object, ...]:
+        """The query options besides ``$filter``, which a shape keeps as they are."""
+        return (
+            tuple(item for item in self.options.system.items() if item[0] != "filter"),
+            tuple(self.options.aliases.items()),
         )
 
     @property
@@ -76,8 +165,9 @@ class RequestContext:
         return self.path.entity_type(self.service.model)
 
     def plan(self, key: Hashable, build: Callable[[], Any]) -> Any:
-        """The query plan ``key`` names (a plan depends on the URL only), cached; built afresh
-        when the path starts at what a function returned, which may be another query each time."""
+        """The query plan ``key`` names (with :attr:`options_key`, a plan depends on the URL only),
+        cached; built afresh when the path starts at what a function returned, which may be
+        another query each time."""
         if self.path.segments and isinstance(self.path.segments[0], ResultSegment):
             return build()
         return self.service.plan_cache.get(key, build)

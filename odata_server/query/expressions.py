@@ -27,6 +27,7 @@ from odata_server.edm.storage import EntityStorage, Storage
 from odata_server.edm.types import PrimitiveType as P
 from odata_server.query import polymorphic, sql_functions
 from odata_server.uri import nodes
+from odata_server.uri.shapes import parameter_name
 
 Entity = type | AliasedClass[Any]
 SqlExpression = sa.ColumnElement[Any]
@@ -92,6 +93,8 @@ class ExpressionCompiler:
             return sa.literal(enum_text(node.type.enum_type, node.value), sa.String())
         if node.type.primitive is None:
             return sa.null()
+        if node.slot is not None:  # a literal of a query shape: requests of that shape give its value
+            return sa.bindparam(parameter_name(node.slot), node.value, sql_type(node.type.primitive))
         return sa.literal(node.value, sql_type(node.type.primitive))
 
     def _PropertyAccess(self, node: nodes.PropertyAccess) -> SqlExpression:
@@ -273,7 +276,7 @@ class ExpressionCompiler:
         if all(isinstance(item, nodes.Constant) and item.value is not None for item in node.items):
             operand = self.compile(node.operand)
             values = [
-                _enum_literal(item, node.operand, operand) if _enum_constant(item) else item.value  # type: ignore[union-attr]
+                _enum_literal(item, node.operand, operand) if _enum_constant(item) else self.compile(item)  # type: ignore[arg-type]
                 for item in node.items
             ]
             return operand.in_(values)

@@ -167,9 +167,11 @@ def bind_options(
     entity_set: NavigationSource,
     limits: Limits,
     entity_type: EntityType | None = None,
+    filter_slots: Mapping[int, tuple[int, syntax.Literal]] | None = None,
 ) -> BoundOptions:
     """Parse and bind the system query options of a request to the entities of ``entity_set``
     it addresses, of ``entity_type`` (the set's, or a type derived from it after a type cast).
+    ``filter_slots`` are the literals of the shape of ``$filter`` (``uri/shapes.py``).
 
     Raises:
         BadRequestError: a syntax or type error, or a limit exceeded; the target
@@ -197,18 +199,29 @@ def bind_options(
         search=parsed("search"),  # type: ignore[arg-type]
         compute=parsed("compute"),  # type: ignore[arg-type]
     )
-    bound = _Binder(model, options.aliases, limits).bind(nested, entity_set, entity_type, depth=0)
+    bound = _Binder(model, options.aliases, limits, filter_slots).bind(nested, entity_set, entity_type, depth=0)
     return replace(bound, skiptoken=system.get("skiptoken"))
 
 
 class _Binder:
-    def __init__(self, model: Model, aliases: Mapping[str, str], limits: Limits) -> None:
+    def __init__(
+        self,
+        model: Model,
+        aliases: Mapping[str, str],
+        limits: Limits,
+        filter_slots: Mapping[int, tuple[int, syntax.Literal]] | None = None,
+    ) -> None:
         self.model = model
         self.aliases = aliases
         self.limits = limits
+        self.filter_slots = filter_slots
 
     def expressions(
-        self, entity_type: EntityType, option: str, computed: tuple[Computed, ...] = ()
+        self,
+        entity_type: EntityType,
+        option: str,
+        computed: tuple[Computed, ...] = (),
+        slots: Mapping[int, tuple[int, syntax.Literal]] | None = None,
     ) -> ExpressionBinder:
         return ExpressionBinder(
             self.model,
@@ -217,6 +230,7 @@ class _Binder:
             option=option,
             max_nodes=self.limits.max_expression_nodes,
             computed={item.alias: item.expression for item in computed},
+            slots=slots,
         )
 
     def compute(self, items: tuple[syntax.ComputeItem, ...] | None, entity_type: EntityType) -> tuple[Computed, ...]:
@@ -242,7 +256,8 @@ class _Binder:
         computed = self.compute(nested.compute, entity_type)
         filter_node = None
         if nested.filter is not None:
-            filter_node = self.expressions(entity_type, "$filter", computed).bind_boolean(nested.filter)
+            slots = self.filter_slots if depth == 0 else None  # the shape is of the request's own $filter
+            filter_node = self.expressions(entity_type, "$filter", computed, slots).bind_boolean(nested.filter)
         orderby = tuple(
             OrderBy(self.expressions(entity_type, "$orderby", computed).bind(item.expression), item.descending)
             for item in nested.orderby or ()

@@ -13,11 +13,11 @@ from collections.abc import Mapping
 
 from odata_server.edm.enums import enum_value
 from odata_server.edm.model import ComplexType, EntityType, EnumType, Model, Property
-from odata_server.edm.types import INTEGER_RANGES, PrimitiveType
+from odata_server.edm.types import PrimitiveType
 from odata_server.errors import BadRequestError, FeatureNotImplementedError
 from odata_server.uri import nodes, syntax
 from odata_server.uri.functions import NOT_YET, NUMERIC_ORDER, SIGNATURES, promotes_to, wider
-from odata_server.uri.literals import LiteralTypeError, enum_literal_parts, typed_value
+from odata_server.uri.literals import LiteralTypeError, enum_literal_parts, numeric_literal_type, typed_value
 from odata_server.uri.nodes import BOOLEAN, NULL_TYPE, ExprType, Node, primitive, type_of
 from odata_server.uri.parser import parse
 
@@ -52,6 +52,8 @@ class ExpressionBinder:
         computed: the properties ``$compute`` defined, by alias, usable like properties.
         type_casts: whether paths may hold type casts (``NS.Flight/FlightNumber``) and
             ``isof``/``cast`` may name entity types; where they may not, they answer 501.
+        slots: the literals of the option's query shape by position (``uri/shapes.py``):
+            a literal found there becomes a constant numbered with its slot.
     """
 
     def __init__(
@@ -64,8 +66,10 @@ class ExpressionBinder:
         max_nodes: int,
         computed: Mapping[str, Node] | None = None,
         type_casts: bool = True,
+        slots: Mapping[int, tuple[int, syntax.Literal]] | None = None,
     ) -> None:
         self.model = model
+        self.slots = slots or {}
         self.type_casts = type_casts
         self.computed = computed or {}
         self.aliases = aliases
@@ -130,14 +134,22 @@ class ExpressionBinder:
             raise FeatureNotImplementedError(
                 "Geography and geometry literals are not supported yet", target=self.option
             )
-        edm_type = _LITERAL_TYPES.get(literal.kind) or _numeric_literal_type(literal.text)
+        edm_type = _LITERAL_TYPES.get(literal.kind) or numeric_literal_type(literal.text)
         try:
             value = typed_value(literal, edm_type)
         except LiteralTypeError as error:
             raise self._error(str(error)) from None
         if isinstance(value, dt.datetime):
             value = value.astimezone(dt.timezone.utc)
-        return nodes.Constant(value, primitive(edm_type))
+        return nodes.Constant(value, primitive(edm_type), self._slot(literal))
+
+    def _slot(self, literal: syntax.Literal) -> int | None:
+        """The slot of the query shape ``literal`` fills, if the shape cut it out of the
+        option's own text (an alias's text is another text, with positions of its own)."""
+        if self.resolving or literal.position not in self.slots:
+            return None
+        slot, cut = self.slots[literal.position]
+        return slot if cut == literal else None
 
     def _enum_literal(self, text: str) -> nodes.Constant:
         """``Namespace.Type'Member'`` or ``Namespace.Type'Member1,Member2'`` (URL Conventions §5.1.1.6.1)."""
@@ -591,21 +603,6 @@ class ExpressionBinder:
                 return nodes.EntityAccess(variable, (), ExprType(entity_type=ranged))  # type: ignore[arg-type]
         node = self._bind(argument)  # type: ignore[arg-type]
         return node if isinstance(node, nodes.EntityAccess) else None
-
-
-def _numeric_literal_type(text: str) -> PrimitiveType:
-    """An integer literal is Int32 if it fits, else Int64, else Decimal; other numbers are Decimal
-    unless written with an exponent or as NaN/INF, which make them Double."""
-    if text in ("NaN", "INF", "-INF") or "e" in text.lower():
-        return P.DOUBLE
-    if "." in text:
-        return P.DECIMAL
-    value = int(text)
-    for edm_type in (P.INT32, P.INT64):
-        low, high = INTEGER_RANGES[edm_type]
-        if low <= value <= high:
-            return edm_type
-    return P.DECIMAL
 
 
 def _type_name(argument: syntax.Argument) -> str | None:

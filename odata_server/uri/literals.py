@@ -135,6 +135,21 @@ def typed_value(literal: Literal, edm_type: PrimitiveType) -> object:
         raise LiteralTypeError(f"{literal.text} is not a valid {edm_type.value} value") from None
 
 
+def numeric_literal_type(text: str) -> PrimitiveType:
+    """An integer literal is Int32 if it fits, else Int64, else Decimal; other numbers are Decimal
+    unless written with an exponent or as NaN/INF, which make them Double."""
+    if text in ("NaN", "INF", "-INF") or "e" in text.lower():
+        return PrimitiveType.DOUBLE
+    if "." in text:
+        return PrimitiveType.DECIMAL
+    value = int(text)
+    for edm_type in (PrimitiveType.INT32, PrimitiveType.INT64):
+        low, high = INTEGER_RANGES[edm_type]
+        if low <= value <= high:
+            return edm_type
+    return PrimitiveType.DECIMAL
+
+
 def enum_literal_parts(text: str) -> tuple[str, str]:
     """The type name and the members of an enumeration literal: ``NS.Color'Red,Blue'`` →
     ``("NS.Color", "Red,Blue")`` (URL Conventions §5.1.1.6.1)."""
@@ -145,6 +160,7 @@ def enum_literal_parts(text: str) -> tuple[str, str]:
 __all__ = [
     "LiteralTypeError",
     "enum_literal_parts",
+    "numeric_literal_type",
     "parse_date_time_offset",
     "parse_duration",
     "parse_time_of_day",

@@ -60,10 +60,17 @@ _PRIMITIVES = {edm_type: ExprType(edm_type) for edm_type in PrimitiveType}
 
 @dataclass(frozen=True, slots=True)
 class Constant:
-    """A literal value, or a parameter alias's value, already converted to Python."""
+    """A literal value, or a parameter alias's value, already converted to Python.
+
+    ``slot`` numbers a literal of a query shape (``uri/shapes.py``): its value is a
+    parameter of the statements compiled from the node, so that queries of one shape
+    share them. ``query/`` must compile such a constant as that parameter and never read
+    its value in Python.
+    """
 
     value: object
     type: ExprType
+    slot: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

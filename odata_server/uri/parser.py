@@ -659,7 +659,8 @@ class _ToSyntax(Transformer[Token, object]):
             return Tree(data, children)  # Lark's own helper rules (repetitions): it inlines them
         kind = data.rsplit("__", 1)[-1]
         if kind in _LITERAL_KINDS:
-            return Literal(kind, str(children[0]))
+            token = children[0]
+            return Literal(kind, str(token), token.start_pos)
         raise AssertionError(f"no syntax node for grammar rule {data}")  # pragma: no cover
 
 

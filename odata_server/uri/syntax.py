@@ -6,7 +6,7 @@ identifier here; the binder decides it is an entity set.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Union
 
 
@@ -16,11 +16,13 @@ class Literal:
 
     ``kind`` is one of null, boolean, guid, date_time_offset, date, time_of_day,
     decimal, integer, string, duration, binary. The binder converts the text once it
-    knows the expected Edm type.
+    knows the expected Edm type. ``position`` is where it starts in the text parsed (-1
+    when it was not parsed from a text): the slot of a query shape (``uri/shapes.py``).
     """
 
     kind: str
     text: str
+    position: int = field(default=-1, compare=False)
 
 
 @dataclass(frozen=True, slots=True)

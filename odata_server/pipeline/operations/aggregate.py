@@ -43,7 +43,7 @@ async def read_applied(ctx: RequestContext) -> ODataResponse:
     applied = options.apply
     assert applied is not None
     size = page_size(ctx)
-    plan = ctx.plan(("apply", ctx.request.path, ctx.request.query, size), lambda: _plan(ctx, entity_set, applied, size))
+    plan = ctx.plan(("apply", ctx.request.path, ctx.options_key, size), lambda: _plan(ctx, entity_set, applied, size))
     writer = _InstanceWriter(entity_set, plan, applied, negotiated, ctx.request.service_root)
     async with reading(ctx.service.engine) as connection:
         total = await connection.scalar(plan.count) if plan.count is not None else None

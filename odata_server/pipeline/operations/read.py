@@ -141,7 +141,7 @@ async def _collection(
     preferred, preference_applied = max_page_size(ctx.request)
     page_limit = page_size(ctx)
     plan = ctx.plan(
-        (ctx.path.kind, ctx.request.path, ctx.path.singleton_key, ctx.request.query, page_limit),
+        (ctx.path.kind, ctx.request.path, ctx.path.singleton_key, ctx.options_key, page_limit),
         lambda: plan_collection(
             ctx.path.entity_segments,
             model=ctx.service.model,
@@ -158,7 +158,7 @@ async def _collection(
 
     async def count(connection: AsyncConnection) -> None:
         if plan.count is not None:
-            total = await connection.scalar(plan.count)
+            total = await connection.scalar(plan.count, ctx.parameters)
             head[negotiated.control("count")] = str(total) if negotiated.ieee754_compatible else total
 
     def tail() -> dict[str, Any]:
@@ -353,7 +353,7 @@ async def read_count(ctx: RequestContext) -> ODataResponse:
         dialect=ctx.dialect,
     )
     async with reading(ctx.service.engine) as connection:
-        count = await connection.scalar(statement)
+        count = await connection.scalar(statement, ctx.parameters)
         if not count:
             await _require_parent(ctx, connection)
     return ODataResponse(200, {"Content-Type": Representation.TEXT.value}, str(count or 0).encode("ascii"))
@@ -419,7 +419,7 @@ async def _rows_body(
 
     try:
         await before(connection)
-        result = await connection.stream(statement)
+        result = await connection.stream(statement, ctx.parameters)
         batches = result.partitions(batch_rows)
         first = await anext(batches, [])
         if not first:

@@ -1,0 +1,124 @@
+"""Requests that differ only in the literals of ``$filter`` share one bound and planned query
+(``odata_server/uri/shapes.py``): a request answered from the shape of an earlier one must
+answer exactly what it answers on its own.
+
+Each case sends a first text, then a second one of the same shape, and compares the
+second's response with that of the same query bound from its own text: with its values
+given as parameter aliases, which a shape keeps as they are. Whether the second
+request shared the first's work is seen in the parser: a shared shape parses no
+``$filter``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.conftest import northwind_client, read_all
+from tests.shapes import bound_on_its_own, filter_url, shared_answer
+
+
+@pytest.fixture(scope="module")
+async def northwind(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    """The Northwind example on a database of this module's: its caches have seen only the
+    requests of these tests, so whether a request parsed its ``$filter`` says whether it
+    shared a shape."""
+    async with northwind_client(database_url) as client:
+        yield client
+
+
+# path, $filter with {} for the literals that change, first values, second values, shared
+CASES = [
+    ("Products", "UnitPrice gt {}", ("20",), ("5",), True),
+    ("Products", "ProductName eq {}", ("'Chai'",), ("'Chang'",), True),
+    ("Products", "ProductName eq {}", ("'Chai'",), ("'Sir Rodney''s Scones'",), True),
+    ("Products", "startswith(ProductName,{}) and UnitPrice lt {}", ("'C'", "30"), ("'G'", "100"), True),
+    ("Products", "Category/CategoryName eq {}", ("'Beverages'",), ("'Seafood'",), True),
+    ("Products", "Order_Details/any(d:d/Quantity gt {})", ("100",), ("120",), True),
+    ("Products", "Order_Details/all(d:d/Quantity ge {})", ("1",), ("10",), True),
+    ("Products", "Order_Details/$count gt {}", ("50",), ("5",), True),
+    ("Products", "ProductID in ({},{},{})", ("1", "2", "3"), ("4", "77", "100"), True),
+    ("Products", "ProductName in ({},{})", ("'Chai'", "'Chang'"), ("'Tofu'", "'Konbu'"), True),
+    ("Products", "substring(ProductName,{}) eq {}", ("1", "'hai'"), ("2", "'ng'"), True),
+    ("Products", "substring(ProductName,{},{}) eq {}", ("0", "2", "'Ch'"), ("1", "3", "'ofu'"), True),
+    ("Products", "length(ProductName) add {} gt {}", ("1", "20"), ("5", "30"), True),
+    ("Products", "indexof(ProductName,{}) eq {}", ("'a'", "2"), ("'o'", "1"), True),
+    ("Products", "concat(ProductName,{}) eq {}", ("'!'", "'Chai!'"), ("'?'", "'Tofu?'"), True),
+    ("Products", "UnitsInStock mod {} eq {}", ("2", "0"), ("3", "1"), True),
+    ("Products", "UnitsInStock div {} ge {}", ("10", "5"), ("7", "2"), True),
+    (
+        "Products",
+        "tolower(ProductName) eq {} or contains(QuantityPerUnit,{})",
+        ("'chai'", "'bags'"),
+        ("'tofu'", "'jars'"),
+        True,
+    ),
+    ("Products", "UnitPrice mul {} gt {}", ("2", "100"), ("3", "60"), True),
+    ("Products", "ProductID eq {}", ("1",), ("5000000000",), False),  # an Int64 literal: another shape
+    ("Products", "UnitPrice gt {}", ("20",), ("20.5",), False),  # a decimal is not cut out
+    ("Products", "UnitPrice gt {}", ("20",), ("-5",), False),  # a signed number is not cut out
+    ("Products", "ProductName eq {}", ("'Chai'",), ("null",), False),
+    ("Products?$count=true&$top=3&$orderby=ProductName", "UnitPrice gt {}", ("20",), ("50",), True),
+    ("Products?$select=ProductName&$expand=Category($select=CategoryName)", "UnitPrice lt {}", ("9",), ("12",), True),
+    ("Products?$expand=Order_Details($filter=Quantity gt 10;$top=2)", "ProductID le {}", ("3",), ("6",), True),
+    ("Products/$count", "UnitPrice gt {}", ("20",), ("50",), True),
+    ("Products/$ref", "UnitPrice gt {}", ("20",), ("50",), True),
+    ("Categories(1)/Products", "UnitPrice gt {}", ("10",), ("18",), True),
+    ("Orders", "OrderDate lt 1997-01-01T00:00:00Z and EmployeeID eq {}", ("1",), ("4",), True),
+    ("Orders", "year(OrderDate) eq {} and month(OrderDate) eq {}", ("1997", "1"), ("1998", "3"), True),
+    ("Customers", "Country eq {} and City ne {}", ("'Germany'", "'Berlin'"), ("'France'", "'Paris'"), True),
+    ("Products?@p=5", "UnitPrice gt @p and ProductID lt {}", ("30",), ("60",), True),
+]
+
+
+@pytest.mark.parametrize(("path", "template", "first", "second", "shared"), CASES)
+async def test_a_request_sharing_a_shape_answers_as_on_its_own(
+    northwind: httpx.AsyncClient,
+    monkeypatch: pytest.MonkeyPatch,
+    path: str,
+    template: str,
+    first: tuple[str, ...],
+    second: tuple[str, ...],
+    shared: bool,
+) -> None:
+    second_url = filter_url(path, template, second)
+    response, parsed_nothing = await shared_answer(
+        northwind, filter_url(path, template, first), second_url, monkeypatch
+    )
+    assert parsed_nothing is shared
+    reference = await northwind.get(bound_on_its_own(path, template, second))
+    assert response.status_code == reference.status_code == 200, response.text
+    assert response.content == reference.content
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    name=st.text(st.characters(codec="utf-8", exclude_categories=["Cc", "Cs"], exclude_characters="%&#+"), max_size=12),
+    price=st.integers(0, 2**31 - 1),
+)
+async def test_any_values_of_a_shape_answer_as_on_their_own(
+    northwind: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch, name: str, price: int
+) -> None:
+    values = ("'" + name.replace("'", "''") + "'", str(price))
+    template = "startswith(ProductName,{0}) or UnitPrice lt {1} or ProductName eq {0}"
+    url = filter_url("Products", template, values)
+    response, parsed_nothing = await shared_answer(
+        northwind, filter_url("Products", template, ("'C'", "10")), url, monkeypatch
+    )
+    assert parsed_nothing
+    reference = await northwind.get(bound_on_its_own("Products", template, values))
+    assert response.status_code == reference.status_code == 200, response.text
+    assert response.content == reference.content
+
+
+async def test_pages_of_a_shared_shape_follow_their_ownfilter_url(northwind: httpx.AsyncClient) -> None:
+    paged = {"Prefer": "odata.maxpagesize=3"}
+    everything = await read_all(northwind, "Products?$filter=UnitPrice gt 10&$orderby=UnitPrice", headers=paged)
+    assert len(everything) > 3
+    costly = await read_all(northwind, "Products?$filter=UnitPrice gt 40&$orderby=UnitPrice", headers=paged)
+    assert costly == [product for product in everything if product["UnitPrice"] > 40]
+    assert len(costly) > 3

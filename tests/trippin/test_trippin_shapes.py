@@ -1,0 +1,42 @@
+"""Query shapes on the TripPin example: literals inside lambdas over collection properties,
+paths into complex values, containment, singletons and derived types share their shape;
+a string compared with an enumeration names members, so its shape is not shared."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from tests.shapes import bound_on_its_own, filter_url, shared_answer
+
+# path, $filter with {} for the literals that change, first values, second values, shared
+CASES = [
+    ("People", "Emails/any(e: endswith(e, {}))", ("'example.com'",), ("'contoso.com'",), True),
+    ("People", "AddressInfo/any(a: a/City/Name eq {})", ("'Boise'",), ("'Seattle'",), True),
+    ("People", "HomeAddress/City/Name eq {}", ("'Boise'",), ("'Seattle'",), True),
+    ("People", "Emails/$count ge {}", ("2",), ("1",), True),
+    ("People", "Gender eq {}", ("'Female'",), ("'Male'",), False),
+    ("People/Trippin.Employee", "Cost gt {}", ("1000",), ("100000",), True),
+    ("People('russellwhyte')/Trips", "Budget gt {}", ("1000",), ("2500",), True),
+    ("Me/Friends", "FirstName ne {}", ("'Scott'",), ("'Ronald'",), True),
+    ("Airports", "contains(Location/Address,{})", ("'Road'",), ("'Way'",), True),
+]
+
+
+@pytest.mark.parametrize(("path", "template", "first", "second", "shared"), CASES)
+async def test_a_request_sharing_a_shape_answers_as_on_its_own(
+    trippin: httpx.AsyncClient,
+    monkeypatch: pytest.MonkeyPatch,
+    path: str,
+    template: str,
+    first: tuple[str, ...],
+    second: tuple[str, ...],
+    shared: bool,
+) -> None:
+    second_url = filter_url(path, template, second)
+    response, parsed_nothing = await shared_answer(trippin, filter_url(path, template, first), second_url, monkeypatch)
+    assert parsed_nothing is shared
+    reference = await trippin.get(bound_on_its_own(path, template, second))
+    assert response.status_code == reference.status_code == 200, response.text
+    assert response.content == reference.content
+    assert response.json()["value"], "a case whose second query finds nothing shows little"

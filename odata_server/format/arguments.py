@@ -14,8 +14,7 @@ from __future__ import annotations
 import dataclasses
 
 from odata_server.edm.enums import enum_value
-from odata_server.edm.model import ComplexType, EnumType, Operation, Parameter, Property
-from odata_server.edm.python_types import EdmType
+from odata_server.edm.model import ComplexType, EdmType, EnumType, Operation, Parameter, Property
 from odata_server.edm.types import PrimitiveType
 from odata_server.errors import BadRequestError
 from odata_server.format.decode import complex_members, decode_json_value

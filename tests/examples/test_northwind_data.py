@@ -50,8 +50,8 @@ from examples.northwind.models import (
     Supplier,
     Territory,
 )
+from tests.conftest import NORTHWIND_CSV
 
-NORTHWIND_CSV = Path(__file__).resolve().parents[3] / "shared" / "northwind"
 POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 
 CLASSIC_COUNTS = {

@@ -13,7 +13,8 @@ import pytest
 from sqlalchemy import event
 
 from tests.conftest import assert_error, northwind_client, read_all
-from tests.test_query_options import orders_of, table
+from tests.northwind_csv import northwind_table
+from tests.test_query_options import orders_of
 
 ROOT = "http://testserver/odata/"
 
@@ -40,7 +41,7 @@ ROOT = "http://testserver/odata/"
 async def test_select(northwind: httpx.AsyncClient, path: str, context: str, names: list[str] | None) -> None:
     body = (await northwind.get(path)).json()
     assert body["@context"] == f"{ROOT}$metadata#{context}"
-    expected = names or list(table("Products")[0])
+    expected = names or list(northwind_table("Products")[0])
     # Products carry an ETag: control information besides the properties.
     assert all([name for name in entity if name != "@etag"] == expected for entity in body["value"])
 
@@ -58,7 +59,7 @@ async def test_select_on_an_entity(northwind: httpx.AsyncClient) -> None:
 async def test_expand_a_collection_on_every_parent(northwind: httpx.AsyncClient) -> None:
     categories = await read_all(northwind, "Categories?$expand=Products($select=ProductID)&$select=CategoryID")
     for category in categories:
-        expected = [p["ProductID"] for p in table("Products") if p["CategoryID"] == category["CategoryID"]]
+        expected = [p["ProductID"] for p in northwind_table("Products") if p["CategoryID"] == category["CategoryID"]]
         assert [p["ProductID"] for p in category["Products"]] == expected
 
 
@@ -116,7 +117,9 @@ async def test_expand_references_and_counts(northwind: httpx.AsyncClient) -> Non
         await northwind.get("Categories?$select=CategoryID&$expand=Products/$count($filter=UnitPrice gt 30)")
     ).json()
     for category in counts["value"]:
-        expected = sum(p["CategoryID"] == category["CategoryID"] and p["UnitPrice"] > 30 for p in table("Products"))
+        expected = sum(
+            p["CategoryID"] == category["CategoryID"] and p["UnitPrice"] > 30 for p in northwind_table("Products")
+        )
         assert category["Products@count"] == expected
         assert "Products" not in category
 

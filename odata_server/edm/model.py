@@ -214,31 +214,38 @@ class EntitySet:
     upsert: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class Parameter:
-    """A parameter of a function or action (CSDL §12.9)."""
+EdmType = PrimitiveType | EnumType | ComplexType | EntityType
 
-    name: str
-    type: PrimitiveType | EnumType | ComplexType | EntityType
+
+@dataclass(frozen=True, slots=True)
+class TypeUse:
+    """A type as a parameter, a return type or a Python annotation uses it: single or a
+    collection, nullable or not. For a collection, ``nullable`` says whether its items may
+    be null (CSDL §7.2.1: a collection itself is never null, it is empty instead)."""
+
+    type: EdmType
     collection: bool = False
     nullable: bool = True
 
     @property
     def type_name(self) -> str:
+        """The type as CSDL writes it: ``Edm.String``, ``NS.Location``, ``Collection(Edm.String)``."""
         return type_name(self.type, self.collection)
 
 
 @dataclass(frozen=True, slots=True)
-class ReturnType:
+class Parameter(TypeUse):
+    """A parameter of a function or action (CSDL §12.9): a named use of a type.
+
+    ``name`` is keyword-only: a dataclass puts the fields of its base first.
+    """
+
+    name: str = field(kw_only=True)
+
+
+@dataclass(frozen=True, slots=True)
+class ReturnType(TypeUse):
     """What a function or action returns (CSDL §12.8)."""
-
-    type: PrimitiveType | EnumType | ComplexType | EntityType
-    collection: bool = False
-    nullable: bool = True
-
-    @property
-    def type_name(self) -> str:
-        return type_name(self.type, self.collection)
 
 
 class OperationKind(Enum):
@@ -516,6 +523,7 @@ __all__ = [
     "ComplexType",
     "ContainedEntities",
     "ContainerKey",
+    "EdmType",
     "EntitySet",
     "EntityType",
     "EnumMember",
@@ -534,6 +542,7 @@ __all__ = [
     "ReturnType",
     "Singleton",
     "SingletonKey",
+    "TypeUse",
     "container_keys",
     "declared_properties",
     "frozen_mapping",

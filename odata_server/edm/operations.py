@@ -159,7 +159,7 @@ def _parameters(
             continue
         check_identifier(argument.name, f"{where}: parameter {argument.name}")
         use = python_types.use(annotation, f"{where}, parameter {argument.name}")
-        parameters.append(Parameter(argument.name, use.type, collection=use.collection, nullable=use.nullable))
+        parameters.append(Parameter(use.type, use.collection, use.nullable, name=argument.name))
     if declaration.bound:
         if not parameters or not isinstance(parameters[0].type, EntityType):
             raise ModelError(
@@ -185,7 +185,7 @@ def _return_type(
             raise ModelError(f"{declaration.where}: a function returns data; annotate its return type")
         return None
     use = python_types.use(annotation, f"{declaration.where}, return type")
-    return ReturnType(use.type, collection=use.collection, nullable=use.nullable)
+    return ReturnType(use.type, use.collection, use.nullable)
 
 
 def _check_options(

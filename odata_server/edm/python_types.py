@@ -19,10 +19,18 @@ import types
 import typing
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 
-from odata_server.edm.model import ComplexType, EntityType, EnumMember, EnumType, Property, frozen_mapping
+from odata_server.edm.model import (
+    ComplexType,
+    EdmType,
+    EntityType,
+    EnumMember,
+    EnumType,
+    Property,
+    TypeUse,
+    frozen_mapping,
+)
 from odata_server.edm.types import INTEGER_RANGES, PrimitiveType
 from odata_server.errors import ModelError
 
@@ -40,18 +48,6 @@ PYTHON_PRIMITIVES: dict[type, PrimitiveType] = {
     uuid.UUID: PrimitiveType.GUID,
     bytes: PrimitiveType.BINARY,
 }
-
-EdmType = PrimitiveType | EnumType | ComplexType | EntityType
-
-
-@dataclass(frozen=True, slots=True)
-class TypeUse:
-    """A type as a property, parameter or return type uses it; for a collection, ``nullable``
-    says whether its items may be null."""
-
-    type: EdmType
-    collection: bool = False
-    nullable: bool = False
 
 
 class PythonTypes:
@@ -199,4 +195,4 @@ def _underlying_type(values: list[int], python_class: type) -> PrimitiveType:
     raise ModelError(f"{python_class.__qualname__} has member values beyond Edm.Int64")
 
 
-__all__ = ["PYTHON_PRIMITIVES", "EdmType", "PythonTypes", "TypeUse"]
+__all__ = ["PYTHON_PRIMITIVES", "PythonTypes"]

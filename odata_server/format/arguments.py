@@ -12,14 +12,12 @@ member inside it (``points/1/lat``).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
 
 from odata_server.edm.enums import enum_value
-from odata_server.edm.model import ComplexType, EnumType, Operation, Parameter, Property
-from odata_server.edm.python_types import EdmType
+from odata_server.edm.model import ComplexType, EdmType, EnumType, Operation, Parameter, Property
 from odata_server.edm.types import PrimitiveType
 from odata_server.errors import BadRequestError
-from odata_server.format.decode import decode_json_value
+from odata_server.format.decode import complex_members, decode_json_value
 from odata_server.uri.literals import LiteralTypeError, enum_literal_parts, typed_value
 from odata_server.uri.syntax import JsonValue, Literal
 
@@ -138,36 +136,26 @@ def _enum_value(value: object, enum_type: EnumType, target: str) -> object:
 def _complex_value(value: object, complex_type: ComplexType, target: str) -> object:
     """A JSON object as an instance of the complex type's dataclass; a property left out takes
     the dataclass's default, else null."""
-    if not isinstance(value, dict):
-        raise BadRequestError(
-            f"{target} takes a {complex_type.name}: a JSON object", target=target, code="InvalidValue"
-        )
-    properties = complex_type.properties
-    for name in value:
-        if "@" not in name and name not in properties:
-            raise BadRequestError(
-                f"{complex_type.name} has no property {name!r}", target=f"{target}/{name}", code="InvalidValue"
-            )
-    defaults = _defaults(complex_type.python_class)
-    values: dict[str, object] = {}
-    for name, prop in properties.items():
-        if name in value:
-            values[name] = json_value(value[name], prop.type, prop.collection, prop.nullable, f"{target}/{name}")
-        elif name not in defaults:
-            values[name] = _null(prop.nullable, f"{target}/{name}")
     python_class = complex_type.python_class
-    return values if python_class is None else python_class(**values)
+    members = complex_members(
+        value, complex_type, target, member=_member, unknown="InvalidValue", defaulted=_defaulted(python_class)
+    )
+    return members if python_class is None else python_class(**members)
 
 
-def _defaults(python_class: type | None) -> Mapping[str, object]:
+def _member(value: object, prop: Property, target: str) -> object:
+    return json_value(value, prop.type, prop.collection, prop.nullable, target)
+
+
+def _defaulted(python_class: type | None) -> frozenset[str]:
     """The fields of a dataclass that have a default."""
     if python_class is None or not dataclasses.is_dataclass(python_class):
-        return {}
-    return {
-        field.name: field
+        return frozenset()
+    return frozenset(
+        field.name
         for field in dataclasses.fields(python_class)
         if field.default is not dataclasses.MISSING or field.default_factory is not dataclasses.MISSING
-    }
+    )
 
 
 __all__ = ["action_arguments", "function_arguments", "json_value"]

@@ -16,7 +16,7 @@ import math
 import re
 import struct
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Container, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -88,16 +88,47 @@ def _collection(value: object, prop: Property, target: str) -> list[object]:
 
 
 def _complex(value: object, complex_type: ComplexType, target: str) -> dict[str, object]:
-    """A JSON object with the complex type's properties; missing ones are null, unknown ones refused."""
+    """A complex value to store: every property of the type, null where left out."""
+    return complex_members(
+        value,
+        complex_type,
+        target,
+        member=lambda member_value, prop, member_target: decode_json_value(member_value, prop, target=member_target),
+        unknown="UnknownProperty",
+    )
+
+
+MemberDecoder = Callable[[object, Property, str], object]
+"""Decodes a member of a complex value: its JSON value (None when null or left out), property and target."""
+
+
+def complex_members(
+    value: object,
+    complex_type: ComplexType,
+    target: str,
+    *,
+    member: MemberDecoder,
+    unknown: str,
+    defaulted: Container[str] = frozenset(),
+) -> dict[str, object]:
+    """The members of a JSON object holding a ``complex_type`` value, each decoded by ``member``.
+
+    The one walk of a complex value for entity bodies (:func:`decode_json_value`) and for
+    operation arguments (:mod:`odata_server.format.arguments`). They differ in how a member
+    is decoded (into a stored value, or the value an implementation gets), in ``unknown``,
+    the error code for a member the type does not have, and in ``defaulted``: the members
+    the caller has a default for, which may be left out and are then missing from the
+    result. Any other member left out is decoded as null. Annotations are ignored, but
+    ``@odata.type`` must name ``complex_type``.
+    """
     if not isinstance(value, dict):
         raise BadRequestError(
             f"{target} must be a {complex_type.qualified_name} value: a JSON object; got {_shown(value)}",
             target=target,
             code="InvalidValue",
         )
-    decoded: dict[str, object] = {}
     for name, member_value in value.items():
-        if name.startswith("@") or "@" in name:
+        if "@" in name:
             if name in ("@odata.type", "@type") and member_value not in (
                 f"#{complex_type.qualified_name}",
                 complex_type.qualified_name,
@@ -107,16 +138,17 @@ def _complex(value: object, complex_type: ComplexType, target: str) -> dict[str,
                     target=f"{target}/{name}",
                     code="InvalidValue",
                 )
-            continue
-        if name not in complex_type.properties:
+        elif name not in complex_type.properties:
             raise BadRequestError(
                 f"Complex type {complex_type.name} has no property {name!r}",
                 target=f"{target}/{name}",
-                code="UnknownProperty",
+                code=unknown,
             )
-    for name, member in complex_type.properties.items():
-        decoded[name] = decode_json_value(value.get(name), member, target=f"{target}/{name}")
-    return decoded
+    return {
+        name: member(value.get(name), prop, f"{target}/{name}")
+        for name, prop in complex_type.properties.items()
+        if name in value or name not in defaulted
+    }
 
 
 def _enum(value: object, enum_type: EnumType, target: str) -> object:
@@ -367,4 +399,4 @@ _DECODERS: dict[PrimitiveType, tuple[Decoder, str]] = {
     PrimitiveType.TIME_OF_DAY: (_time_of_day, "a time of day such as 13:45:00"),
 }
 
-__all__ = ["decode_json_value", "decode_raw_value"]
+__all__ = ["MemberDecoder", "complex_members", "decode_json_value", "decode_raw_value"]

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from odata_server.edm.model import ComplexType, EnumType, ReturnType
-from odata_server.edm.python_types import EdmType
+from odata_server.edm.model import ComplexType, EdmType, EnumType, ReturnType
 from odata_server.edm.types import PrimitiveType
 from odata_server.format.context_url import context
 from odata_server.format.negotiation import Negotiated

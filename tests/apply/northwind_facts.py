@@ -1,9 +1,8 @@
 """What ``$apply`` must answer on Northwind, computed here in Python from the CSV files.
 
-Nothing in this module uses the server's code or SQL: the tables are read with the
-``csv`` module from ``NORTHWIND_CSV`` (the files the example loads), numbers are kept
-as ``Decimal`` where the model has ``Numeric`` columns, and every expected result is
-built with plain loops and dictionaries.
+Nothing in this module uses the server's code or SQL: the tables are the CSV files'
+rows (:func:`tests.northwind_csv.northwind_table`, money and discounts as ``Decimal``),
+and every expected result is built with plain loops and dictionaries.
 
 It also holds the comparison helpers the ``$apply`` tests share:
 
@@ -19,7 +18,6 @@ It also holds the comparison helpers the ``$apply`` tests share:
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -29,9 +27,7 @@ from typing import Any
 
 import httpx
 
-from tests.conftest import NORTHWIND_CSV
-
-Row = dict[str, Any]
+from tests.northwind_csv import Row, northwind_table
 
 BASE = "http://testserver/odata/"
 """The service root of the test client (``tests/conftest.py``)."""
@@ -41,23 +37,6 @@ REL = 1e-6
 
 ABSENT = object()
 """An expected property that must not be in the response object (rolled-up properties)."""
-
-_INTEGERS = {
-    "CategoryID",
-    "ProductID",
-    "SupplierID",
-    "OrderID",
-    "EmployeeID",
-    "ShipVia",
-    "UnitsInStock",
-    "UnitsOnOrder",
-    "ReorderLevel",
-    "Quantity",
-    "ShipperID",
-    "RegionID",
-    "ReportsTo",
-}
-_DECIMALS = {"UnitPrice", "Freight", "Discount"}
 
 
 def context(select: str | None, entity_set: str = "Products") -> str:
@@ -69,43 +48,20 @@ def context(select: str | None, entity_set: str = "Products") -> str:
 # ---------------------------------------------------------------- the tables
 
 
-@cache
-def table(name: str) -> tuple[Row, ...]:
-    """A Northwind table from its CSV file: integers, ``Decimal`` numbers, datetimes, booleans, ``None`` for empty."""
-    with (NORTHWIND_CSV / f"{name}.csv").open(newline="", encoding="utf-8") as file:
-        return tuple(
-            {column: _value(column, text) for column, text in record.items()} for record in csv.DictReader(file)
-        )
-
-
-def _value(column: str, text: str) -> Any:
-    if text == "":
-        return None
-    if column in _INTEGERS:
-        return int(text)
-    if column in _DECIMALS:
-        return Decimal(text)
-    if column.endswith("Date"):
-        return dt.datetime.fromisoformat(text).replace(tzinfo=dt.UTC)
-    if column == "Discontinued":
-        return text == "1"
-    return text
-
-
 def products() -> tuple[Row, ...]:
-    return table("Products")
+    return northwind_table("Products")
 
 
 def details() -> tuple[Row, ...]:
-    return table("Order_Details")
+    return northwind_table("Order_Details")
 
 
 def orders() -> tuple[Row, ...]:
-    return table("Orders")
+    return northwind_table("Orders")
 
 
 def customers() -> tuple[Row, ...]:
-    return table("Customers")
+    return northwind_table("Customers")
 
 
 @cache
@@ -120,12 +76,12 @@ def order(order_id: int) -> Row:
 
 @cache
 def category_name(category_id: int) -> str:
-    return next(c["CategoryName"] for c in table("Categories") if c["CategoryID"] == category_id)
+    return next(c["CategoryName"] for c in northwind_table("Categories") if c["CategoryID"] == category_id)
 
 
 @cache
 def supplier_country(supplier_id: int) -> str:
-    return next(s["Country"] for s in table("Suppliers") if s["SupplierID"] == supplier_id)
+    return next(s["Country"] for s in northwind_table("Suppliers") if s["SupplierID"] == supplier_id)
 
 
 PRODUCT_PROPERTIES = (

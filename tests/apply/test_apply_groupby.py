@@ -57,10 +57,10 @@ from tests.apply.northwind_facts import (
     sales,
     sort_key,
     supplier_country,
-    table,
     total,
     year_of,
 )
+from tests.northwind_csv import northwind_table
 
 Rows = list[dict[str, Any]]
 
@@ -450,7 +450,7 @@ async def test_groupby_navigation_property_expands_it(northwind: httpx.AsyncClie
             },
             "N": sum(1 for p in products() if p["CategoryID"] == c["CategoryID"]),
         }
-        for c in table("Categories")
+        for c in northwind_table("Categories")
     ]
     got = sorted(body["value"], key=sort_key(("Category/CategoryID",)))
     for row in got:

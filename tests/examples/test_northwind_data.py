@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Awaitable, Callable
@@ -31,7 +30,6 @@ from sqlalchemy import (
     inspect,
     select,
 )
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.orm import RelationshipProperty
 
@@ -50,9 +48,8 @@ from examples.northwind.models import (
     Supplier,
     Territory,
 )
-
-NORTHWIND_CSV = Path(__file__).resolve().parents[3] / "shared" / "northwind"
-POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+from odata_server import async_engine
+from tests.conftest import NORTHWIND_CSV, private_database
 
 CLASSIC_COUNTS = {
     "Categories": 8,
@@ -385,28 +382,9 @@ def test_generated_load_into_sqlite(tmp_path: Path) -> None:
 # --- PostgreSQL --------------------------------------------------------------
 
 
-def require_postgres() -> None:
-    """Skip when PostgreSQL is unreachable, except on CI where that is a failure."""
-
-    async def probe(engine: AsyncEngine) -> None:
-        async with engine.connect():
-            pass
-
-    try:
-        with_engine(POSTGRES_URL, probe, connect_args={"timeout": 5})
-    except (OSError, DBAPIError) as error:
-        message = f"PostgreSQL at {POSTGRES_URL} is unreachable: {error}"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-
-
-def test_csv_load_into_postgresql() -> None:
-    require_postgres()
-
-    async def work(engine: AsyncEngine) -> tuple[bool, dict[str, int], int]:
-        async with engine.begin() as conn:
-            await conn.run_sync(Base.metadata.drop_all)
+async def test_csv_load_into_postgresql(tmp_path: Path) -> None:
+    async with private_database("postgresql", "northwind_csv_load", tmp_path) as url:
+        engine = async_engine(url)
         try:
             loaded = await ensure_northwind(engine, str(NORTHWIND_CSV))
             async with engine.begin() as conn:
@@ -414,12 +392,8 @@ def test_csv_load_into_postgresql() -> None:
                 new_id = await conn.scalar(
                     insert(Category).values(CategoryName="Snacks").returning(Category.CategoryID)
                 )
-            return loaded, counts, new_id
         finally:
-            async with engine.begin() as conn:
-                await conn.run_sync(Base.metadata.drop_all)
-
-    loaded, counts, new_id = with_engine(POSTGRES_URL, work)
+            await engine.dispose()
     assert loaded
     assert counts == CLASSIC_COUNTS
     assert new_id == CLASSIC_COUNTS["Categories"] + 1

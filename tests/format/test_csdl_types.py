@@ -111,8 +111,8 @@ def rich_model() -> Model:
         NS,
         OperationKind.FUNCTION,
         (
-            Parameter("lat", PrimitiveType.DOUBLE, nullable=False),
-            Parameter("lon", PrimitiveType.DOUBLE, nullable=False),
+            Parameter(name="lat", type=PrimitiveType.DOUBLE, nullable=False),
+            Parameter(name="lon", type=PrimitiveType.DOUBLE, nullable=False),
         ),
         ReturnType(airport, nullable=False),
         composable=True,
@@ -121,14 +121,17 @@ def rich_model() -> Model:
         "GetFriendsTrips",
         NS,
         OperationKind.FUNCTION,
-        (Parameter("person", person, nullable=False), Parameter("userName", S, nullable=False)),
+        (Parameter(name="person", type=person, nullable=False), Parameter(name="userName", type=S, nullable=False)),
         ReturnType(trip, collection=True),
         bound=True,
         composable=True,
         entity_set_path="person/Friends/Trips",
     )
     share = Operation(
-        "ShareTrip", NS, OperationKind.ACTION, (Parameter("person", person), Parameter("tripId", PrimitiveType.INT32))
+        "ShareTrip",
+        NS,
+        OperationKind.ACTION,
+        (Parameter(name="person", type=person), Parameter(name="tripId", type=PrimitiveType.INT32)),
     )
     reset = Operation("ResetDataSource", NS, OperationKind.ACTION)
     people = EntitySet("People", person, frozen_mapping({"Friends": "People"}))

@@ -119,6 +119,7 @@ async def test_enumeration_values_in_bodies(
         ("Location", {"value": {"Address": 1, "Latitude": 1}}, "value/Address"),
         ("Location", {"value": {"Address": "a", "Latitude": 1, "Height": 2}}, "value/Height"),
         ("Location", {"value": "a"}, "value"),
+        ("Location", {"value": {"@odata.type": "#Trippin.City", **LOCATION}}, "value/@odata.type"),
         ("City", {"value": {**CITY, "Location": {"Address": "a", "Latitude": "b"}}}, "value/Location/Latitude"),
         ("City", {"value": {**CITY, "Tags": ["a", 2]}}, "value/Tags/1"),
         ("Strings", {"value": "a"}, "value"),

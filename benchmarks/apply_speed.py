@@ -42,7 +42,7 @@ from fastapi.responses import Response
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.harness import decimal_json, northwind_benchmark, requests_per_second  # noqa: E402
+from benchmarks.harness import decimal_json, northwind_benchmark, paired_rates  # noqa: E402
 from examples.northwind.app import create_app  # noqa: E402
 from examples.northwind.models import Order, OrderDetail, Product  # noqa: E402
 
@@ -192,8 +192,9 @@ async def throughput(odata_app: FastAPI, database_url: str, count: int) -> None:
         print(f"{'request':<24} {'rows':>5} {'odata req/s':>12} {'hand-written req/s':>19} {'ratio':>6}")
         for name, (odata_path, plain_path, _) in PAIRS.items():
             size = len((await hand.get(plain_path(0))).json()["value"])
-            ours_rate = await requests_per_second(lambda n, path=odata_path: odata.get(path(n)), count)
-            theirs_rate = await requests_per_second(lambda n, path=plain_path: hand.get(path(n)), count)
+            ours_rate, theirs_rate = await paired_rates(
+                lambda n, path=odata_path: odata.get(path(n)), lambda n, path=plain_path: hand.get(path(n)), count
+            )
             print(f"{name:<24} {size:>5} {ours_rate:>12.0f} {theirs_rate:>19.0f} {ours_rate / theirs_rate:>6.2f}")
     await plain.state.engine.dispose()
 

@@ -15,17 +15,35 @@ import httpx
 import orjson
 
 
-async def requests_per_second(
-    call: Callable[[int], Awaitable[httpx.Response]], count: int, *, status: int = 200, warmup: int = 20
-) -> float:
-    """``call(n)`` for n in 0..count-1, one at a time, after ``warmup`` calls that must answer ``status``."""
-    for n in range(warmup):
-        response = await call(-1 - n)
-        assert response.status_code == status, response.text
-    started = time.perf_counter()
-    for n in range(count):
-        await call(n)
-    return count / (time.perf_counter() - started)
+async def paired_rates(
+    ours: Callable[[int], Awaitable[httpx.Response]],
+    theirs: Callable[[int], Awaitable[httpx.Response]],
+    count: int,
+    *,
+    status: int = 200,
+    warmup: int = 20,
+    rounds: int = 5,
+) -> tuple[float, float]:
+    """Requests per second of ``ours(n)`` and ``theirs(n)`` for n in 0..count-1, one at a time.
+
+    Each first answers ``warmup`` calls, which must answer ``status``. The two are then
+    timed in alternating rounds, so that a slow spell of the machine (two cores, shared)
+    falls on both alike rather than on whichever ran during it.
+    """
+    for call in (ours, theirs):
+        for n in range(warmup):
+            response = await call(-1 - n)
+            assert response.status_code == status, response.text
+    spent = [0.0, 0.0]
+    per_round = max(count // rounds, 1)
+    for start in range(0, per_round * rounds, per_round):
+        for side, call in enumerate((ours, theirs)):
+            started = time.perf_counter()
+            for n in range(start, start + per_round):
+                await call(n)
+            spent[side] += time.perf_counter() - started
+    done = per_round * rounds
+    return done / spent[0], done / spent[1]
 
 
 def northwind_benchmark(

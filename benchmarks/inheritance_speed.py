@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session, with_polymorphic
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.harness import requests_per_second  # noqa: E402
+from benchmarks.harness import paired_rates  # noqa: E402
 from tests.inheritance.trippin import (  # noqa: E402
     Employee,
     Event,
@@ -153,8 +153,9 @@ async def main() -> None:
             ):
                 same = (await odata.get(odata_path)).json()["value"] == (await hand.get(plain_path)).json()["value"]
                 assert same, f"{name}: the two endpoints answer differently"
-                ours = await requests_per_second(lambda n, p=odata_path: odata.get(p), arguments.requests)
-                theirs = await requests_per_second(lambda n, p=plain_path: hand.get(p), arguments.requests)
+                ours, theirs = await paired_rates(
+                    lambda n, p=odata_path: odata.get(p), lambda n, p=plain_path: hand.get(p), arguments.requests
+                )
                 print(f"{name:<32} {ours:>12.0f} {theirs:>19.0f} {ours / theirs:>6.2f}")
         await plain.state.engine.dispose()
 

@@ -44,7 +44,7 @@ from fastapi.responses import Response
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.harness import decimal_json, northwind_benchmark, requests_per_second  # noqa: E402
+from benchmarks.harness import decimal_json, northwind_benchmark, paired_rates  # noqa: E402
 from examples.northwind.data import ensure_northwind  # noqa: E402
 from examples.northwind.models import Base, Category, OrderDetail, Product  # noqa: E402
 from odata_server import ODataService, OperationContext, async_engine  # noqa: E402
@@ -176,8 +176,12 @@ async def throughput(odata: FastAPI, database_url: str, count: int) -> None:
         print(f"{'request':<22} {'odata req/s':>12} {'hand-written req/s':>19} {'ratio':>6}")
         for name, (odata_call, plain_call) in PAIRS.items():
             status = 204 if name == "bound action" else 200
-            ours_rate = await requests_per_second(lambda n, call=odata_call: call(ours, n), count, status=status)
-            theirs_rate = await requests_per_second(lambda n, call=plain_call: call(theirs, n), count, status=status)
+            ours_rate, theirs_rate = await paired_rates(
+                lambda n, call=odata_call: call(ours, n),
+                lambda n, call=plain_call: call(theirs, n),
+                count,
+                status=status,
+            )
             print(f"{name:<22} {ours_rate:>12.0f} {theirs_rate:>19.0f} {ours_rate / theirs_rate:>6.2f}")
     await plain.state.engine.dispose()
 

@@ -4,11 +4,17 @@
    them to the model, build the SQLAlchemy statement, and compile it to SQL text
    (SQLAlchemy's compiled cache is cleared for the compile figure). Target:
    parse+bind+build+compile of a 3-clause ``$filter`` under 100 µs.
+   A query of a known shape (the same ``$filter`` with other string and integer
+   literals, uri/shapes.py) skips all four: the second table times what it pays
+   instead, cutting out its literals and converting them to parameters.
 2. Requests per second through the ASGI app, against a hand-written FastAPI +
    SQLAlchemy endpoint that runs the same SQL on the same data and writes the same
    JSON, measured in the same run. Target: ratio >= 0.8. A repeated request reuses
-   its parsed, bound and planned query (pipeline/cache.py); the last row sends a new
-   query text every time, so nothing is reused.
+   its parsed, bound and planned query (pipeline/cache.py); "new values, one shape"
+   sends other literals each time, which share one shape; "a new shape each time"
+   sends another ``$top`` each time, which a shape keeps as it is: its options are
+   bound and planned afresh, reusing only the parse of the repeated option texts and
+   SQLAlchemy's compiled SQL.
 
 Both run in this process over httpx's ASGI transport, one request at a time, so
 the figures compare the work each side does per request (no network, no uvicorn).
@@ -26,6 +32,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -37,11 +44,16 @@ from fastapi.responses import Response
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.harness import decimal_json, northwind_benchmark, requests_per_second  # noqa: E402
+from benchmarks.harness import decimal_json, northwind_benchmark, paired_rates  # noqa: E402
 from examples.northwind.app import create_app  # noqa: E402
 from examples.northwind.models import Product  # noqa: E402
+from odata_server.edm.types import PrimitiveType  # noqa: E402
+from odata_server.uri.literals import numeric_literal_type  # noqa: E402
 from odata_server.uri.options import parse_query  # noqa: E402
 from odata_server.uri.path import ResourceKind  # noqa: E402
+from odata_server.uri.shapes import filter_shape  # noqa: E402
+
+STRING = PrimitiveType.STRING
 
 QUERIES = {
     "3-clause $filter": "$filter=UnitPrice gt 20 and CategoryID eq 1 and startswith(ProductName,'C')",
@@ -77,6 +89,27 @@ def compile_figures(app: FastAPI) -> None:
     for name, query in QUERIES.items():
         figures = _steps(query, model, storage, entity_set, limits, dialect)
         print(f"{name:<22} " + " ".join(f"{value:>{width}.1f}" for value, width in zip(figures, (9, 8, 9, 11, 9))))
+    print("\nA query of a known shape (new literals): µs to cut them out and convert them")
+    for name, query in QUERIES.items():
+        known = _known_shape_us(parse_query(query).system.get("filter"))
+        if known is not None:
+            print(f"{name:<22} {known:>9.1f}")
+
+
+def _known_shape_us(text: str | None) -> float | None:
+    """µs for a request of a known shape to cut the literals out of its $filter and convert
+    them to the types its shape bound them to; None if the text has no literal to cut."""
+    shape = filter_shape(text) if text else None
+    if text is None or shape is None:
+        return None
+    types = tuple(STRING if cut.kind == "string" else numeric_literal_type(cut.text) for cut in shape.literals)
+
+    def known() -> None:
+        shaped = filter_shape(text)
+        assert shaped is not None
+        shaped.parameters(types)
+
+    return time_per_call(known)
 
 
 def _steps(query: str, model: Any, storage: Any, entity_set: Any, limits: Any, dialect: Any) -> list[float]:
@@ -151,12 +184,12 @@ def handwritten_app(database_url: str) -> FastAPI:
         return Response(body, media_type="application/json")
 
     @app.get("/products/top-priced")
-    async def top_priced(above: int = 20) -> Response:
+    async def top_priced(above: Decimal = Decimal(20), limit: int = 10) -> Response:
         statement = (
             sa.select(*columns)
             .where(Product.UnitPrice > above)
             .order_by(Product.UnitPrice.desc(), Product.ProductName, Product.ProductID)
-            .limit(10)
+            .limit(limit)
         )
         return await rows_response(statement, "http://bench/odata/$metadata#Products")
 
@@ -177,9 +210,13 @@ async def throughput(odata_app: FastAPI, database_url: str, count: int) -> None:
             lambda n: "products/top-priced",
         ),
         "whole collection": (lambda n: "Products", lambda n: "products"),
-        "a new query each time": (
+        "new values, one shape": (
             lambda n: f"Products?$filter=UnitPrice gt {n % 50}&$orderby=UnitPrice desc,ProductName&$top=10&n={n}",
             lambda n: f"products/top-priced?above={n % 50}",
+        ),
+        "a new shape each time": (
+            lambda n: f"Products?$filter=UnitPrice gt 20&$orderby=UnitPrice desc,ProductName&$top={1000 + n}",
+            lambda n: f"products/top-priced?limit={1000 + n}",
         ),
     }
     async with (
@@ -188,8 +225,12 @@ async def throughput(odata_app: FastAPI, database_url: str, count: int) -> None:
     ):
         print(f"\n{'request':<22} {'odata req/s':>12} {'hand-written req/s':>19} {'ratio':>6}")
         for name, (odata_path, plain_path) in pairs.items():
-            ours = await requests_per_second(lambda n, path=odata_path: odata.get(path(n)), count, warmup=50)
-            theirs = await requests_per_second(lambda n, path=plain_path: hand.get(path(n)), count, warmup=50)
+            ours, theirs = await paired_rates(
+                lambda n, path=odata_path: odata.get(path(n)),
+                lambda n, path=plain_path: hand.get(path(n)),
+                count,
+                warmup=50,
+            )
             print(f"{name:<22} {ours:>12.0f} {theirs:>19.0f} {ours / theirs:>6.2f}")
     await plain.state.engine.dispose()
 

@@ -35,7 +35,7 @@ from fastapi.responses import Response
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.harness import decimal_json, northwind_benchmark, requests_per_second  # noqa: E402
+from benchmarks.harness import decimal_json, northwind_benchmark, paired_rates  # noqa: E402
 from examples.northwind.app import create_app  # noqa: E402
 from examples.northwind.models import Order, OrderDetail, Product  # noqa: E402
 
@@ -155,8 +155,7 @@ async def throughput(odata_app: FastAPI, database_url: str, count: int) -> None:
         }
         print(f"{'request':<26} {'odata req/s':>12} {'hand-written req/s':>19} {'ratio':>6}")
         for name, (ours_call, theirs_call, status) in pairs.items():
-            ours = await requests_per_second(ours_call, count, status=status)
-            theirs = await requests_per_second(theirs_call, count, status=status)
+            ours, theirs = await paired_rates(ours_call, theirs_call, count, status=status)
             print(f"{name:<26} {ours:>12.0f} {theirs:>19.0f} {ours / theirs:>6.2f}")
     await plain.state.engine.dispose()
 

@@ -31,7 +31,8 @@ async def northwind(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
-# path, $filter with {} for the literals that change, first values, second values, shared
+# path, $filter with {} for the literals that change, first values, second values, and
+# whether the second shares a shape met before (each False case has a template of its own)
 CASES = [
     ("Products", "UnitPrice gt {}", ("20",), ("5",), True),
     ("Products", "ProductName eq {}", ("'Chai'",), ("'Chang'",), True),
@@ -59,8 +60,11 @@ CASES = [
     ),
     ("Products", "UnitPrice mul {} gt {}", ("2", "100"), ("3", "60"), True),
     ("Products", "ProductID eq {}", ("1",), ("5000000000",), False),  # an Int64 literal: another shape
-    ("Products", "UnitPrice gt {}", ("20",), ("20.5",), False),  # a decimal is not cut out
-    ("Products", "UnitPrice gt {}", ("20",), ("-5",), False),  # a signed number is not cut out
+    ("Products", "UnitPrice gt {}", ("20",), ("-5",), True),
+    ("Products", "UnitPrice gt {}", ("20.5",), ("18.25",), True),
+    ("Products", "UnitsInStock gt {}", ("20",), ("20.5",), False),  # a decimal is another shape than an integer
+    ("Products", "UnitPrice gt {}", ("20",), ("2e1",), False),  # a number with an exponent is not cut out
+    ("Products", "UnitPrice sub {} gt {}", ("-5.5", "30"), ("2.75", "-1"), True),
     ("Products", "ProductName eq {}", ("'Chai'",), ("null",), False),
     ("Products?$count=true&$top=3&$orderby=ProductName", "UnitPrice gt {}", ("20",), ("50",), True),
     ("Products?$select=ProductName&$expand=Category($select=CategoryName)", "UnitPrice lt {}", ("9",), ("12",), True),

@@ -1,4 +1,4 @@
-"""The shape of a ``$filter``: its text with each string and integer literal cut out.
+"""The shape of a ``$filter``: its text with each string and number literal cut out.
 
 Clients send one query again and again with other values: a grid filtered by what a
 user types, a dashboard per customer (``$filter=CustomerID eq 'ALFKI'``, then
@@ -27,10 +27,11 @@ from odata_server.uri.literals import numeric_literal_type, typed_value
 from odata_server.uri.syntax import Literal
 
 # A string literal not preceded by a name (``duration'P1D'``, ``NS.Color'Red'`` and
-# ``binary'...'`` are other literals), or a run of digits that is not part of a name, a
-# signed or decimal number, a date, a time or a guid. What else it matches (digits
-# inside a geography literal, say) is caught by the check the module docstring describes.
-_LITERAL = re.compile(r"(?<![\w.'])'(?:[^']|'')*'|(?<![\w.:'+-])[0-9]+(?![\w.:'-])")
+# ``binary'...'`` are other literals), or an integer or decimal number, perhaps negative,
+# that is not part of a name, a date, a time or a guid, nor written with an exponent.
+# What else it matches (digits inside a geography literal, say) is caught by the check
+# the module docstring describes.
+_LITERAL = re.compile(r"(?<![\w.'])'(?:[^']|'')*'|(?<![\w.:'+-])-?[0-9]+(?:\.[0-9]+)?(?![\w.:'-])")
 
 #: The mark of a cut literal in a template; a text holding it is not cut.
 _MARK = "\x00"
@@ -78,12 +79,12 @@ def filter_shape(text: str) -> FilterShape | None:
     for match in _LITERAL.finditer(text):
         literal = match.group()
         if literal[0] == "'":
-            literals.append(Literal("string", literal, match.start()))
-            mark = "s"
+            kind, edm_type = "string", "Edm.String"
         else:
-            literals.append(Literal("integer", literal, match.start()))
-            mark = numeric_literal_type(literal).value  # integers of one template bind to one type
-        parts += [text[end : match.start()], _MARK, mark]
+            kind = "decimal" if "." in literal else "integer"
+            edm_type = numeric_literal_type(literal).value  # numbers of one template bind to one type
+        literals.append(Literal(kind, literal, match.start()))
+        parts += [text[end : match.start()], _MARK, kind, edm_type]
         end = match.end()
     if not literals:
         return None

@@ -93,7 +93,7 @@ contained entity's containers (for its canonical URL), properties of derived typ
 each entity's type."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Expand:
     """One ``$expand`` item: a navigation property, its target set, and its own options.
 
@@ -103,6 +103,9 @@ class Expand:
     entities of that type have the navigation property, and are expanded.
     ``ref`` is ``Nav/$ref`` (ids only); ``count_only`` is ``Nav/$count`` (a number only);
     ``source`` is the nested options as written, for the ``@nextLink`` of a long collection.
+
+    An Expand equals only itself: the plan cache keys the statements of an expansion by
+    the Expand, which keeps it alive for as long as they are kept.
     """
 
     navigation: NavigationProperty

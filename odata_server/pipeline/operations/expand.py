@@ -212,7 +212,7 @@ class _ExpandedNavigation:
         self.paged = expand.navigation.collection and (top is None or top > self.page_size)
         limit = self.page_size + 1 if self.paged else top
         self.statements = ctx.service.plan_cache.get(
-            ("expand", id(expand), parent_set.name, limit),
+            ("expand", expand, parent_set.name, limit),
             lambda: _Statements.build(ctx, parent_type, expand, self.fields, limit),
         )
         self.sort_keys = self.statements.sort_keys

@@ -126,3 +126,18 @@ async def test_pages_of_a_shared_shape_follow_their_ownfilter_url(northwind: htt
     costly = await read_all(northwind, "Products?$filter=UnitPrice gt 40&$orderby=UnitPrice", headers=paged)
     assert costly == [product for product in everything if product["UnitPrice"] > 40]
     assert len(costly) > 3
+
+
+@pytest.mark.parametrize("page_size", [4, 1000])
+@pytest.mark.parametrize(("skip", "top"), [(0, 10), (3, 10), (10, 3), (0, None), (20, None), (70, 20), (None, 0)])
+async def test_windows_of_one_query_are_slices_of_its_entities(
+    northwind: httpx.AsyncClient, skip: int | None, top: int | None, page_size: int
+) -> None:
+    """Every $skip, $top and page of one query share its plan; each answers its own window."""
+    query = "Products?$filter=UnitPrice gt 10&$orderby=UnitPrice desc,ProductName&$select=ProductID"
+    everything = [product["ProductID"] for product in await read_all(northwind, query)]
+    window = "".join(f"&${name}={value}" for name, value in (("skip", skip), ("top", top)) if value is not None)
+    paged = await read_all(northwind, query + window, headers={"Prefer": f"odata.maxpagesize={page_size}"})
+    start = skip or 0
+    end = None if top is None else start + top
+    assert [product["ProductID"] for product in paged] == everything[start:end]

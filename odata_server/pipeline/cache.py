@@ -33,5 +33,9 @@ class LruCache(Generic[V]):
                 self._values.popitem(last=False)
             return value
 
+    def clear(self) -> None:
+        """Forget every value (a benchmark of first sights empties the caches between requests)."""
+        self._values.clear()
+
 
 __all__ = ["LruCache"]

@@ -16,7 +16,7 @@ from odata_server.edm.types import PrimitiveType
 from odata_server.format.negotiation import Negotiated, Representation, negotiate
 from odata_server.messages import ODataRequest
 from odata_server.pipeline.cache import LruCache
-from odata_server.uri.bound_options import BoundOptions, Limits, bind_options
+from odata_server.uri.bound_options import BoundOptions, Limits, bind_options, page_options
 from odata_server.uri.options import QueryOptions
 from odata_server.uri.path import ODataPath, ResourceKind, ResultSegment
 from odata_server.uri.shapes import FilterShape, filter_shape, slot_types
@@ -62,8 +62,10 @@ class Binding:
     parameters: Mapping[str, object] = field(default_factory=dict)
 
 
-#: What a GET may address to share the options of its query shape.
+#: What a GET may address to share its bound options (see RequestContext._shares_options).
 _SHAPED_KINDS = frozenset({ResourceKind.COLLECTION, ResourceKind.REFERENCE_COLLECTION, ResourceKind.COUNT})
+#: The query options a request that shares its bound options has of its own.
+_PER_REQUEST = frozenset({"filter", "top", "skip", "skiptoken"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,29 +108,54 @@ class RequestContext:
     def _bind(self) -> Binding:
         entity_set = self.path.entity_set
         assert entity_set is not None
-        entity_type = self.entity_type
-        where = (entity_set.name, entity_type.qualified_name)
-        shape = self._filter_shape()
+        where = (entity_set.name, self.entity_type.qualified_name)
+        system, aliases = self.options.system, tuple(self.options.aliases.items())
+        if not self._shares_options():
+            key = (where, tuple(system.items()), aliases)
+            return Binding(self.service.options_cache.get(key, self._bind_options), key)
+        top, skip, skiptoken = page_options(system, self._limits())
+        others = (tuple(item for item in system.items() if item[0] not in _PER_REQUEST), aliases)
+        text = system.get("filter")
+        shape = filter_shape(text) if text is not None else None
+        shared = None
         if shape is not None:
-            key = (where, shape.template, self._other_options())
+            key: Hashable = (where, shape.template, others)
             shared = self.service.shape_cache.get(key, lambda: self._bind_shape(shape))
-            if shared is not None:
-                options, types = shared
-                return Binding(options, key, shape.parameters(types))
-        key = (where, tuple(self.options.system.items()), tuple(self.options.aliases.items()))
-        return Binding(self.service.options_cache.get(key, lambda: self._bind_options()), key)
+        if shape is None or shared is None:
+            key = (where, text, others)
+            options, parameters = self.service.options_cache.get(key, self._bind_options), {}
+        else:
+            options, parameters = shared[0], shape.parameters(shared[1])
+        if (options.top, options.skip, options.skiptoken) != (top, skip, skiptoken):
+            options = replace(options, top=top, skip=skip, skiptoken=skiptoken)
+        return Binding(options, key, parameters)
 
-    def _bind_options(self, filter_slots: Mapping[int, tuple[int, Literal]] | None = None) -> BoundOptions:
+    def _shares_options(self) -> bool:
+        """Whether the request may share its bound options with others of its query shape and
+        other pages of its query: a GET of entities or their count, whose statements are all
+        run with :attr:`parameters` and take ``$top``, ``$skip`` and ``$skiptoken`` per request."""
+        return (
+            self.request.method == "GET"
+            and self.path.kind in _SHAPED_KINDS
+            and "apply" not in self.options.system
+            and not self.path.invocations
+        )
+
+    def _limits(self) -> Limits:
         config = self.service.config
-        limits = Limits(
+        return Limits(
             max_top=config.max_top,
             max_expression_nodes=config.max_expression_nodes,
             max_expand_depth=config.max_expand_depth,
             max_expand_width=config.max_expand_width,
         )
+
+    def _bind_options(self, filter_slots: Mapping[int, tuple[int, Literal]] | None = None) -> BoundOptions:
         entity_set = self.path.entity_set
         assert entity_set is not None
-        return bind_options(self.options, self.service.model, entity_set, limits, self.entity_type, filter_slots)
+        return bind_options(
+            self.options, self.service.model, entity_set, self._limits(), self.entity_type, filter_slots
+        )
 
     def _bind_shape(self, shape: FilterShape) -> tuple[BoundOptions, tuple[PrimitiveType, ...]] | None:
         """The options bound for every request of ``shape``, and the Edm types of its literals;
@@ -137,27 +164,6 @@ class RequestContext:
         assert options.filter is not None
         types = slot_types(options.filter, len(shape.literals))
         return None if types is None else (options, types)
-
-    def _filter_shape(self) -> FilterShape | None:
-        """The shape of ``$filter`` when the request may share the options of its shape: a GET
-        of entities or their count whose statements are all run with :attr:`parameters`."""
-        text = self.options.system.get("filter")
-        if (
-            text is None
-            or self.request.method != "GET"
-            or self.path.kind not in _SHAPED_KINDS
-            or "apply" in self.options.system
-            or self.path.invocations
-        ):
-            return None
-        return filter_shape(text)
-
-    def _other_options(self) -> tuple[object, ...]:
-        """The query options besides ``$filter``, which a shape keeps as they are."""
-        return (
-            tuple(item for item in self.options.system.items() if item[0] != "filter"),
-            tuple(self.options.aliases.items()),
-        )
 
     @property
     def entity_type(self) -> EntityType:

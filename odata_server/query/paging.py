@@ -57,8 +57,13 @@ def order_by(keys: Sequence[SortKey]) -> list[sa.UnaryExpression[Any]]:
     ]
 
 
-def after(keys: Sequence[SortKey], values: Sequence[object]) -> SqlExpression:
-    """Rows that sort after ``values``: the OR of 'equal up to key i, beyond at key i'."""
+def after(keys: Sequence[SortKey], nulls: Sequence[bool]) -> SqlExpression:
+    """Rows that sort after the values of :func:`after_parameters`, of which those marked in
+    ``nulls`` are null: the OR of 'equal up to key i, beyond at key i'."""
+    values = [
+        None if null else sa.bindparam(_after_name(index), type_=key.expression.type)
+        for index, (key, null) in enumerate(zip(keys, nulls))
+    ]
     alternatives = []
     for index, (key, value) in enumerate(zip(keys, values)):
         equal_before = [_equal(k.expression, v) for k, v in zip(keys[:index], values[:index])]
@@ -66,11 +71,20 @@ def after(keys: Sequence[SortKey], values: Sequence[object]) -> SqlExpression:
     return sa.or_(*alternatives)
 
 
-def _equal(expression: SqlExpression, value: object) -> SqlExpression:
+def after_parameters(values: Sequence[object]) -> dict[str, object]:
+    """The parameters of :func:`after` for sort values (the nulls are in its condition)."""
+    return {_after_name(index): value for index, value in enumerate(values) if value is not None}
+
+
+def _after_name(index: int) -> str:
+    return f"odata_after_{index}"
+
+
+def _equal(expression: SqlExpression, value: SqlExpression | None) -> SqlExpression:
     return expression.is_(None) if value is None else expression == value
 
 
-def _beyond(key: SortKey, value: object) -> SqlExpression:
+def _beyond(key: SortKey, value: SqlExpression | None) -> SqlExpression:
     if key.descending:  # values fall, then nulls
         return sa.false() if value is None else sa.or_(key.expression < value, key.expression.is_(None))
     return key.expression.is_not(None) if value is None else key.expression > value
@@ -138,4 +152,4 @@ def _same(value: object) -> object:
     return value
 
 
-__all__ = ["SkipToken", "SortKey", "after", "order_by", "token_column"]
+__all__ = ["SkipToken", "SortKey", "after", "after_parameters", "order_by", "token_column"]

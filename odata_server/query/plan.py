@@ -15,7 +15,7 @@ values. Every value from the URL is a bound parameter.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
@@ -34,7 +34,7 @@ from odata_server.edm.types import PrimitiveType
 from odata_server.query import polymorphic
 from odata_server.query.containers import container_key_column
 from odata_server.query.expressions import Entity, ExpressionCompiler, RangeVariable
-from odata_server.query.paging import SkipToken, SortKey, after, order_by, token_column
+from odata_server.query.paging import SkipToken, SortKey, after, after_parameters, order_by, token_column
 from odata_server.query.search import search_condition
 from odata_server.uri.bound_options import BoundOptions, Computed, DerivedProperty, EntityTypeName, Field
 from odata_server.uri.path import (
@@ -198,25 +198,84 @@ def entities_exist(segments: Sequence[PathSegment], storage: Storage, model: Mod
 
 
 @dataclass(frozen=True, slots=True)
-class CollectionPlan:
-    """The statements for one page of a collection.
+class PageStatement:
+    """One page of a collection: its statement and the parameters to run it with.
 
     Attributes:
-        statement: the page: the fields, then one column per sort key; it asks
-            for one row more than ``page_size`` to tell whether another page follows.
-        count: the number of entities matching ``$filter``, when ``$count=true``.
-        sort_keys: the total ordering, to write the next ``$skiptoken``.
-        page_size: the most rows this response holds.
+        statement: the fields, then one column per sort key; it asks for one row more
+            than ``size`` to tell whether another page follows.
+        parameters: the page's LIMIT, OFFSET and the sort values it starts after.
+        size: the most rows this response holds.
         sent_before: entities sent by the previous pages.
-        last_page: True when ``$top`` ends the collection within this page.
+        last: True when ``$top`` ends the collection within this page.
     """
 
     statement: Select
+    parameters: dict[str, object]
+    size: int
+    sent_before: int
+    last: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CollectionPlan:
+    """The statements of the pages of a collection, shared by every page: ``$top``, ``$skip``
+    and ``$skiptoken`` are parameters (:meth:`page`), so paging through a collection, or
+    asking for another window of it, builds nothing again.
+
+    Attributes:
+        ordered: the entities in their total order, without LIMIT.
+        count: the number of entities matching ``$filter``, when ``$count=true``.
+        sort_keys: the total ordering, to write and read the ``$skiptoken``.
+        max_page_size: the most rows one page holds.
+    """
+
+    ordered: Select
     count: Select | None
     sort_keys: tuple[SortKey, ...]
-    page_size: int
-    sent_before: int
-    last_page: bool
+    max_page_size: int
+    _statements: dict[tuple[bool, ...] | None, Select] = field(default_factory=dict)
+
+    def page(self, top: int | None, skip: int | None, skiptoken: str | None) -> PageStatement:
+        """The page ``$top``, ``$skip`` and ``$skiptoken`` ask for (a ``$skiptoken`` continues
+        after the sort values it carries, and ``$skip`` no longer applies)."""
+        parameters: dict[str, object] = {}
+        sent_before = 0
+        if skiptoken is not None:
+            token = SkipToken.decode(skiptoken, self.sort_keys)
+            sent_before = token.sent
+            statement = self._after(tuple(value is None for value in token.values))
+            parameters.update(after_parameters(token.values))
+        else:
+            statement = self._from_start()
+            parameters[_OFFSET] = skip or 0
+        remaining = None if top is None else max(top - sent_before, 0)
+        size = self.max_page_size if remaining is None else min(self.max_page_size, remaining)
+        last = remaining is not None and remaining <= self.max_page_size
+        parameters[_LIMIT] = size if last else size + 1
+        return PageStatement(statement, parameters, size, sent_before, last)
+
+    def _from_start(self) -> Select:
+        statement = self._statements.get(None)
+        if statement is None:
+            statement = self._statements[None] = self.ordered.offset(_parameter(_OFFSET)).limit(_parameter(_LIMIT))
+        return statement
+
+    def _after(self, nulls: tuple[bool, ...]) -> Select:
+        """The rows after a ``$skiptoken``'s values; which of them are null shapes the condition."""
+        statement = self._statements.get(nulls)
+        if statement is None:
+            condition = after(self.sort_keys, nulls)
+            statement = self._statements[nulls] = self.ordered.where(condition).limit(_parameter(_LIMIT))
+        return statement
+
+
+_LIMIT = "odata_limit"
+_OFFSET = "odata_offset"
+
+
+def _parameter(name: str) -> sa.BindParameter[int]:
+    return sa.bindparam(name, type_=sa.BigInteger())  # a page may be unbounded (2**62 rows)
 
 
 def _compiler(query: EntityQuery, dialect: str) -> ExpressionCompiler:
@@ -285,21 +344,15 @@ def plan_collection(
         *(query.field(field, compiler) for field in properties),
         *(token_column(key, dialect).label(f"sort_{index}") for index, key in enumerate(sort_keys)),
     ).where(*conditions)
-    statement = statement.order_by(*order_by(sort_keys))
-
-    sent_before = 0
-    if options.skiptoken is not None:
-        token = SkipToken.decode(options.skiptoken, sort_keys)
-        sent_before = token.sent
-        statement = statement.where(after(sort_keys, token.values))
-    elif options.skip:
-        statement = statement.offset(options.skip)
-
-    remaining = None if options.top is None else max(options.top - sent_before, 0)
-    page_size = max_page_size if remaining is None else min(max_page_size, remaining)
-    last_page = remaining is not None and remaining <= max_page_size
-    statement = statement.limit(page_size if last_page else page_size + 1)
-    return CollectionPlan(statement, count, sort_keys, page_size, sent_before, last_page)
+    return CollectionPlan(statement.order_by(*order_by(sort_keys)), count, sort_keys, max_page_size)
 
 
-__all__ = ["CollectionPlan", "EntityQuery", "entities_exist", "plan_collection", "plan_count", "select_entities"]
+__all__ = [
+    "CollectionPlan",
+    "EntityQuery",
+    "PageStatement",
+    "entities_exist",
+    "plan_collection",
+    "plan_count",
+    "select_entities",
+]

@@ -252,10 +252,7 @@ class _Binder:
     def bind(
         self, nested: syntax.NestedOptions, entity_set: NavigationSource, entity_type: EntityType, depth: int
     ) -> BoundOptions:
-        if nested.top is not None and nested.top > self.limits.max_top:
-            raise BadRequestError(
-                f"$top may be at most {self.limits.max_top} on this service, not {nested.top}", target="$top"
-            )
+        _check_top(nested.top, self.limits)
         computed = self.compute(nested.compute, entity_type)
         filter_node = None
         if nested.filter is not None:
@@ -583,6 +580,19 @@ def _applied_select(items: tuple[syntax.SelectItem, ...] | None, shape: apply.Sh
 
 
 _LARGEST = 2**63 - 1  # what a database's LIMIT and OFFSET take
+
+
+def page_options(system: Mapping[str, str], limits: Limits) -> tuple[int | None, int | None, str | None]:
+    """``$top``, ``$skip`` and ``$skiptoken`` of a request, checked: which entities of the
+    collection it asks for. Every page of one query shares the rest of its bound options."""
+    top = _non_negative(system, "top")
+    _check_top(top, limits)
+    return top, _non_negative(system, "skip"), system.get("skiptoken")
+
+
+def _check_top(top: int | None, limits: Limits) -> None:
+    if top is not None and top > limits.max_top:
+        raise BadRequestError(f"$top may be at most {limits.max_top} on this service, not {top}", target="$top")
 
 
 def _non_negative(system: Mapping[str, str], option: str) -> int | None:

@@ -153,8 +153,9 @@ async def _collection(
             dialect=ctx.dialect,
         ),
     )
+    window = plan.page(options.top, options.skip, options.skiptoken)
     head = context(negotiated, ctx.request.service_root, fragment)
-    page = _Page(plan.page_size)
+    page = _Page(window.size)
 
     async def count(connection: AsyncConnection) -> None:
         if plan.count is not None:
@@ -162,17 +163,17 @@ async def _collection(
             head[negotiated.control("count")] = str(total) if negotiated.ieee754_compatible else total
 
     def tail() -> dict[str, Any]:
-        if not page.more or plan.last_page:
+        if not page.more or window.last:
             return {}
         values = page.last[len(properties) :]  # type: ignore[index]
-        token = SkipToken(tuple(values), plan.sent_before + page.sent).encode(plan.sort_keys)
+        token = SkipToken(tuple(values), window.sent_before + page.sent).encode(plan.sort_keys)
         return {negotiated.control("nextLink"): _next_link(ctx, token)}
 
     def document(connection: AsyncConnection, batches: AsyncIterable[Sequence[Row]]) -> AsyncIterator[bytes]:
         objects = _objects(connection, page.cut(batches), to_object, expander)
         return collection_document(head, objects, tail)
 
-    body = await _rows_body(ctx, plan.statement, document, count)
+    body = await _rows_body(ctx, window.statement, {**ctx.parameters, **window.parameters}, document, count)
     headers = {"Content-Type": json_content_type(negotiated)}
     if preference_applied is not None and page_limit == preferred:  # honoured, not capped by the service
         headers["Preference-Applied"] = preference_applied
@@ -401,10 +402,12 @@ def _not_found(ctx: RequestContext) -> NotFoundError:
 async def _rows_body(
     ctx: RequestContext,
     statement: sa.Select[Any],
+    parameters: Mapping[str, object],
     document: Document,
     before: Callable[[AsyncConnection], Awaitable[None]],
 ) -> bytes | AsyncIterator[bytes]:
-    """The body for all rows of ``statement``: bytes if they fit one batch, else a stream.
+    """The body for all rows of ``statement`` run with ``parameters``: bytes if they fit one
+    batch, else a stream.
 
     ``before`` runs first on the same connection (the ``$count`` query). Errors of the
     queries surface here, before the response starts.
@@ -419,7 +422,7 @@ async def _rows_body(
 
     try:
         await before(connection)
-        result = await connection.stream(statement, ctx.parameters)
+        result = await connection.stream(statement, parameters)
         batches = result.partitions(batch_rows)
         first = await anext(batches, [])
         if not first:

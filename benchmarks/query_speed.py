@@ -145,7 +145,7 @@ def _steps(query: str, model: Any, storage: Any, entity_set: Any, limits: Any, d
             options=bound_options,
             max_page_size=1000,
             dialect=dialect.name,
-        ).statement
+        ).page(bound_options.top, bound_options.skip, None).statement
 
     statement = build()
 

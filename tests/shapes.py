@@ -8,6 +8,10 @@ import pytest
 
 from odata_server.uri import parser
 
+#: The path, the ``$filter`` with ``{}`` for its literals, the first values, the second values,
+#: and whether the second request shares a shape met before.
+ShapeCase = tuple[str, str, tuple[str, ...], tuple[str, ...], bool]
+
 
 def filter_url(path: str, template: str, values: tuple[str, ...]) -> str:
     separator = "&" if "?" in path else "?"
@@ -43,3 +47,21 @@ async def shared_answer(
         patch.setattr(parser, "_parse_cached", recording)
         response = await client.get(second)
     return response, not parsed
+
+
+async def assert_answers_as_on_its_own(
+    client: httpx.AsyncClient,
+    monkeypatch: pytest.MonkeyPatch,
+    case: ShapeCase,
+) -> httpx.Response:
+    """Send a case's first request, then its second, of the same template; assert whether the
+    second shared a shape met before, and that it answers as the same request bound on its own.
+    """
+    path, template, first, second, shared = case
+    second_url = filter_url(path, template, second)
+    response, parsed_nothing = await shared_answer(client, filter_url(path, template, first), second_url, monkeypatch)
+    assert parsed_nothing is shared
+    reference = await client.get(bound_on_its_own(path, template, second))
+    assert response.status_code == reference.status_code == 200, response.text
+    assert response.content == reference.content
+    return response

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import northwind_client, read_all
-from tests.shapes import bound_on_its_own, filter_url, shared_answer
+from tests.shapes import ShapeCase, assert_answers_as_on_its_own, bound_on_its_own, filter_url, shared_answer
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +33,7 @@ async def northwind(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
 
 # path, $filter with {} for the literals that change, first values, second values, and
 # whether the second shares a shape met before (each False case has a template of its own)
-CASES = [
+CASES: list[ShapeCase] = [
     ("Products", "UnitPrice gt {}", ("20",), ("5",), True),
     ("Products", "ProductName eq {}", ("'Chai'",), ("'Chang'",), True),
     ("Products", "ProductName eq {}", ("'Chai'",), ("'Sir Rodney''s Scones'",), True),
@@ -79,24 +79,13 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("path", "template", "first", "second", "shared"), CASES)
+@pytest.mark.parametrize("case", CASES, ids=str)
 async def test_a_request_sharing_a_shape_answers_as_on_its_own(
     northwind: httpx.AsyncClient,
     monkeypatch: pytest.MonkeyPatch,
-    path: str,
-    template: str,
-    first: tuple[str, ...],
-    second: tuple[str, ...],
-    shared: bool,
+    case: ShapeCase,
 ) -> None:
-    second_url = filter_url(path, template, second)
-    response, parsed_nothing = await shared_answer(
-        northwind, filter_url(path, template, first), second_url, monkeypatch
-    )
-    assert parsed_nothing is shared
-    reference = await northwind.get(bound_on_its_own(path, template, second))
-    assert response.status_code == reference.status_code == 200, response.text
-    assert response.content == reference.content
+    await assert_answers_as_on_its_own(northwind, monkeypatch, case)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -7,9 +7,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.shapes import assert_answers_as_on_its_own
+from tests.shapes import ShapeCase, assert_answers_as_on_its_own
 
-# path, $filter with {} for the literals that change, first values, second values, shared
 CASES: list[ShapeCase] = [
     ("People", "Emails/any(e: endswith(e, {}))", ("'example.com'",), ("'contoso.com'",), True),
     ("People", "AddressInfo/any(a: a/City/Name eq {})", ("'Boise'",), ("'Seattle'",), True),

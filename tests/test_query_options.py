@@ -33,6 +33,11 @@ def orders_of(customer: str) -> list[Row]:
     return [o for o in northwind_table("Orders") if o["CustomerID"] == customer]
 
 
+def _managers() -> dict[int, int]:
+    """Each employee who reports to someone → whom."""
+    return {e["EmployeeID"]: e["ReportsTo"] for e in northwind_table("Employees") if e["ReportsTo"] is not None}
+
+
 def category_name(product: Row) -> str:
     return next(c["CategoryName"] for c in northwind_table("Categories") if c["CategoryID"] == product["CategoryID"])
 
@@ -179,6 +184,24 @@ FILTERS: list[tuple[str, str, Callable[[], list[Any]]]] = [
         lambda: sorted(e["EmployeeID"] for e in northwind_table("Employees") if e["ReportsTo"] == 2),
     ),
     ("Employees", "Employees1/$count gt 0", lambda: [2, 5]),
+    # The same table at several depths of one statement: each depth is another alias of it.
+    (
+        "Employees",
+        "Employee1/Employee1/LastName eq 'Fuller'",
+        lambda: [i for i, m in _managers().items() if _managers().get(m) == 2],
+    ),
+    (
+        "Employees",
+        "Employees1/any(e: e/Employees1/any())",
+        lambda: sorted({_managers()[i] for i in set(_managers().values()) if i in _managers()}),
+    ),
+    ("Employees", "Employees1/any(e: e/Employee1/LastName eq 'Fuller')", lambda: [2]),
+    ("Employees", "Employee1/Employees1/$count gt 4", lambda: sorted(i for i, m in _managers().items() if m == 2)),
+    (
+        "Employees",
+        "Employees1/any(e: e/Employees1/any(f: f/Employee1/Employee1/EmployeeID eq $it/EmployeeID))",
+        lambda: sorted({_managers()[_managers()[f]] for f in _managers() if _managers()[f] in _managers()}),
+    ),
     (
         "Orders",
         "year(OrderDate) eq 1997",

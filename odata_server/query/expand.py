@@ -57,17 +57,18 @@ class ExpansionQuery:
         parent_storage = storage[parent_type.qualified_name]
         self.model = model
         self.storage = storage
-        self.parent = polymorphic.type_entity(model, storage, parent_type, derived=False)
+        aliases = polymorphic.Aliases()
+        self.parent = aliases.of(model, storage, parent_type, derived=False)
         self.child_type = expand.entity_type
         self.child_storage = storage[self.child_type.qualified_name]
-        self.child = polymorphic.type_entity(model, storage, self.child_type)
+        self.child = aliases.of(model, storage, self.child_type)
         # The primary key, which tells the parents apart (a contained entity's key may not).
         self.parent_keys = [getattr(self.parent, parent_storage.columns[name]) for name in parent_storage.key]
         self.relationship = polymorphic.relationship(storage, self.parent, parent_type, expand.navigation.name)
         self.expand = expand
         self.dialect = dialect
         self.compiler = ExpressionCompiler(
-            model, storage, RangeVariable(self.child, self.child_type, self.child_storage), dialect
+            model, storage, RangeVariable(self.child, self.child_type, self.child_storage), dialect, aliases
         )
 
     def _from(self, *columns: sa.ColumnElement[Any]) -> Select:

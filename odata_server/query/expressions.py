@@ -68,10 +68,19 @@ class RangeVariable:
 class ExpressionCompiler:
     """Compiles the nodes of one query against ``$it`` (and lambda variables)."""
 
-    def __init__(self, model: Model, storage: Storage, it: RangeVariable, dialect: str) -> None:
+    def __init__(
+        self,
+        model: Model,
+        storage: Storage,
+        it: RangeVariable,
+        dialect: str,
+        aliases: polymorphic.Aliases | None = None,
+    ) -> None:
         self.model = model
         self.storage = storage
         self.dialect = dialect
+        # Those of the statement the expressions go into; without them, each alias is new.
+        self.aliases = aliases
         self.ranges: dict[str, RangeVariable] = {"$it": it}
         # The lambda variables over collection properties: the element's value column.
         self.elements: dict[str, SqlExpression] = {}
@@ -129,7 +138,7 @@ class ExpressionCompiler:
     def _ValueLambda(self, node: nodes.ValueLambda) -> SqlExpression:
         """EXISTS over the elements of a JSON array (SQLite ``json_each``, PostgreSQL ``jsonb_array_elements``)."""
         elements = json_elements(self.compile(node.collection), node.collection.leaf.type, self.dialect)
-        statement = sa.select(sa.literal(1)).select_from(elements)
+        statement = sa.select(sa.literal(1)).select_from(elements).correlate_except(elements)
         if node.predicate is None:
             return sa.exists(statement)
         self.elements[node.variable] = element_value(elements, node.collection.leaf.type, self.dialect)
@@ -190,20 +199,29 @@ class ExpressionCompiler:
             else:
                 navigation.append(step)
         current_type = casts.get(0, variable.entity_type)
-        copy = polymorphic.type_entity(self.model, self.storage, current_type, derived=False)
+        copy = self._alias(current_type, derived=False)
         statement = sa.select().select_from(copy)
         current: Entity = copy
+        entities = [copy]
         for index, nav in enumerate(navigation, start=1):
             relationship = polymorphic.relationship(self.storage, current, current_type, nav.name)
             current_type = casts.get(index, self.model.entity_type(nav.target_type))
-            target = polymorphic.type_entity(self.model, self.storage, current_type, derived=index == len(navigation))
+            target = self._alias(current_type, derived=index == len(navigation))
             statement = statement.join(relationship.of_type(target))
             current = target
+            entities.append(target)
         key_matches = [
             getattr(copy, variable.storage.columns[name]) == self._column(variable, name)
             for name in variable.storage.key
         ]
-        return current, current_type, statement.where(*key_matches)
+        # Every other entity it names ($it, a lambda variable) is one of the queries around it,
+        # however deep it sits (SQLAlchemy on its own looks one query out only).
+        return current, current_type, statement.where(*key_matches).correlate_except(*entities)
+
+    def _alias(self, entity_type: EntityType, *, derived: bool) -> Entity:
+        if self.aliases is None:
+            return polymorphic.type_entity(self.model, self.storage, entity_type, derived=derived)
+        return self.aliases.of(self.model, self.storage, entity_type, derived=derived)
 
     # -- operators
 

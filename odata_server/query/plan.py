@@ -97,13 +97,19 @@ class EntityQuery:
         self.order: tuple[sa.ColumnElement[Any], ...] = ()
         self.joins: list[Any] = []
         self.conditions: list[sa.ColumnElement[bool]] = []
+        self.aliases = polymorphic.Aliases()
         current: Entity | None = None
         current_type: EntityType | None = None
         for index, hop in enumerate(hops):
             # The first entities unaliased (a function's result joins their class's key), the
             # others aliased, so that a navigation back to a type already in the FROM clause
             # (Employees(1)/Employee1) joins a second copy of its table.
-            entity = polymorphic.type_entity(model, storage, hop.entity_type, derived=hop is hops[-1], alias=index > 0)
+            derived = hop is hops[-1]
+            entity = (
+                self.aliases.of(model, storage, hop.entity_type, derived=derived)
+                if index > 0
+                else polymorphic.type_entity(model, storage, hop.entity_type, derived=derived, alias=False)
+            )
             if current is None:
                 self.root = entity
                 first = segments[0]
@@ -280,7 +286,7 @@ def _parameter(name: str) -> sa.BindParameter[int]:
 
 def _compiler(query: EntityQuery, dialect: str) -> ExpressionCompiler:
     it = RangeVariable(query.target, query.target_type, query.target_storage)
-    return ExpressionCompiler(query.model, query.storage, it, dialect)
+    return ExpressionCompiler(query.model, query.storage, it, dialect, query.aliases)
 
 
 def plan_count(

@@ -13,7 +13,7 @@ Without derived types, an entity is a plain alias of its class, as everywhere el
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased, with_polymorphic
@@ -32,11 +32,55 @@ def type_entity(
     """The rows of ``entity_type`` in a FROM clause, a new alias of them unless ``alias`` is False:
     with the columns of its derived types, unless ``derived`` is False (for a step on the way
     that needs none)."""
+    mapped_class, classes = _classes(model, storage, entity_type, derived)
+    if not alias:
+        return mapped_class if not classes else with_polymorphic(mapped_class, list(classes), flat=True)
+    return _alias(mapped_class, classes)
+
+
+class Aliases:
+    """The aliases of entity types that the FROM clauses of one statement take.
+
+    SQLAlchemy builds the columns of an alias when it is first used, which is most of the
+    time a navigation in ``$filter`` takes to build. So the n-th alias of a type in a
+    statement is the same object in every statement, and its columns are built once.
+    Within one statement every alias is another object: a subquery never takes an alias
+    of its enclosing query for its own (SQLAlchemy would correlate it away). Whatever
+    builds one statement must take all its aliases from one instance.
+    """
+
+    _pool: ClassVar[dict[tuple[object, ...], Entity]] = {}
+    _POOL_SIZE = 4096  # types × aliases per statement: reached only by models made again and again (tests)
+
+    def __init__(self) -> None:
+        self._taken: dict[tuple[object, ...], int] = {}
+
+    def of(self, model: Model, storage: Storage, entity_type: EntityType, *, derived: bool = True) -> Entity:
+        """An alias of ``entity_type``'s rows that this statement has not taken yet (see
+        :func:`type_entity`)."""
+        kind = _classes(model, storage, entity_type, derived)
+        taken = self._taken.get(kind, 0)
+        self._taken[kind] = taken + 1
+        alias = self._pool.get((kind, taken))
+        if alias is None:
+            if len(self._pool) >= self._POOL_SIZE:
+                self._pool.clear()
+            alias = self._pool[(kind, taken)] = _alias(*kind)
+        return alias
+
+
+def _classes(model: Model, storage: Storage, entity_type: EntityType, derived: bool) -> tuple[type, tuple[type, ...]]:
+    """The mapped class of ``entity_type``, and those of its derived types if ``derived``."""
     mapped_class = storage[entity_type.qualified_name].mapped_class
-    classes = [storage[d.qualified_name].mapped_class for d in model.derived_types(entity_type)] if derived else []
+    if not derived:
+        return mapped_class, ()
+    return mapped_class, tuple(storage[d.qualified_name].mapped_class for d in model.derived_types(entity_type))
+
+
+def _alias(mapped_class: type, classes: tuple[type, ...]) -> Entity:
     if not classes:
-        return aliased(mapped_class, flat=True) if alias else mapped_class
-    return with_polymorphic(mapped_class, classes, aliased=alias, flat=True)
+        return aliased(mapped_class, flat=True)
+    return with_polymorphic(mapped_class, list(classes), aliased=True, flat=True)
 
 
 def column(

@@ -12,6 +12,7 @@ request shared the first's work is seen in the parser: a shared shape parses no
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -19,6 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import northwind_client, read_all
+from tests.northwind_csv import northwind_table
 from tests.shapes import ShapeCase, assert_answers_as_on_its_own, bound_on_its_own, filter_url, shared_answer
 
 
@@ -130,3 +132,30 @@ async def test_windows_of_one_query_are_slices_of_its_entities(
     start = skip or 0
     end = None if top is None else start + top
     assert [product["ProductID"] for product in paged] == everything[start:end]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    first=st.text(st.sampled_from("abcehilnorstu%_/-0"), min_size=1, max_size=4),
+    second=st.text(st.sampled_from("abcehilnorstu%_/-0"), min_size=1, max_size=4),
+)
+async def test_searches_whose_terms_alone_differ_find_what_each_says(
+    northwind: httpx.AsyncClient, first: str, second: str
+) -> None:
+    """A search box sending one word after another: every search of one form shares a
+    statement, each term a parameter (LIKE's own characters escaped)."""
+    for word in (first, second):
+        for form in ('"{}"', "{} OR NOT {}X"):
+            search = form.format(word, word)
+            found = await read_all(northwind, f"Products?$select=ProductID&$search={quote(search)}")
+            expected = [
+                p["ProductID"]
+                for p in northwind_table("Products")
+                if _matches(p, word) or (" OR NOT " in search and not _matches(p, word + "x"))
+            ]
+            assert [p["ProductID"] for p in found] == expected, search
+
+
+def _matches(product: dict[str, object], term: str) -> bool:
+    """What ``$search`` finds in Products: the term in its name or its quantity per unit, any case."""
+    return any(term.lower() in str(product[name] or "").lower() for name in ("ProductName", "QuantityPerUnit"))

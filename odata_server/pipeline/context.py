@@ -16,8 +16,10 @@ from odata_server.edm.types import PrimitiveType
 from odata_server.format.negotiation import Negotiated, Representation, negotiate
 from odata_server.messages import ODataRequest
 from odata_server.pipeline.cache import LruCache
+from odata_server.query.search import search_parameters, search_shape
 from odata_server.uri.bound_options import BoundOptions, Limits, bind_options, page_options
 from odata_server.uri.options import QueryOptions
+from odata_server.uri.parser import parse
 from odata_server.uri.path import ODataPath, ResourceKind, ResultSegment
 from odata_server.uri.shapes import FilterShape, filter_shape, slot_types
 from odata_server.uri.syntax import Literal
@@ -64,8 +66,9 @@ class Binding:
 
 #: What a GET may address to share its bound options (see RequestContext._shares_options).
 _SHAPED_KINDS = frozenset({ResourceKind.COLLECTION, ResourceKind.REFERENCE_COLLECTION, ResourceKind.COUNT})
-#: The query options a request that shares its bound options has of its own.
-_PER_REQUEST = frozenset({"filter", "top", "skip", "skiptoken"})
+#: The query options a request that shares its bound options has of its own (of ``$filter``
+#: and ``$search``, the values of their literals and terms).
+_PER_REQUEST = frozenset({"filter", "top", "skip", "skiptoken", "search"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +117,12 @@ class RequestContext:
             key = (where, tuple(system.items()), aliases)
             return Binding(self.service.options_cache.get(key, self._bind_options), key)
         top, skip, skiptoken = page_options(system, self._limits())
-        others = (tuple(item for item in system.items() if item[0] not in _PER_REQUEST), aliases)
+        search = parse(system["search"], "search", where="$search") if "search" in system else None
+        others = (
+            tuple(item for item in system.items() if item[0] not in _PER_REQUEST),
+            aliases,
+            None if search is None else search_shape(search),
+        )
         text = system.get("filter")
         shape = filter_shape(text) if text is not None else None
         shared = None
@@ -126,14 +134,17 @@ class RequestContext:
             options, parameters = self.service.options_cache.get(key, self._bind_options), {}
         else:
             options, parameters = shared[0], shape.parameters(shared[1])
-        if (options.top, options.skip, options.skiptoken) != (top, skip, skiptoken):
-            options = replace(options, top=top, skip=skip, skiptoken=skiptoken)
+        if search is not None:
+            parameters = {**parameters, **search_parameters(search)}
+        if (options.top, options.skip, options.skiptoken, options.search) != (top, skip, skiptoken, search):
+            options = replace(options, top=top, skip=skip, skiptoken=skiptoken, search=search)
         return Binding(options, key, parameters)
 
     def _shares_options(self) -> bool:
         """Whether the request may share its bound options with others of its query shape and
         other pages of its query: a GET of entities or their count, whose statements are all
-        run with :attr:`parameters` and take ``$top``, ``$skip`` and ``$skiptoken`` per request."""
+        run with :attr:`parameters` and take ``$top``, ``$skip``, ``$skiptoken`` and the terms
+        of ``$search`` per request."""
         return (
             self.request.method == "GET"
             and self.path.kind in _SHAPED_KINDS

@@ -313,7 +313,7 @@ def _conditions(
         conditions.append(compiler.condition(options.filter))
     if options.search is not None:
         columns = [query.column(entity_set.entity_type.properties[name]) for name in entity_set.search_properties]
-        conditions.append(search_condition(options.search, columns))
+        conditions.append(search_condition(options.search, columns, parameters=True))
     return conditions
 
 

@@ -34,6 +34,10 @@ class ServiceConfig:
         max_request_body: the largest request body in bytes; a larger one gets
             ``413 Payload Too Large`` (a ``$batch`` included).
         max_batch_parts: the most requests one ``$batch`` may hold.
+        query_cache_size: how many queries the service keeps parsed, bound and planned
+            (and as many query shapes), the least recently used dropped first: enough
+            for the distinct queries its clients send. Each kept plan holds its
+            SQLAlchemy statements.
         broker_url: where asynchronous requests are queued: unset for the embedded
             queue (worker threads in the server process), ``redis://...`` or
             ``amqp://...`` for separate ``odata-server worker`` processes.
@@ -66,6 +70,7 @@ class ServiceConfig:
     max_expand_width: int = 20
     max_request_body: int = 10 * 1024 * 1024
     max_batch_parts: int = 100
+    query_cache_size: int = 1024
     broker_url: str | None = None
     async_disk: str = "odata-jobs"
     jobs_database_url: str | None = None

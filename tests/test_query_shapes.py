@@ -159,3 +159,20 @@ async def test_searches_whose_terms_alone_differ_find_what_each_says(
 def _matches(product: dict[str, object], term: str) -> bool:
     """What ``$search`` finds in Products: the term in its name or its quantity per unit, any case."""
     return any(term.lower() in str(product[name] or "").lower() for name in ("ProductName", "QuantityPerUnit"))
+
+
+async def test_a_small_query_cache_drops_queries_and_binds_them_again(
+    northwind: httpx.AsyncClient, database_url: str
+) -> None:
+    queries = [
+        "Products?$filter=UnitPrice gt 20&$select=ProductID",
+        "Products?$filter=UnitPrice gt 50&$select=ProductID",
+        "Products?$search=chai&$select=ProductID",
+        "Products?$orderby=ProductName&$top=5&$select=ProductID",
+        "Categories?$expand=Products($select=ProductID;$top=2)&$select=CategoryID",
+        "Products?$filter=Category/CategoryName eq 'Seafood'&$select=ProductID&$skip=3",
+    ]
+    expected = [(await northwind.get(query)).json() for query in queries]
+    async with northwind_client(database_url, query_cache_size=2) as small:
+        for _ in range(3):
+            assert [(await small.get(query)).json() for query in queries] == expected

@@ -40,18 +40,20 @@ class ServiceParts:
     config: ServiceConfig
     metadata_xml: Mapping[str, bytes]
     metadata_json: bytes
-    options_cache: LruCache[BoundOptions] = field(default_factory=lambda: LruCache(1024))
-    shape_cache: LruCache[tuple[BoundOptions, tuple[PrimitiveType, ...]] | None] = field(
-        default_factory=lambda: LruCache(1024)
-    )
-    plan_cache: LruCache[Any] = field(default_factory=lambda: LruCache(1024))
+    options_cache: LruCache[BoundOptions] = field(init=False)
+    shape_cache: LruCache[tuple[BoundOptions, tuple[PrimitiveType, ...]] | None] = field(init=False)
+    plan_cache: LruCache[Any] = field(init=False)
+
+    def __post_init__(self) -> None:
+        # Caches of bound options, query shapes and plans: new ones for every ServiceParts.
+        size = self.config.query_cache_size
+        for name in ("options_cache", "shape_cache", "plan_cache"):
+            object.__setattr__(self, name, LruCache(size))
 
     def on_engine(self, engine: AsyncEngine) -> ServiceParts:
         """These parts with another engine (a worker thread's) and caches of their own, as a
         cache is not shared between threads."""
-        return replace(
-            self, engine=engine, options_cache=LruCache(1024), shape_cache=LruCache(1024), plan_cache=LruCache(1024)
-        )
+        return replace(self, engine=engine)
 
 
 @dataclass(frozen=True, slots=True)

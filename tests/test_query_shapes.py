@@ -176,3 +176,24 @@ async def test_a_small_query_cache_drops_queries_and_binds_them_again(
     async with northwind_client(database_url, query_cache_size=2) as small:
         for _ in range(3):
             assert [(await small.get(query)).json() for query in queries] == expected
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(product=st.integers(1, 77), category=st.integers(1, 8))
+async def test_paths_that_differ_in_keys_alone_read_their_own_entities(
+    northwind: httpx.AsyncClient, product: int, category: int
+) -> None:
+    """``Products(1)`` and ``Products(2)`` share a statement, their keys its parameters; so do
+    ``Categories(1)/Products`` and ``Categories(2)/Products``, and the paths through them."""
+    products = {p["ProductID"]: p for p in northwind_table("Products")}
+    read = (await northwind.get(f"Products({product})?$select=ProductName")).json()
+    assert read["ProductName"] == products[product]["ProductName"]
+    name = (await northwind.get(f"Products({product})/ProductName")).json()["value"]
+    assert name == products[product]["ProductName"]
+    of_category = await read_all(northwind, f"Categories({category})/Products?$select=ProductID")
+    assert [p["ProductID"] for p in of_category] == [i for i, p in products.items() if p["CategoryID"] == category]
+    through = (await northwind.get(f"Products({product})/Category?$select=CategoryID")).json()
+    assert through["CategoryID"] == products[product]["CategoryID"]
+    line = next(d for d in northwind_table("Order_Details") if d["ProductID"] == product)
+    detail = await northwind.get(f"Order_Details(OrderID={line['OrderID']},ProductID={product})?$select=Quantity")
+    assert detail.json()["Quantity"] == line["Quantity"]

@@ -353,6 +353,14 @@ class ContainedEntities:
     search_properties: tuple[str, ...] = ()
     concurrency: OptimisticConcurrency | None = None
     upsert: ClassVar[bool] = False
+    container_keys: tuple[ContainerKey, ...] = field(init=False, compare=False, repr=False)
+    """The key properties of the containers that the canonical URL of an entity names,
+    outermost first: the root entity's (unless the root is a singleton), then the key of
+    each container reached through a collection-valued containment. Made once: statements
+    are cached by the identity of the fields they read."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "container_keys", self._container_keys())
 
     @property
     def name(self) -> str:
@@ -366,11 +374,7 @@ class ContainedEntities:
             chain.insert(0, chain[0].parent)
         return tuple(chain)
 
-    @property
-    def container_keys(self) -> tuple[ContainerKey, ...]:
-        """The key properties of the containers that the canonical URL of an entity names,
-        outermost first: the root entity's (unless the root is a singleton), then the key of
-        each container reached through a collection-valued containment."""
+    def _container_keys(self) -> tuple[ContainerKey, ...]:
         keys: list[ContainerKey] = []
         chain = self.containers
         root = chain[0].parent

@@ -14,6 +14,7 @@ values. Every value from the URL is a bound parameter.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -89,7 +90,9 @@ class EntityQuery:
     entities at the end come with the columns of the types derived from theirs.
     """
 
-    def __init__(self, segments: Sequence[PathSegment], storage: Storage, model: Model) -> None:
+    def __init__(
+        self, segments: Sequence[PathSegment], storage: Storage, model: Model, *, keys_as_parameters: bool = False
+    ) -> None:
         self.model = model
         self.storage = storage
         hops = _hops(segments, model)
@@ -100,6 +103,7 @@ class EntityQuery:
         self.aliases = polymorphic.Aliases()
         current: Entity | None = None
         current_type: EntityType | None = None
+        key_numbers = itertools.count()
         for index, hop in enumerate(hops):
             # The first entities unaliased (a function's result joins their class's key), the
             # others aliased, so that a navigation back to a type already in the FROM clause
@@ -127,7 +131,11 @@ class EntityQuery:
                 self.joins.append(relationship.of_type(entity))
             hop_storage = storage[hop.entity_type.qualified_name]
             for key in hop.keys:
-                self.conditions.extend(getattr(entity, hop_storage.columns[p.name]) == value for p, value in key.values)
+                for prop, value in key.values:
+                    column = getattr(entity, hop_storage.columns[prop.name])
+                    if keys_as_parameters:  # numbered in path order, as key_parameters numbers their values
+                        value = sa.bindparam(_key_parameter(next(key_numbers)), value, type_=column.type)
+                    self.conditions.append(column == value)
             current, current_type = entity, hop.entity_type
         assert current is not None and current_type is not None
         self.source: NavigationSource = hops[-1].source
@@ -184,6 +192,37 @@ def _returned_rows(
     return (rows, joined), tuple(columns[len(keys) :])
 
 
+def path_key(segments: Sequence[PathSegment]) -> tuple[object, ...] | None:
+    """What the statements of a path depend on, its key values left out (with
+    ``keys_as_parameters`` they are parameters, :func:`key_parameters`): ``Categories(1)/Products``
+    and ``Categories(2)/Products`` share one. None for a path from a function's result, whose
+    query may be another each time. Model objects are named by identity: they live as
+    long as the service."""
+    key: list[object] = []
+    for segment in segments:
+        if isinstance(segment, ResultSegment):
+            return None
+        if isinstance(segment, KeySegment):
+            key.append(tuple(id(prop) for prop, _ in segment.values))
+        elif isinstance(segment, NavigationSegment):
+            key.append((id(segment.navigation), id(segment.entity_set)))
+        elif isinstance(segment, TypeCastSegment):
+            key.append(id(segment.entity_type))
+        else:
+            key.append((type(segment), id(segment.entity_set)))
+    return tuple(key)
+
+
+def key_parameters(segments: Sequence[PathSegment]) -> dict[str, object]:
+    """The key values of a path, as the parameters of its statements built with ``keys_as_parameters``."""
+    values = [value for segment in segments if isinstance(segment, KeySegment) for _, value in segment.values]
+    return {_key_parameter(index): value for index, value in enumerate(values)}
+
+
+def _key_parameter(index: int) -> str:
+    return f"odata_key_{index}"
+
+
 def select_entities(
     segments: Sequence[PathSegment],
     storage: Storage,
@@ -191,9 +230,10 @@ def select_entities(
     *,
     model: Model,
     dialect: str = "",
+    keys_as_parameters: bool = False,
 ) -> Select:
-    """SELECT ``fields`` of the entities that ``segments`` address."""
-    query = EntityQuery(segments, storage, model)
+    """SELECT ``fields`` of the entities that ``segments`` address (see :func:`path_key`)."""
+    query = EntityQuery(segments, storage, model, keys_as_parameters=keys_as_parameters)
     compiler = _compiler(query, dialect)
     return query.select(*(query.field(field, compiler) for field in fields))
 
@@ -327,9 +367,11 @@ def plan_collection(
     options: BoundOptions,
     max_page_size: int,
     dialect: str,
+    keys_as_parameters: bool = False,
 ) -> CollectionPlan:
-    """The page of the collection ``segments`` address, shaped by ``options``."""
-    query = EntityQuery(segments, storage, model)
+    """The pages of the collection ``segments`` address, shaped by ``options`` (for
+    ``keys_as_parameters`` see :func:`path_key`)."""
+    query = EntityQuery(segments, storage, model, keys_as_parameters=keys_as_parameters)
     entity_type = query.target_type
     compiler = _compiler(query, dialect)
     conditions = _conditions(query, compiler, entity_set, options)
@@ -360,5 +402,7 @@ __all__ = [
     "entities_exist",
     "plan_collection",
     "plan_count",
+    "key_parameters",
+    "path_key",
     "select_entities",
 ]

@@ -44,7 +44,14 @@ from odata_server.pipeline.preconditions import check_read, not_modified
 from odata_server.pipeline.prefer import max_page_size
 from odata_server.pipeline.transaction import reading, shared_connection
 from odata_server.query.paging import SkipToken
-from odata_server.query.plan import entities_exist, plan_collection, plan_count, select_entities
+from odata_server.query.plan import (
+    entities_exist,
+    key_parameters,
+    path_key,
+    plan_collection,
+    plan_count,
+    select_entities,
+)
 from odata_server.query.sessions import open_read_connection
 from odata_server.uri.bound_options import BoundOptions, Field
 from odata_server.uri.path import NavigationSegment, PathSegment, TypeCastSegment, addressed_type
@@ -140,10 +147,11 @@ async def _collection(
     assert entity_set is not None
     preferred, preference_applied = max_page_size(ctx.request)
     page_limit = page_size(ctx)
+    segments = ctx.path.entity_segments
     plan = ctx.plan(
-        (ctx.path.kind, ctx.request.path, ctx.path.singleton_key, ctx.options_key, page_limit),
+        (ctx.path.kind, path_key(segments), ctx.options_key, page_limit),
         lambda: plan_collection(
-            ctx.path.entity_segments,
+            segments,
             model=ctx.service.model,
             storage=ctx.service.storage,
             entity_set=entity_set,
@@ -151,15 +159,17 @@ async def _collection(
             options=options,
             max_page_size=page_limit,
             dialect=ctx.dialect,
+            keys_as_parameters=True,
         ),
     )
+    parameters = {**ctx.parameters, **key_parameters(segments)}
     window = plan.page(options.top, options.skip, options.skiptoken)
     head = context(negotiated, ctx.request.service_root, fragment)
     page = _Page(window.size)
 
     async def count(connection: AsyncConnection) -> None:
         if plan.count is not None:
-            total = await connection.scalar(plan.count, ctx.parameters)
+            total = await connection.scalar(plan.count, parameters)
             head[negotiated.control("count")] = str(total) if negotiated.ieee754_compatible else total
 
     def tail() -> dict[str, Any]:
@@ -173,7 +183,7 @@ async def _collection(
         objects = _objects(connection, page.cut(batches), to_object, expander)
         return collection_document(head, objects, tail)
 
-    body = await _rows_body(ctx, window.statement, {**ctx.parameters, **window.parameters}, document, count)
+    body = await _rows_body(ctx, window.statement, {**parameters, **window.parameters}, document, count)
     headers = {"Content-Type": json_content_type(negotiated)}
     if preference_applied is not None and page_limit == preferred:  # honoured, not capped by the service
         headers["Preference-Applied"] = preference_applied
@@ -375,8 +385,21 @@ async def _one_row(
     entity_set = ctx.path.entity_set
     assert entity_set is not None
     segments = ctx.path.entity_segments if segments is None else segments
-    statement = select_entities(segments, ctx.service.storage, fields, model=ctx.service.model, dialect=ctx.dialect)
-    row = (await connection.execute(statement)).first()
+
+    def select() -> tuple[Sequence[Field], sa.Select[Any]]:
+        # The fields go into the cache with the statement: it keeps them, so their ids in the key stay theirs.
+        service = ctx.service
+        statement = select_entities(
+            segments, service.storage, fields, model=service.model, dialect=ctx.dialect, keys_as_parameters=True
+        )
+        return fields, statement
+
+    path = path_key(segments)
+    if path is None:
+        _, statement = select()
+    else:
+        _, statement = ctx.service.plan_cache.get(("entity", path, tuple(map(id, fields))), select)
+    row = (await connection.execute(statement, key_parameters(segments))).first()
     if row is not None:
         return row
     last = segments[-1]

@@ -212,6 +212,15 @@ def handwritten_app(database_url: str) -> FastAPI:
         )
         return await rows_response(statement, "http://bench/odata/$metadata#Products")
 
+    @app.get("/products/{product_id}")
+    async def product(product_id: int) -> Response:
+        async with engine.connect() as connection:
+            row = (await connection.execute(sa.select(*columns).where(Product.ProductID == product_id))).one()
+        tag = etag(row)
+        entity = {"@context": "http://bench/odata/$metadata#Products/$entity", "@etag": tag, **dict(zip(names, row))}
+        body = orjson.dumps(entity, default=decimal_json)
+        return Response(body, media_type="application/json", headers={"ETag": tag})
+
     @app.get("/products")
     async def all_products() -> Response:
         statement = sa.select(*columns).order_by(Product.ProductID).limit(1001)
@@ -253,6 +262,7 @@ async def throughput(odata_app: FastAPI, database_url: str, count: int) -> None:
             lambda n: f"Products?$filter=UnitPrice gt {n % 50}&$orderby=UnitPrice desc,ProductName&$top=10&n={n}",
             lambda n: f"products/top-priced?above={n % 50}",
         ),
+        "a new key each time": (lambda n: f"Products({abs(n) % 77 + 1})", lambda n: f"products/{abs(n) % 77 + 1}"),
         "a new search word each time": (
             lambda n: f"Products?$search={_word(n)}",
             lambda n: f"products/search?term={_word(n)}",

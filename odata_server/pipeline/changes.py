@@ -42,7 +42,6 @@ from odata_server.pipeline.preconditions import lists_etag
 from odata_server.pipeline.streams import forget
 from odata_server.pipeline.transaction import atomic
 from odata_server.query import writes
-from odata_server.query.plan import select_entities
 from odata_server.query.writes import Key, Relationship
 from odata_server.uri.bound_options import ENTITY_TYPE_NAME
 from odata_server.uri.path import EntitySetSegment, KeySegment, ODataPath
@@ -97,10 +96,9 @@ class Changes:
         model = self.service.model
         if not model.derived_types(entity_set.entity_type):
             return entity_set.entity_type if await self.current(entity_set, key) is not None else None
-        statement = select_entities(
-            key_segments(entity_set, key), self.service.storage, (ENTITY_TYPE_NAME,), model=model
+        name = await self.connection.scalar(
+            *self.service.select_entities(key_segments(entity_set, key), (ENTITY_TYPE_NAME,))
         )
-        name = await self.connection.scalar(statement)
         return None if name is None else model.entity_types[name]
 
     @staticmethod
@@ -629,8 +627,7 @@ async def addressed_key(service: ServiceParts, connection: AsyncConnection, path
     assert entity_set is not None
     names = service.storage[entity_set.entity_type.qualified_name].key
     key_properties = [entity_set.entity_type.properties[name] for name in names]
-    statement = select_entities(path.entity_segments, service.storage, key_properties, model=service.model)
-    row = (await connection.execute(statement)).first()
+    row = (await connection.execute(*service.select_entities(path.entity_segments, key_properties))).first()
     return None if row is None else dict(zip(names, row))
 
 
@@ -650,8 +647,7 @@ async def canonical_path(
     if not isinstance(entity_set, ContainedEntities):
         return canonical_url(entity_set, [key[name] for name in entity_type.key])
     fields = (*entity_type.key_properties, *entity_set.container_keys)
-    statement = select_entities(key_segments(entity_set, key), service.storage, fields, model=service.model)
-    row = (await connection.execute(statement)).one()
+    row = (await connection.execute(*service.select_entities(key_segments(entity_set, key), fields))).one()
     own = len(entity_type.key)
     return canonical_url(entity_set, row[:own], row[own:])
 

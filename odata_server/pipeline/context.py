@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import unquote
 
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from odata_server.config import ServiceConfig
@@ -16,11 +17,12 @@ from odata_server.edm.types import PrimitiveType
 from odata_server.format.negotiation import Negotiated, Representation, negotiate
 from odata_server.messages import ODataRequest
 from odata_server.pipeline.cache import LruCache
+from odata_server.query.plan import key_parameters, path_key, select_entities
 from odata_server.query.search import search_parameters, search_shape
-from odata_server.uri.bound_options import BoundOptions, Limits, bind_options, page_options
+from odata_server.uri.bound_options import BoundOptions, Field, Limits, bind_options, page_options
 from odata_server.uri.options import QueryOptions
 from odata_server.uri.parser import parse
-from odata_server.uri.path import ODataPath, ResourceKind, ResultSegment
+from odata_server.uri.path import ODataPath, PathSegment, ResourceKind, ResultSegment
 from odata_server.uri.shapes import FilterShape, filter_shape, slot_types
 from odata_server.uri.syntax import Literal
 
@@ -49,6 +51,26 @@ class ServiceParts:
         size = self.config.query_cache_size
         for name in ("options_cache", "shape_cache", "plan_cache"):
             object.__setattr__(self, name, LruCache(size))
+
+    def select_entities(
+        self, segments: Sequence[PathSegment], fields: Sequence[Field]
+    ) -> tuple[sa.Select[Any], dict[str, object]]:
+        """SELECT ``fields`` of the entities ``segments`` address, and the parameters to run it
+        with: the statement is shared by the paths that differ in their keys alone (``path_key``).
+        The fields go into the cache with it, so the ids in its key stay theirs."""
+        dialect = self.engine.dialect.name
+
+        def select() -> tuple[Sequence[Field], sa.Select[Any]]:
+            statement = select_entities(
+                segments, self.storage, fields, model=self.model, dialect=dialect, keys_as_parameters=True
+            )
+            return fields, statement
+
+        path = path_key(segments)
+        _, statement = (
+            select() if path is None else self.plan_cache.get(("entity", path, tuple(map(id, fields))), select)
+        )
+        return statement, key_parameters(segments)
 
     def on_engine(self, engine: AsyncEngine) -> ServiceParts:
         """These parts with another engine (a worker thread's) and caches of their own, as a

@@ -40,7 +40,6 @@ from odata_server.pipeline.streams import (
 )
 from odata_server.pipeline.transaction import reading
 from odata_server.query import writes
-from odata_server.query.plan import select_entities
 from odata_server.query.writes import Key
 from odata_server.uri.path import ResourceKind
 
@@ -72,8 +71,7 @@ async def read_stream(ctx: RequestContext) -> ODataResponse:
     entity_type = entity_set.entity_type
     fields = (*(entity_type.properties[k] for k in storage.key), *stream_fields(storage, name))
     async with reading(ctx.service.engine) as connection:
-        statement = select_entities(ctx.path.entity_segments, ctx.service.storage, fields, model=ctx.service.model)
-        row = (await connection.execute(statement)).first()
+        row = (await connection.execute(*ctx.service.select_entities(ctx.path.entity_segments, fields))).first()
     if row is None:  # also a single-valued navigation to no entity (Protocol §11.2.3)
         raise _not_found(ctx)
     values = {field.name: value for field, value in zip(fields, row)}

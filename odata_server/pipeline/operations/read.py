@@ -50,7 +50,6 @@ from odata_server.query.plan import (
     path_key,
     plan_collection,
     plan_count,
-    select_entities,
 )
 from odata_server.query.sessions import open_read_connection
 from odata_server.uri.bound_options import BoundOptions, Field
@@ -385,21 +384,7 @@ async def _one_row(
     entity_set = ctx.path.entity_set
     assert entity_set is not None
     segments = ctx.path.entity_segments if segments is None else segments
-
-    def select() -> tuple[Sequence[Field], sa.Select[Any]]:
-        # The fields go into the cache with the statement: it keeps them, so their ids in the key stay theirs.
-        service = ctx.service
-        statement = select_entities(
-            segments, service.storage, fields, model=service.model, dialect=ctx.dialect, keys_as_parameters=True
-        )
-        return fields, statement
-
-    path = path_key(segments)
-    if path is None:
-        _, statement = select()
-    else:
-        _, statement = ctx.service.plan_cache.get(("entity", path, tuple(map(id, fields))), select)
-    row = (await connection.execute(statement, key_parameters(segments))).first()
+    row = (await connection.execute(*ctx.service.select_entities(segments, fields))).first()
     if row is not None:
         return row
     last = segments[-1]

@@ -88,7 +88,12 @@ class Changes:
         None if absent (or not of ``entity_type``, when given)."""
         wanted = tuple(dict.fromkeys([*_concurrency_names(entity_set), *names]))
         storage = self.storage(entity_set, entity_type)
-        row = await writes.select_values(self.connection, storage, key, wanted, lock=True)
+        key_names, dialect = tuple(key), self.connection.dialect.name
+        statement = self.service.plan_cache.get(
+            ("current", id(storage), key_names, wanted),  # a storage lives as long as the service
+            lambda: writes.select_values(storage, key_names, wanted, lock=True, dialect=dialect),
+        )
+        row = (await self.connection.execute(statement, writes.key_parameters(key))).first()
         return None if row is None else dict(zip(wanted, row))
 
     async def entity_type(self, entity_set: EntitySet, key: Key) -> EntityType | None:

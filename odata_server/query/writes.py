@@ -117,23 +117,37 @@ async def insert_many(
         await connection.execute(sa.insert(table(storage)), parameters)
 
 
-async def select_values(
-    connection: AsyncConnection, storage: EntityStorage, key: Key, names: tuple[str, ...], *, lock: bool = False
-) -> tuple[object, ...] | None:
-    """The values of ``names`` of the entity with ``key``, or None if there is none (or it is
-    not of the storage's type: the class's query reads only rows of its type).
+def select_values(
+    storage: EntityStorage, key_names: tuple[str, ...], names: tuple[str, ...], *, lock: bool, dialect: str
+) -> sa.Select[Any]:
+    """SELECT the values of ``names`` of the entity whose key properties ``key_names`` have the
+    values :func:`key_parameters` gives: no row if there is none (or it is not of the
+    storage's type: the class's query reads only rows of its type). The statement serves
+    every entity of the storage's type.
 
     ``lock`` holds the row until the transaction ends (``FOR UPDATE`` where the
     database has it), so no concurrent write slips between this read and the write.
     """
     mapped_class = storage.mapped_class
     columns = [getattr(mapped_class, storage.columns[name]) for name in names] or [sa.literal(1)]
-    condition = [getattr(mapped_class, storage.columns[name]) == value for name, value in key.items()]
+    condition = []
+    for index, name in enumerate(key_names):
+        key_column = getattr(mapped_class, storage.columns[name])
+        condition.append(key_column == sa.bindparam(_key_parameter(index), type_=key_column.type))
     statement = sa.select(*columns).select_from(mapped_class).where(*condition)
-    if lock and connection.dialect.name != "sqlite":  # SQLite write transactions hold the database lock
+    if lock and dialect != "sqlite":  # SQLite write transactions hold the database lock
         statement = statement.with_for_update()
-    row = (await connection.execute(statement)).first()
-    return None if row is None else tuple(row)
+    return statement
+
+
+def key_parameters(key: Key) -> dict[str, object]:
+    """The parameters of :func:`select_values` for ``key``, in the order of its ``key_names``
+    (``tuple(key)``)."""
+    return {_key_parameter(index): value for index, value in enumerate(key.values())}
+
+
+def _key_parameter(index: int) -> str:
+    return f"odata_entity_key_{index}"
 
 
 async def update(
@@ -291,6 +305,7 @@ __all__ = [
     "insert",
     "insert_many",
     "key_condition",
+    "key_parameters",
     "select_values",
     "table",
     "update",

@@ -123,7 +123,9 @@ class RequestContext:
 
     @property
     def options_key(self) -> Hashable:
-        """What the bound options depend on: the request's query options, or their shape."""
+        """What the bound options depend on: the request's query options, or for a request
+        that shares them (:meth:`_shares_options`) those left when the values it has of its
+        own are left out."""
         return self._binding().key
 
     def _binding(self) -> Binding:
@@ -206,8 +208,9 @@ class RequestContext:
         return self.path.entity_type(self.service.model)
 
     def plan(self, key: Hashable, build: Callable[[], Any]) -> Any:
-        """The query plan ``key`` names (with :attr:`options_key`, a plan depends on the URL only),
-        cached; built afresh when the path starts at what a function returned, which may be
+        """The query plan ``key`` names, cached. A key leaves out what a plan takes as
+        parameters (:attr:`options_key`, ``path_key``), so requests that differ in those alone
+        share it. Built afresh when the path starts at what a function returned, which may be
         another query each time."""
         if self.path.segments and isinstance(self.path.segments[0], ResultSegment):
             return build()

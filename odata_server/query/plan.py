@@ -280,7 +280,8 @@ class CollectionPlan:
     count: Select | None
     sort_keys: tuple[SortKey, ...]
     max_page_size: int
-    _statements: dict[tuple[bool, ...] | None, Select] = field(default_factory=dict)
+    _statements: dict[tuple[bool, ...] | None, Select] = field(default_factory=dict, compare=False, repr=False)
+    """The statements made so far: from the start, and after a token by which of its values are null."""
 
     def page(self, top: int | None, skip: int | None, skiptoken: str | None) -> PageStatement:
         """The page ``$top``, ``$skip`` and ``$skiptoken`` ask for (a ``$skiptoken`` continues

@@ -214,9 +214,26 @@ class _ToSyntax(Transformer[Token, object]):
     def filter(self, children: list[Expr]) -> Expr:
         return children[0]
 
-    def binary(self, children: list[Any]) -> BinaryExpr:
-        left, operator, right = children
-        return BinaryExpr(str(operator).lower(), left, right)
+    def operations(self, children: list[Any]) -> BinaryExpr:
+        """``operand (operator operand)+`` grouped by precedence, each level from the left."""
+        operands: list[Any] = [children[0]]
+        operators: list[str] = []
+
+        def group() -> None:
+            right, left = operands.pop(), operands.pop()
+            operands.append(BinaryExpr(operators.pop(), left, right))
+
+        for index in range(1, len(children), 2):
+            operator = str(children[index]).lower()
+            while operators and _PRECEDENCE[operators[-1]] >= _PRECEDENCE[operator]:
+                group()
+            operators.append(operator)
+            operands.append(children[index + 1])
+        while operators:
+            group()
+        result = operands[0]
+        assert isinstance(result, BinaryExpr)
+        return result
 
     def unary(self, children: list[Any]) -> UnaryExpr:
         operator, operand = children
@@ -663,6 +680,16 @@ class _ToSyntax(Transformer[Token, object]):
             return Literal(kind, str(token), token.start_pos)
         raise AssertionError(f"no syntax node for grammar rule {data}")  # pragma: no cover
 
+
+#: Binary operators by precedence, lowest first (URL Conventions §5.1.1.15).
+_PRECEDENCE = {
+    **dict.fromkeys(("or",), 1),
+    **dict.fromkeys(("and",), 2),
+    **dict.fromkeys(("eq", "ne"), 3),
+    **dict.fromkeys(("lt", "le", "gt", "ge", "has", "in"), 4),
+    **dict.fromkeys(("add", "sub"), 5),
+    **dict.fromkeys(("mul", "div", "divby", "mod"), 6),
+}
 
 _REF = object()
 _THESE = VariableStep("$these")

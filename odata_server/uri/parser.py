@@ -681,7 +681,7 @@ class _ToSyntax(Transformer[Token, object]):
         raise AssertionError(f"no syntax node for grammar rule {data}")  # pragma: no cover
 
 
-#: Binary operators by precedence, lowest first (URL Conventions §5.1.1.15).
+#: Binary operators by precedence, lowest first (URL Conventions, "Operator Precedence").
 _PRECEDENCE = {
     **dict.fromkeys(("or",), 1),
     **dict.fromkeys(("and",), 2),

@@ -17,8 +17,10 @@ from odata_server.jobs.output import JobOutput
 from odata_server.messages import ODataRequest, ODataResponse
 from tests.conftest import northwind_client, private_database
 
-#: Short enough for the test to wait for: the sweep runs every 0.1 s.
-SETTINGS: dict[str, Any] = {"async_requeue_after": 0.4, "async_lease": 0.4}
+#: A lost message is sent again after 0.4 s, short enough for the test to wait for (the sweep
+#: runs every 0.1 s); a lease lasts 2 s, long enough that a pause of a busy machine does not
+#: let a duplicate message take a running job over.
+SETTINGS: dict[str, Any] = {"async_requeue_after": 0.4, "async_lease": 2.0}
 
 REQUESTS = {
     "read": ("GET", "Products(1)", None),
@@ -110,7 +112,7 @@ async def test_a_start_leaves_a_job_whose_lease_holds_to_its_worker(tmp_path: Pa
 
     async with service_client("sqlite", tmp_path) as (client, service):
         store = service.async_handler.store
-        await asyncio.sleep(SETTINGS["async_lease"] * 3)
+        await asyncio.sleep(SETTINGS["async_requeue_after"] * 3)  # sweeps that would send a lost message
         running = await store.get(job.id)
         assert (running.state, running.attempts) == (JobState.RUNNING, 1)
 

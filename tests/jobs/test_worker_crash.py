@@ -45,8 +45,10 @@ def environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, st
         "DATABASE_URL": database,
         "ODATA_BROKER_URL": f"{REDIS}?heartbeat_timeout=1000&maintenance_chance=1000000",
         "ODATA_ASYNC_DISK": str(tmp_path / "jobs"),
-        "SLOW_APP_SECONDS": "3",
-        "ODATA_ASYNC_LEASE": "1.5",
+        # The query twice as long as the lease, the lease long enough that a busy machine's pause
+        # does not outlast it (a worker renews its lease every third of it).
+        "SLOW_APP_SECONDS": "6",
+        "ODATA_ASYNC_LEASE": "3",
         "PYTHONPATH": str(PROJECT),
     }
     for name, value in values.items():

@@ -78,6 +78,9 @@ CASES: list[ShapeCase] = [
     ("Orders", "year(OrderDate) eq {} and month(OrderDate) eq {}", ("1997", "1"), ("1998", "3"), True),
     ("Customers", "Country eq {} and City ne {}", ("'Germany'", "'Berlin'"), ("'France'", "'Paris'"), True),
     ("Products?@p=5", "UnitPrice gt @p and ProductID lt {}", ("30",), ("60",), True),
+    ("Products?$compute=UnitPrice mul 2 as Double", "Double gt {}", ("40",), ("100",), True),
+    ("Products?$count=true&$skip=2&$top=4&$orderby=UnitPrice", "UnitsInStock lt {}", ("20",), ("40",), True),
+    ("Products?$search=sauce", "UnitPrice lt {}", ("25",), ("18",), True),
 ]
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 
 from odata_server.edm.annotations import Annotation
 from odata_server.edm.model import Property
@@ -91,11 +92,13 @@ class StreamDisk:
 Stream = StreamColumns | StreamDisk
 
 
+@cache  # one object per stream: statements are cached by the identity of the fields they read
 def content_field(stream: str) -> Property:
     """The binary column of a :class:`StreamColumns` stream (``"$value"`` or a stream property's name)."""
     return Property(stream, PrimitiveType.BINARY)
 
 
+@cache
 def content_type_field(stream: str) -> Property:
     """The media type column of a stream, by its reserved name ``<stream>@mediaContentType``."""
     return Property(f"{stream}@mediaContentType", PrimitiveType.STRING)

@@ -227,15 +227,6 @@ class ODataPath:
             end -= 1
         return self.segments[:end]
 
-    @property
-    def singleton_key(self) -> tuple[object, ...]:
-        """The key values of the singleton's entity the pipeline resolved (none in the URL)."""
-        if len(self.segments) > 1 and isinstance(self.segments[0], SingletonSegment):
-            key = self.segments[1]
-            if isinstance(key, KeySegment):
-                return tuple(value for _, value in key.values)
-        return ()
-
 
 def addressed_type(segments: tuple[PathSegment, ...] | list[PathSegment], model: Model) -> EntityType:
     """The type of the entities the entity ``segments`` address."""

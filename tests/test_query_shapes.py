@@ -76,6 +76,15 @@ CASES: list[ShapeCase] = [
     ("Categories(1)/Products", "UnitPrice gt {}", ("10",), ("18",), True),
     ("Orders", "OrderDate lt 1997-01-01T00:00:00Z and EmployeeID eq {}", ("1",), ("4",), True),
     ("Orders", "year(OrderDate) eq {} and month(OrderDate) eq {}", ("1997", "1"), ("1998", "3"), True),
+    (
+        "Orders",
+        "OrderDate ge {} and OrderDate lt {}",
+        ("1997-01-01T00:00:00Z", "1997-02-01T00:00:00Z"),
+        ("1997-03-01T00:00:00+02:00", "1997-03-15T12:30Z"),
+        True,
+    ),
+    ("Orders", "date(OrderDate) eq {}", ("1996-07-04",), ("1996-07-08",), True),
+    ("Orders", "time(OrderDate) eq {}", ("00:00:00",), ("00:00",), True),
     ("Customers", "Country eq {} and City ne {}", ("'Germany'", "'Berlin'"), ("'France'", "'Paris'"), True),
     ("Products?@p=5", "UnitPrice gt @p and ProductID lt {}", ("30",), ("60",), True),
     ("Products?$compute=UnitPrice mul 2 as Double", "Double gt {}", ("40",), ("100",), True),
@@ -200,3 +209,19 @@ async def test_paths_that_differ_in_keys_alone_read_their_own_entities(
     line = next(d for d in northwind_table("Order_Details") if d["ProductID"] == product)
     detail = await northwind.get(f"Order_Details(OrderID={line['OrderID']},ProductID={product})?$select=Quantity")
     assert detail.json()["Quantity"] == line["Quantity"]
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [("1997-01-01T00:00:00Z", "1997-02-30T00:00:00Z"), ("1997-01-01T00:00:00Z", "1997-01-01T24:00:00Z")],
+)
+async def test_a_value_of_a_shape_that_is_no_value_of_its_type_is_refused_as_on_its_own(
+    northwind: httpx.AsyncClient, first: str, second: str
+) -> None:
+    """A shape met before does not vouch for the values of another request: one that is no
+    value of its type is bound from its own text, which answers why."""
+    assert (await northwind.get(f"Orders?$filter=OrderDate lt {first}")).status_code == 200
+    shared = await northwind.get(f"Orders?$filter=OrderDate lt {second}")
+    alone = await northwind.get(f"Orders?$filter=(OrderDate lt {second})")
+    assert shared.status_code == alone.status_code == 400, shared.text
+    assert shared.json()["error"]["target"] == alone.json()["error"]["target"] == "$filter"

@@ -20,6 +20,7 @@ from odata_server.pipeline.cache import LruCache
 from odata_server.query.plan import key_parameters, path_key, select_entities
 from odata_server.query.search import search_parameters, search_shape
 from odata_server.uri.bound_options import BoundOptions, Field, Limits, bind_options, page_options
+from odata_server.uri.literals import LiteralTypeError
 from odata_server.uri.options import QueryOptions
 from odata_server.uri.parser import parse
 from odata_server.uri.path import ODataPath, PathSegment, ResourceKind, ResultSegment
@@ -154,17 +155,29 @@ class RequestContext:
         shared = None
         if shape is not None:
             key: Hashable = (where, shape.template, others)
-            shared = self.service.shape_cache.get(key, lambda: self._bind_shape(shape))
-        if shape is None or shared is None:
+            shared = self._shared_options(key, shape)
+        if shared is None:
             key = (where, text, others)
-            options, parameters = self.service.options_cache.get(key, self._bind_options), {}
-        else:
-            options, parameters = shared[0], shape.parameters(shared[1])
+            shared = self.service.options_cache.get(key, self._bind_options), {}
+        options, parameters = shared
         if search is not None:
             parameters = {**parameters, **search_parameters(search)}
         if (options.top, options.skip, options.skiptoken, options.search) != (top, skip, skiptoken, search):
             options = replace(options, top=top, skip=skip, skiptoken=skiptoken, search=search)
         return Binding(options, key, parameters)
+
+    def _shared_options(self, key: Hashable, shape: FilterShape) -> tuple[BoundOptions, dict[str, object]] | None:
+        """The options bound for every request of ``shape``, and this request's values of its
+        literals; None if the shape is not shared, or if a literal is no value of its type (the
+        request is then bound from its own text, which says why)."""
+        bound = self.service.shape_cache.get(key, lambda: self._bind_shape(shape))
+        if bound is None:
+            return None
+        options, types = bound
+        try:
+            return options, shape.parameters(types)
+        except LiteralTypeError:
+            return None
 
     def _shares_options(self) -> bool:
         """Whether the request may share its bound options with others of its query shape and

@@ -8,7 +8,6 @@ the query option.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
 
 from odata_server.edm.enums import enum_value
@@ -17,23 +16,11 @@ from odata_server.edm.types import PrimitiveType
 from odata_server.errors import BadRequestError, FeatureNotImplementedError
 from odata_server.uri import nodes, syntax
 from odata_server.uri.functions import NOT_YET, NUMERIC_ORDER, SIGNATURES, promotes_to, wider
-from odata_server.uri.literals import LiteralTypeError, enum_literal_parts, numeric_literal_type, typed_value
+from odata_server.uri.literals import LiteralTypeError, enum_literal_parts, expression_value, literal_type
 from odata_server.uri.nodes import BOOLEAN, NULL_TYPE, ExprType, Node, primitive, type_of
 from odata_server.uri.parser import parse
 
 P = PrimitiveType
-
-# The Edm type of each literal kind, before any promotion.
-_LITERAL_TYPES = {
-    "boolean": P.BOOLEAN,
-    "guid": P.GUID,
-    "date_time_offset": P.DATE_TIME_OFFSET,
-    "date": P.DATE,
-    "time_of_day": P.TIME_OF_DAY,
-    "string": P.STRING,
-    "duration": P.DURATION,
-    "binary": P.BINARY,
-}
 
 _COMPARISONS = frozenset({"eq", "ne", "lt", "le", "gt", "ge"})
 _ARITHMETIC = frozenset({"add", "sub", "mul", "div", "divby", "mod"})
@@ -134,13 +121,11 @@ class ExpressionBinder:
             raise FeatureNotImplementedError(
                 "Geography and geometry literals are not supported yet", target=self.option
             )
-        edm_type = _LITERAL_TYPES.get(literal.kind) or numeric_literal_type(literal.text)
+        edm_type = literal_type(literal)
         try:
-            value = typed_value(literal, edm_type)
+            value = expression_value(literal, edm_type)
         except LiteralTypeError as error:
             raise self._error(str(error)) from None
-        if isinstance(value, dt.datetime):
-            value = value.astimezone(dt.timezone.utc)
         return nodes.Constant(value, primitive(edm_type), self._slot(literal))
 
     def _slot(self, literal: syntax.Literal) -> int | None:

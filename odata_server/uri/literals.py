@@ -135,6 +135,37 @@ def typed_value(literal: Literal, edm_type: PrimitiveType) -> object:
         raise LiteralTypeError(f"{literal.text} is not a valid {edm_type.value} value") from None
 
 
+# The Edm type of each literal kind, before any promotion.
+_LITERAL_TYPES = {
+    "boolean": PrimitiveType.BOOLEAN,
+    "guid": PrimitiveType.GUID,
+    "date_time_offset": PrimitiveType.DATE_TIME_OFFSET,
+    "date": PrimitiveType.DATE,
+    "time_of_day": PrimitiveType.TIME_OF_DAY,
+    "string": PrimitiveType.STRING,
+    "duration": PrimitiveType.DURATION,
+    "binary": PrimitiveType.BINARY,
+}
+
+
+def literal_type(literal: Literal) -> PrimitiveType:
+    """The Edm type of a literal in an expression, before any promotion (a number's by its size)."""
+    return _LITERAL_TYPES.get(literal.kind) or numeric_literal_type(literal.text)
+
+
+def expression_value(literal: Literal, edm_type: PrimitiveType) -> object:
+    """The value of ``literal`` as ``edm_type`` in an expression, where a point in time is
+    compared in UTC (the database keeps them so).
+
+    Raises:
+        LiteralTypeError: the literal is of another kind or out of range.
+    """
+    value = typed_value(literal, edm_type)
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.timezone.utc)
+    return value
+
+
 def numeric_literal_type(text: str) -> PrimitiveType:
     """An integer literal is Int32 if it fits, else Int64, else Decimal; other numbers are Decimal
     unless written with an exponent or as NaN/INF, which make them Double."""
@@ -160,6 +191,8 @@ def enum_literal_parts(text: str) -> tuple[str, str]:
 __all__ = [
     "LiteralTypeError",
     "enum_literal_parts",
+    "expression_value",
+    "literal_type",
     "numeric_literal_type",
     "parse_date_time_offset",
     "parse_duration",

@@ -1,4 +1,4 @@
-"""The shape of a ``$filter``: its text with each string and number literal cut out.
+"""The shape of a ``$filter``: its text with each string, number, date, time and guid literal cut out.
 
 Clients send one query again and again with other values: a grid filtered by what a
 user types, a dashboard per customer (``$filter=CustomerID eq 'ALFKI'``, then
@@ -23,15 +23,26 @@ from dataclasses import dataclass, fields, is_dataclass
 
 from odata_server.edm.types import PrimitiveType
 from odata_server.uri import nodes
-from odata_server.uri.literals import numeric_literal_type, typed_value
+from odata_server.uri.literals import expression_value, literal_type
 from odata_server.uri.syntax import Literal
 
 # A string literal not preceded by a name (``duration'P1D'``, ``NS.Color'Red'`` and
-# ``binary'...'`` are other literals), or an integer or decimal number, perhaps negative,
-# that is not part of a name, a date, a time or a guid, nor written with an exponent.
-# What else it matches (digits inside a geography literal, say) is caught by the check
-# the module docstring describes.
-_LITERAL = re.compile(r"(?<![\w.'])'(?:[^']|'')*'|(?<![\w.:'+-])-?[0-9]+(?:\.[0-9]+)?(?![\w.:'-])")
+# ``binary'...'`` are other literals); or, not part of a name nor of another literal, a
+# point in time, a guid, a date, a time of day, or an integer or decimal number (perhaps
+# negative, not written with an exponent). Each group is named as the parser names the
+# literal's kind. What it matches that the parser reads otherwise (digits inside a
+# geography literal, say) is caught by the check the module docstring describes.
+_LITERAL = re.compile(
+    r"(?<![\w.'])(?P<string>'(?:[^']|'')*')"
+    r"|(?<![\w.:'+-])(?:"
+    r"(?P<date_time_offset>-?[0-9]{4,}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,12})?)?"
+    r"(?:[Zz]|[+-][0-9]{2}:[0-9]{2}))"
+    r"|(?P<guid>[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})"
+    r"|(?P<date>-?[0-9]{4,}-[0-9]{2}-[0-9]{2})"
+    r"|(?P<time_of_day>[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,12})?)?)"
+    r"|(?P<number>-?[0-9]+(?:\.[0-9]+)?)"
+    r")(?![\w.:'-])"
+)
 
 #: The mark of a cut literal in a template; a text holding it is not cut.
 _MARK = "\x00"
@@ -62,9 +73,14 @@ class FilterShape:
 
     def parameters(self, types: tuple[PrimitiveType, ...]) -> dict[str, object]:
         """The values of the literals as parameters, converted to the Edm ``types`` their
-        slots were bound to (texts of one template have literals of the same types)."""
+        slots were bound to (texts of one template have literals of the same types).
+
+        Raises:
+            LiteralTypeError: a literal is no value of its type (``2024-02-30``): the
+                request must be bound from its own text, to answer why.
+        """
         return {
-            parameter_name(slot): typed_value(literal, edm_type)
+            parameter_name(slot): expression_value(literal, edm_type)
             for slot, (literal, edm_type) in enumerate(zip(self.literals, types, strict=True))
         }
 
@@ -77,14 +93,13 @@ def filter_shape(text: str) -> FilterShape | None:
     parts: list[str] = []
     end = 0
     for match in _LITERAL.finditer(text):
-        literal = match.group()
-        if literal[0] == "'":
-            kind, edm_type = "string", "Edm.String"
-        else:
+        kind, literal = next((group, value) for group, value in match.groupdict().items() if value is not None)
+        if kind == "number":
             kind = "decimal" if "." in literal else "integer"
-            edm_type = numeric_literal_type(literal).value  # numbers of one template bind to one type
-        literals.append(Literal(kind, literal, match.start()))
-        parts += [text[end : match.start()], _MARK, kind, edm_type]
+        cut = Literal(kind, literal, match.start())
+        literals.append(cut)
+        # Literals of one template are of one kind and bind to one type (a number's by its size).
+        parts += [text[end : match.start()], _MARK, kind, ":", literal_type(cut).value, _MARK]
         end = match.end()
     if not literals:
         return None

@@ -19,6 +19,14 @@ CASES: list[ShapeCase] = [
     ("People('russellwhyte')/Trips", "Budget gt {}", ("1000",), ("2500",), True),
     ("Me/Friends", "FirstName ne {}", ("'Scott'",), ("'Ronald'",), True),
     ("Airports", "contains(Location/Address,{})", ("'Road'",), ("'Way'",), True),
+    (
+        "People('russellwhyte')/Trips",
+        "ShareId ne {}",
+        ("9d9b2fa0-efbf-490e-a5e3-bac8f7d47354",),
+        ("f94e9116-8bdd-4dac-ab61-08438d0d9a71",),
+        True,
+    ),
+    ("People('russellwhyte')/Trips", "StartsAt gt {}", ("2014-01-15T00:00:00Z",), ("2014-02-05T12:00:00+02:00",), True),
 ]
 
 

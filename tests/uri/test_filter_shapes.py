@@ -22,12 +22,16 @@ CASES = [
     ("@p1 eq 5", [("integer", "5")]),
     ("Price gt 1e5", []),
     ("Price gt -INF or Price lt INF", []),
-    ("Born lt 2020-01-01", []),
-    ("At lt 2020-01-01T10:00:00.5Z", []),
-    ("At lt 2020-01-01T10:00:00+01:00", []),
-    ("Time eq 12:30:00.25", []),
-    ("ID eq 01234567-89ab-cdef-0123-456789abcdef", []),
-    ("ID eq 12345678-1234-1234-1234-123456789012", []),
+    ("Born lt 2020-01-01", [("date", "2020-01-01")]),
+    ("At lt 2020-01-01T10:00:00.5Z", [("date_time_offset", "2020-01-01T10:00:00.5Z")]),
+    ("At lt 2020-01-01T10:00:00+01:00", [("date_time_offset", "2020-01-01T10:00:00+01:00")]),
+    (
+        "At lt 2020-01-01T10:00Z and Born ge 1990-05-17",
+        [("date_time_offset", "2020-01-01T10:00Z"), ("date", "1990-05-17")],
+    ),
+    ("Time eq 12:30:00.25", [("time_of_day", "12:30:00.25")]),
+    ("ID eq 01234567-89ab-cdef-0123-456789abcdef", [("guid", "01234567-89ab-cdef-0123-456789abcdef")]),
+    ("ID eq 12345678-1234-1234-1234-123456789012", [("guid", "12345678-1234-1234-1234-123456789012")]),
     ("Span eq duration'PT1.5S'", []),
     ("Data eq binary'T0RhdGE='", []),
     ("Color has NS.Color'Red,2'", []),
@@ -56,6 +60,9 @@ def test_the_literals_cut_out_of_a_filter(text: str, literals: list[tuple[str, s
         ("Price gt 5.0", "Price gt 99999999999999999999", False),  # both Decimal, but written otherwise
         ("Price gt 5", "Price ge 5", False),
         ("Name eq 'a'", "Name eq 5", False),
+        ("Born lt 2020-01-01", "Born lt 1999-12-31", True),
+        ("At lt 2020-01-01T10:00:00Z", "At lt 2021-06-30T23:59:59.999+02:00", True),
+        ("Born lt 2020-01-01", "Born lt 2020-01-01T00:00:00Z", False),  # Date and DateTimeOffset
     ],
 )
 def test_texts_of_one_template_differ_only_in_literals_of_one_type(first: str, second: str, same: bool) -> None:

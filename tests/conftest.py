@@ -23,6 +23,8 @@ from odata_server import async_engine
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 NORTHWIND_CSV = SHARED / "northwind"
+#: The service root of the apps the tests talk to (app_client).
+ROOT = "http://testserver/odata/"
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 
@@ -178,7 +180,7 @@ async def app_client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client on ``app`` (its lifespan running), with the OData service at ``/odata``."""
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver/odata/") as client:
+        async with httpx.AsyncClient(transport=transport, base_url=ROOT) as client:
             yield client
 
 

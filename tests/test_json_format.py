@@ -7,9 +7,8 @@ import base64
 import httpx
 import pytest
 
-from tests.conftest import read_all
+from tests.conftest import ROOT, read_all
 
-ROOT = "http://testserver/odata/"
 V40 = {"OData-MaxVersion": "4.0"}
 
 

@@ -12,11 +12,9 @@ import httpx
 import pytest
 from sqlalchemy import event
 
-from tests.conftest import assert_error, northwind_client, read_all
+from tests.conftest import ROOT, assert_error, northwind_client, read_all
 from tests.northwind_csv import northwind_table
 from tests.test_query_options import orders_of
-
-ROOT = "http://testserver/odata/"
 
 
 @pytest.mark.parametrize(

@@ -7,9 +7,8 @@ import httpx
 
 from odata_server import ODataService
 from tests.batch.conftest import json_responses
-from tests.conftest import finished
+from tests.conftest import ROOT, finished
 
-ROOT = "http://testserver/odata/"
 RUSSELL = "People('russellwhyte')"
 
 

@@ -8,9 +8,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import assert_error
+from tests.conftest import ROOT, assert_error
 
-ROOT = "http://testserver/odata/"
 FULL = {"Accept": "application/json;odata.metadata=full"}
 RUSSELL = "People('russellwhyte')"
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.conftest import assert_error
+from tests.conftest import ROOT, assert_error
 
-ROOT = "http://testserver/odata/"
 RUSSELL = "People('russellwhyte')"
 APRIL = {"X-User": "aprilcline"}
 

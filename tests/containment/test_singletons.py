@@ -10,10 +10,9 @@ import pytest
 from fastapi import FastAPI
 
 from odata_server import ServiceConfig
-from tests.conftest import app_client, assert_error
+from tests.conftest import ROOT, app_client, assert_error
 from tests.containment.trips import Person, trips_service
 
-ROOT = "http://testserver/odata/"
 APRIL = {"X-User": "aprilcline"}
 JSON = {"Content-Type": "application/json"}
 

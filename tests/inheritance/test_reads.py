@@ -13,10 +13,9 @@ import httpx
 import pytest
 
 from odata_server import ODataService
-from tests.conftest import assert_error, read_all
+from tests.conftest import ROOT, assert_error, read_all
 from tests.inheritance.conftest import statements
 
-ROOT = "http://testserver/odata/"
 FULL = {"Accept": "application/json;odata.metadata=full"}
 NONE = {"Accept": "application/json;odata.metadata=none"}
 V40 = {"OData-MaxVersion": "4.0"}

@@ -14,9 +14,8 @@ import pytest
 import sqlalchemy as sa
 
 from odata_server import ODataService
-from tests.conftest import assert_error
+from tests.conftest import ROOT, assert_error
 
-ROOT = "http://testserver/odata/"
 PEOPLE_TABLES = ("inh_people", "inh_employees", "inh_managers")
 TYPE_OF_KIND = {"flight": "Flight", "event": "Event", "public": "PublicTransportation"}
 

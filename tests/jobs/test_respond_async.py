@@ -13,9 +13,7 @@ import httpx
 import pytest
 
 from odata_server.jobs.model import JobState
-from tests.conftest import finished, northwind_client
-
-ROOT = "http://testserver/odata/"
+from tests.conftest import ROOT, finished, northwind_client
 
 
 @pytest.fixture(scope="module")

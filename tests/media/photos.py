@@ -30,7 +30,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from odata_server import ODataService, ServiceConfig, StreamColumns, StreamDisk
 from odata_server.pipeline.streams import disk
-from tests.conftest import app_client
+from tests.conftest import ROOT, app_client
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
 JPEG = b"\xff\xd8\xff\xe0" + b"jpeg" * 300
@@ -180,3 +180,12 @@ async def photos_service(database_url: str, folder: Path, **config: object) -> A
     service.mount(app, "/odata")
     async with app_client(app) as client:
         yield Photos(client, service, memory, folder)
+
+
+async def create(
+    client: httpx.AsyncClient, collection: str, content: bytes = PNG, content_type: str = "image/png"
+) -> str:
+    """POST media to ``collection``; the new entity's path (``Photos(3)``)."""
+    response = await client.post(collection, content=content, headers={"Content-Type": content_type})
+    assert response.status_code == 201, response.text
+    return response.headers["location"].removeprefix(ROOT)

@@ -9,9 +9,8 @@ import pytest
 from sqlalchemy import insert
 
 from tests.conftest import assert_error
-from tests.media.photos import JPEG, MEDIA_SETS, PNG, DiskPhoto, Photos
+from tests.media.photos import JPEG, MEDIA_SETS, PNG, ROOT, DiskPhoto, Photos, create
 
-ROOT = "http://testserver/odata/"
 DISK_SETS = ("DiskPhotos", "FilePhotos")
 TYPE_NAMES = {"Photos": "Photo", "DiskPhotos": "DiskPhoto", "FilePhotos": "FilePhoto"}
 
@@ -21,15 +20,6 @@ media_sets = pytest.mark.parametrize("entity_set", MEDIA_SETS)
 def _key(path: str) -> str:
     """The key in an entity's path: ``3`` of ``Photos(3)``."""
     return path.split("(")[1].rstrip(")")
-
-
-async def create(
-    client: httpx.AsyncClient, collection: str, content: bytes = PNG, content_type: str = "image/png"
-) -> str:
-    """POST media to ``collection``; the new entity's path (``Photos(3)``)."""
-    response = await client.post(collection, content=content, headers={"Content-Type": content_type})
-    assert response.status_code == 201, response.text
-    return response.headers["location"].removeprefix(ROOT)
 
 
 async def media_etag(client: httpx.AsyncClient, path: str) -> str:

@@ -20,19 +20,10 @@ from tests.batch.conftest import (
     read_multipart_response,
 )
 from tests.conftest import assert_error, finished
-from tests.media.photos import JPEG, MAX_BODY, PNG, Photos
+from tests.media.photos import JPEG, MAX_BODY, PNG, ROOT, Photos, create
 
-ROOT = "http://testserver/odata/"
 # Bytes that look like the parts of a multipart message, to show the batch keeps them as they are.
 AWKWARD = b"\r\n--batch_36522ad7\r\n\x00\xff" + bytes(range(256))
-
-
-async def create(
-    client: httpx.AsyncClient, collection: str, content: bytes = PNG, content_type: str = "image/png"
-) -> str:
-    response = await client.post(collection, content=content, headers={"Content-Type": content_type})
-    assert response.status_code == 201, response.text
-    return response.headers["location"].removeprefix(ROOT)
 
 
 def _partials(photos: Photos, entity_set: str) -> list[str]:

@@ -9,10 +9,9 @@ import itertools
 import httpx
 import pytest
 
-from tests.conftest import assert_error
+from tests.conftest import ROOT, assert_error
 from tests.media.photos import LOGO, Photos
 
-ROOT = "http://testserver/odata/"
 PDF = b"%PDF-1.7\n" + bytes(range(256))
 STREAMS = {"Logo": ("image/svg+xml", LOGO), "Manual": ("application/pdf", PDF), "Badge": ("text/plain", b"XX")}
 _codes = (f"Z{number:02d}" for number in itertools.count())

@@ -8,10 +8,9 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import assert_error, read_all
+from tests.conftest import ROOT, assert_error, read_all
 from tests.operations.trippin import trippin_client
 
-ROOT = "http://testserver/odata/"
 CONTEXT = f"{ROOT}$metadata#"
 KLAX = {
     "IcaoCode": "KLAX",

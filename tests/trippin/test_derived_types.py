@@ -7,9 +7,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.conftest import read_all
+from tests.conftest import ROOT, read_all
 
-ROOT = "http://testserver/odata/"
 TRIP = "People('russellwhyte')/Trips(0)"
 
 

@@ -10,9 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import assert_error, northwind_client
-
-ROOT = "http://testserver/odata/"
+from tests.conftest import ROOT, assert_error, northwind_client
 
 
 async def count(client: httpx.AsyncClient, path: str) -> int:

@@ -11,10 +11,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.conftest import assert_error
+from tests.conftest import ROOT, assert_error
 from tests.writes.gadgets import etag
-
-ROOT = "http://testserver/odata/"
 
 
 async def reference(client: httpx.AsyncClient, path: str) -> str | None:

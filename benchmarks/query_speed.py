@@ -47,14 +47,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks.harness import decimal_json, northwind_benchmark, paired_rates  # noqa: E402
 from examples.northwind.app import create_app  # noqa: E402
 from examples.northwind.models import Product  # noqa: E402
-from odata_server.edm.types import PrimitiveType  # noqa: E402
-from odata_server.uri.literals import numeric_literal_type  # noqa: E402
+from odata_server.uri.literals import literal_type  # noqa: E402
 from odata_server.uri.options import parse_query  # noqa: E402
 from odata_server.uri.parser import _parse_cached  # noqa: E402
 from odata_server.uri.path import ResourceKind  # noqa: E402
 from odata_server.uri.shapes import filter_shape  # noqa: E402
-
-STRING = PrimitiveType.STRING
 
 QUERIES = {
     "3-clause $filter": "$filter=UnitPrice gt 20 and CategoryID eq 1 and startswith(ProductName,'C')",
@@ -103,7 +100,7 @@ def _known_shape_us(text: str | None) -> float | None:
     shape = filter_shape(text) if text else None
     if text is None or shape is None:
         return None
-    types = tuple(STRING if cut.kind == "string" else numeric_literal_type(cut.text) for cut in shape.literals)
+    types = tuple(literal_type(cut) for cut in shape.literals)
 
     def known() -> None:
         shaped = filter_shape(text)

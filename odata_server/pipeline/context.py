@@ -62,9 +62,7 @@ class ServiceParts:
         dialect = self.engine.dialect.name
 
         def select() -> tuple[Sequence[Field], sa.Select[Any]]:
-            statement = select_entities(
-                segments, self.storage, fields, model=self.model, dialect=dialect, keys_as_parameters=True
-            )
+            statement = select_entities(segments, self.storage, fields, model=self.model, dialect=dialect)
             return fields, statement
 
         path = path_key(segments)

@@ -230,10 +230,10 @@ def select_entities(
     *,
     model: Model,
     dialect: str = "",
-    keys_as_parameters: bool = False,
 ) -> Select:
-    """SELECT ``fields`` of the entities that ``segments`` address (see :func:`path_key`)."""
-    query = EntityQuery(segments, storage, model, keys_as_parameters=keys_as_parameters)
+    """SELECT ``fields`` of the entities that ``segments`` address, their key values parameters
+    (:func:`key_parameters`) that default to these: one statement serves a :func:`path_key`."""
+    query = EntityQuery(segments, storage, model, keys_as_parameters=True)
     compiler = _compiler(query, dialect)
     return query.select(*(query.field(field, compiler) for field in fields))
 
@@ -368,11 +368,10 @@ def plan_collection(
     options: BoundOptions,
     max_page_size: int,
     dialect: str,
-    keys_as_parameters: bool = False,
 ) -> CollectionPlan:
-    """The pages of the collection ``segments`` address, shaped by ``options`` (for
-    ``keys_as_parameters`` see :func:`path_key`)."""
-    query = EntityQuery(segments, storage, model, keys_as_parameters=keys_as_parameters)
+    """The pages of the collection ``segments`` address, shaped by ``options``; like
+    :func:`select_entities`, one plan serves a :func:`path_key`."""
+    query = EntityQuery(segments, storage, model, keys_as_parameters=True)
     entity_type = query.target_type
     compiler = _compiler(query, dialect)
     conditions = _conditions(query, compiler, entity_set, options)

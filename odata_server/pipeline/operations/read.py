@@ -158,7 +158,6 @@ async def _collection(
             options=options,
             max_page_size=page_limit,
             dialect=ctx.dialect,
-            keys_as_parameters=True,
         ),
     )
     parameters = {**ctx.parameters, **key_parameters(segments)}

@@ -204,6 +204,8 @@ async def test_paths_that_differ_in_keys_alone_read_their_own_entities(
     assert name == products[product]["ProductName"]
     of_category = await read_all(northwind, f"Categories({category})/Products?$select=ProductID")
     assert [p["ProductID"] for p in of_category] == [i for i, p in products.items() if p["CategoryID"] == category]
+    counted = await northwind.get(f"Categories({category})/Products/$count")
+    assert counted.text == str(len(of_category))
     through = (await northwind.get(f"Products({product})/Category?$select=CategoryID")).json()
     assert through["CategoryID"] == products[product]["CategoryID"]
     line = next(d for d in northwind_table("Order_Details") if d["ProductID"] == product)

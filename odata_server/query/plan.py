@@ -339,8 +339,9 @@ def plan_count(
     options: BoundOptions,
     dialect: str,
 ) -> Select:
-    """SELECT the number of entities ``segments`` address that match ``$filter``."""
-    query = EntityQuery(segments, storage, model)
+    """SELECT the number of entities ``segments`` address that match ``$filter``; like
+    :func:`select_entities`, one statement serves a :func:`path_key`."""
+    query = EntityQuery(segments, storage, model, keys_as_parameters=True)
     compiler = _compiler(query, dialect)
     return query.select(sa.func.count()).where(*_conditions(query, compiler, entity_set, options))
 

@@ -160,7 +160,7 @@ async def _collection(
             dialect=ctx.dialect,
         ),
     )
-    parameters = {**ctx.parameters, **key_parameters(segments)}
+    parameters = _parameters(ctx, segments)
     window = plan.page(options.top, options.skip, options.skiptoken)
     head = context(negotiated, ctx.request.service_root, fragment)
     page = _Page(window.size)
@@ -353,16 +353,20 @@ async def read_count(ctx: RequestContext) -> ODataResponse:
         return ODataResponse(200, {"Content-Type": Representation.TEXT.value}, str(count).encode("ascii"))
     entity_set = ctx.path.entity_set
     assert entity_set is not None
-    statement = plan_count(
-        ctx.path.entity_segments,
-        model=ctx.service.model,
-        storage=ctx.service.storage,
-        entity_set=entity_set,
-        options=ctx.bound_options(),
-        dialect=ctx.dialect,
+    segments = ctx.path.entity_segments
+    statement = ctx.plan(
+        (ctx.path.kind, path_key(segments), ctx.options_key),
+        lambda: plan_count(
+            segments,
+            model=ctx.service.model,
+            storage=ctx.service.storage,
+            entity_set=entity_set,
+            options=ctx.bound_options(),
+            dialect=ctx.dialect,
+        ),
     )
     async with reading(ctx.service.engine) as connection:
-        count = await connection.scalar(statement, ctx.parameters)
+        count = await connection.scalar(statement, _parameters(ctx, segments))
         if not count:
             await _require_parent(ctx, connection)
     return ODataResponse(200, {"Content-Type": Representation.TEXT.value}, str(count or 0).encode("ascii"))
@@ -400,6 +404,11 @@ async def _require_parent(ctx: RequestContext, connection: AsyncConnection) -> N
     parent = segments[: navigations[-1]] if navigations else ()
     if parent and not await connection.scalar(entities_exist(parent, ctx.service.storage, ctx.service.model)):
         raise _not_found(ctx)
+
+
+def _parameters(ctx: RequestContext, segments: Sequence[PathSegment]) -> dict[str, object]:
+    """The parameters of a plan for ``segments``: the request's own values, and the path's keys."""
+    return {**ctx.parameters, **key_parameters(segments)}
 
 
 def _not_found(ctx: RequestContext) -> NotFoundError:

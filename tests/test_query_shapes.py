@@ -76,6 +76,10 @@ CASES: list[ShapeCase] = [
     ("Categories(1)/Products", "UnitPrice gt {}", ("10",), ("18",), True),
     ("Orders", "OrderDate lt 1997-01-01T00:00:00Z and EmployeeID eq {}", ("1",), ("4",), True),
     ("Orders", "year(OrderDate) eq {} and month(OrderDate) eq {}", ("1997", "1"), ("1998", "3"), True),
+    ("Orders", "(ShippedDate sub OrderDate) mul {} gt duration'P50D'", ("2",), ("3",), True),
+    ("Orders", "(ShippedDate sub OrderDate) divby {} lt duration'P2D'", ("4.0",), ("2.5",), True),
+    ("Orders", "date(OrderDate) sub duration'PT1H' eq {}", ("1996-07-03",), ("1996-07-04",), True),
+    ("Orders", "OrderDate add duration'P7D' gt {}", ("1996-07-12T00:00:00Z",), ("1997-01-01T10:00:00Z",), True),
     (
         "Orders",
         "OrderDate ge {} and OrderDate lt {}",

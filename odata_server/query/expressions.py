@@ -26,7 +26,9 @@ from odata_server.edm.model import ComplexType, EntityType, Model, NavigationPro
 from odata_server.edm.storage import EntityStorage, Storage
 from odata_server.edm.types import PrimitiveType as P
 from odata_server.query import polymorphic, sql_functions
+from odata_server.query.temporal import negated_duration, temporal_arithmetic
 from odata_server.uri import nodes
+from odata_server.uri.functions import TEMPORAL
 from odata_server.uri.shapes import parameter_name
 
 Entity = type | AliasedClass[Any]
@@ -261,6 +263,13 @@ class ExpressionCompiler:
 
     def _arithmetic(self, node: nodes.BinaryOperation, left: SqlExpression, right: SqlExpression) -> SqlExpression:
         operator = node.operator
+        types = node.left.type.primitive, node.right.type.primitive
+        if TEMPORAL & {*types, node.type.primitive}:
+            result = node.type.primitive
+            assert result is not None
+            return temporal_arithmetic(
+                operator, (left, types[0]), (right, types[1]), (result, sql_type(result)), self.dialect
+            )
         if operator == "add":
             return left + right
         if operator == "sub":
@@ -278,6 +287,8 @@ class ExpressionCompiler:
     def _UnaryOperation(self, node: nodes.UnaryOperation) -> SqlExpression:
         if node.operator == "not":
             return ~sa.func.coalesce(self.condition(node.operand), sa.false())
+        if node.type.primitive is P.DURATION:
+            return negated_duration(self.compile(node.operand), sql_type(P.DURATION), self.dialect)
         return -self.compile(node.operand)
 
     def _operands(self, left: nodes.Node, right: nodes.Node) -> tuple[SqlExpression, SqlExpression]:

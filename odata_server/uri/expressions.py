@@ -15,7 +15,7 @@ from odata_server.edm.model import ComplexType, EntityType, EnumType, Model, Pro
 from odata_server.edm.types import PrimitiveType
 from odata_server.errors import BadRequestError, FeatureNotImplementedError
 from odata_server.uri import nodes, syntax
-from odata_server.uri.functions import NOT_YET, NUMERIC_ORDER, SIGNATURES, promotes_to, wider
+from odata_server.uri.functions import NOT_YET, NUMERIC_ORDER, SIGNATURES, promotes_to, temporal_result, wider
 from odata_server.uri.literals import LiteralTypeError, enum_literal_parts, expression_value, literal_type
 from odata_server.uri.nodes import BOOLEAN, NULL_TYPE, ExprType, Node, primitive, type_of
 from odata_server.uri.parser import parse
@@ -208,7 +208,7 @@ class ExpressionBinder:
         if expression.operator == "not":
             self._require(operand, {P.BOOLEAN}, "not")
             return nodes.UnaryOperation("not", operand, BOOLEAN)
-        if operand.type.primitive not in (*NUMERIC_ORDER, None):
+        if operand.type.primitive not in (*NUMERIC_ORDER, P.DURATION, None):
             raise self._error(f"Cannot negate a value of type {operand.type.describe()}")
         return nodes.UnaryOperation("-", operand, operand.type)
 
@@ -251,10 +251,12 @@ class ExpressionBinder:
             if operator == "divby":
                 return primitive(P.DOUBLE if P.DOUBLE in (a, b) else P.DECIMAL)
             return primitive(wider(a or b, b or a))  # type: ignore[arg-type]
-        if {a, b} & {P.DATE_TIME_OFFSET, P.DATE, P.DURATION} and operator in ("add", "sub"):
-            raise FeatureNotImplementedError("Date and duration arithmetic is not supported yet", target=self.option)
+        temporal = temporal_result(operator, a, b)
+        if temporal is not None:
+            return primitive(temporal)
         raise self._error(
-            f"The {operator} operator needs numeric operands, not {left.type.describe()} and {right.type.describe()}"
+            f"The {operator} operator needs numeric operands, or points in time and durations as URL "
+            f"Conventions §5.1.1.2 combines them, not {left.type.describe()} and {right.type.describe()}"
         )
 
     # -- member paths, functions, lambdas

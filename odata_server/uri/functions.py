@@ -79,4 +79,44 @@ def wider(left: P, right: P) -> P:
     return max(left, right, key=NUMERIC_ORDER.index)
 
 
-__all__ = ["NOT_YET", "NUMERIC_ORDER", "SIGNATURES", "Signature", "promotes_to", "wider"]
+#: The points in time and durations that arithmetic operators take (URL Conventions §5.1.1.2).
+TEMPORAL = frozenset({P.DATE_TIME_OFFSET, P.DATE, P.DURATION})
+
+#: ``add`` and ``sub`` of points in time and durations: (operator, left, right) → result.
+_TEMPORAL_ADDITION: dict[tuple[str, P, P], P] = {
+    ("add", P.DATE_TIME_OFFSET, P.DURATION): P.DATE_TIME_OFFSET,
+    ("add", P.DURATION, P.DURATION): P.DURATION,
+    ("add", P.DATE, P.DURATION): P.DATE,
+    ("sub", P.DATE_TIME_OFFSET, P.DURATION): P.DATE_TIME_OFFSET,
+    ("sub", P.DURATION, P.DURATION): P.DURATION,
+    ("sub", P.DATE_TIME_OFFSET, P.DATE_TIME_OFFSET): P.DURATION,
+    ("sub", P.DATE, P.DURATION): P.DATE,
+    ("sub", P.DATE, P.DATE): P.DURATION,
+}
+
+
+def temporal_result(operator: str, left: P | None, right: P | None) -> P | None:
+    """The type of ``left operator right`` where an operand is a point in time or a duration
+    (URL Conventions §5.1.1.2), or None where the operator is not defined for them.
+
+    ``add`` and ``sub`` take the pairs of :data:`_TEMPORAL_ADDITION`; ``mul`` multiplies a
+    duration by a number (either way round), ``div`` and ``divby`` divide one by a number.
+    A null operand (None) stands for the type that makes the operation defined, a duration
+    first: ``OrderDate sub null`` is a point in time, ``null sub OrderDate`` a duration.
+    """
+    if operator in ("mul", "div", "divby"):
+        numeric = (*NUMERIC_ORDER, None)
+        if left is P.DURATION and right in numeric:
+            return P.DURATION
+        if operator == "mul" and right is P.DURATION and left in numeric:
+            return P.DURATION
+        return None
+    for left_type in (left,) if left is not None else (P.DURATION, right):
+        for right_type in (right,) if right is not None else (P.DURATION, left):
+            result = _TEMPORAL_ADDITION.get((operator, left_type, right_type))  # type: ignore[arg-type]
+            if result is not None:
+                return result
+    return None
+
+
+__all__ = ["NOT_YET", "NUMERIC_ORDER", "SIGNATURES", "TEMPORAL", "Signature", "promotes_to", "temporal_result", "wider"]

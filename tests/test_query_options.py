@@ -38,6 +38,15 @@ def _managers() -> dict[int, int]:
     return {e["EmployeeID"]: e["ReportsTo"] for e in northwind_table("Employees") if e["ReportsTo"] is not None}
 
 
+def customers(where: Callable[[list[Row]], bool]) -> list[str]:
+    """The customers whose orders ``where`` says so of."""
+    return sorted(c["CustomerID"] for c in northwind_table("Customers") if where(orders_of(c["CustomerID"])))
+
+
+def lines_of(order: Row) -> list[Row]:
+    return [d for d in northwind_table("Order_Details") if d["OrderID"] == order["OrderID"]]
+
+
 def category_name(product: Row) -> str:
     return next(c["CategoryName"] for c in northwind_table("Categories") if c["CategoryID"] == product["CategoryID"])
 
@@ -287,6 +296,48 @@ FILTERS: list[tuple[str, str, Callable[[], list[Any]]]] = [
         lambda: products(lambda p: p["Discontinued"] and p["UnitsInStock"] > 20),
     ),
     ("Categories", "cast(CategoryID, Edm.String) eq '3'", lambda: [3]),
+    # $filter(...) segments and $count($filter=...) after a collection (4.01 collectionPathExpr)
+    (
+        "Customers",
+        "Orders/$count($filter=Freight gt 100) gt 5",
+        lambda: customers(lambda os: sum(o["Freight"] > 100 for o in os) > 5),
+    ),
+    (
+        "Customers",
+        "Orders/$filter(Freight gt 100)/$count gt 5",
+        lambda: customers(lambda os: sum(o["Freight"] > 100 for o in os) > 5),
+    ),
+    (
+        "Customers",
+        "Orders/$filter(Freight gt 10)/$filter($this/Freight lt 20)/$count ge 3",
+        lambda: customers(lambda os: sum(10 < o["Freight"] < 20 for o in os) >= 3),
+    ),
+    (
+        "Customers",
+        "Orders/$filter(Freight gt 100)/any(o:o/ShipCountry eq 'Germany')",
+        lambda: customers(lambda os: any(o["Freight"] > 100 and o["ShipCountry"] == "Germany" for o in os)),
+    ),
+    (
+        "Customers",
+        "Orders/$filter(Freight gt 100)/all(o:o/ShipVia eq 1)",
+        lambda: customers(lambda os: all(o["ShipVia"] == 1 for o in os if o["Freight"] > 100)),
+    ),
+    (
+        "Customers",
+        "Orders/$filter(Freight gt 100 and Order_Details/$filter(Quantity gt 50)/$count gt 1)/$count gt 1",
+        lambda: customers(
+            lambda os: sum(o["Freight"] > 100 and sum(d["Quantity"] > 50 for d in lines_of(o)) > 1 for o in os) > 1
+        ),
+    ),
+    (
+        "Customers",
+        "Orders/$filter($it/Country ne ShipCountry)/$count gt 0",
+        lambda: sorted(
+            c["CustomerID"]
+            for c in northwind_table("Customers")
+            if any(o["ShipCountry"] != c["Country"] for o in orders_of(c["CustomerID"]))
+        ),
+    ),
 ]
 
 
@@ -486,6 +537,10 @@ async def test_page_size_of_the_service_applies_without_a_preference(northwind: 
         ("$filter=Order_Details eq null", "$filter"),
         ("$filter=Category eq 1", "$filter"),
         ("$filter=Order_Details/any(d: d/Nope eq 1)", "$filter"),
+        ("$filter=Order_Details/$filter(Quantity)/$count gt 1", "$filter"),
+        ("$filter=Order_Details/$filter(Nope gt 1)/$count gt 1", "$filter"),
+        ("$filter=Order_Details/$filter($this eq null)/$count gt 1", "$filter"),
+        ("$filter=Order_Details/$filter(Quantity gt 1) eq null", "$filter"),
         ("$filter=Discontinued and 1", "$filter"),
         ("$filter=case(Discontinued:1,true:'x') eq 1", "$filter"),
         ("$filter=case(1:1) eq 1", "$filter"),

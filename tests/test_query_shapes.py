@@ -44,6 +44,8 @@ CASES: list[ShapeCase] = [
     ("Products", "Order_Details/any(d:d/Quantity gt {})", ("100",), ("120",), True),
     ("Products", "Order_Details/all(d:d/Quantity ge {})", ("1",), ("10",), True),
     ("Products", "Order_Details/$count gt {}", ("50",), ("5",), True),
+    ("Products", "Order_Details/$filter(Quantity gt {})/$count gt {}", ("10", "5"), ("50", "1"), True),
+    ("Products", "Order_Details/$count($filter=Discount ge {}) eq {}", ("0.1", "0"), ("0.25", "2"), True),
     ("Products", "ProductID in ({},{},{})", ("1", "2", "3"), ("4", "77", "100"), True),
     ("Products", "ProductName in ({},{})", ("'Chai'", "'Chang'"), ("'Tofu'", "'Konbu'"), True),
     ("Products", "substring(ProductName,{}) eq {}", ("1", "'hai'"), ("2", "'ng'"), True),

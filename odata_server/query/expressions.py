@@ -164,12 +164,13 @@ class ExpressionCompiler:
 
     def _CollectionCount(self, node: nodes.CollectionCount) -> SqlExpression:
         variable = self.ranges[node.variable]
-        _, _, statement = self._navigate(variable, node.navigation)
+        statement = self._filtered(*self._navigate(variable, node.navigation), node.filters)
         return statement.add_columns(sa.func.count()).scalar_subquery()
 
     def _Lambda(self, node: nodes.Lambda) -> SqlExpression:
         outer = self.ranges[node.outer_variable]
         target, target_type, statement = self._navigate(outer, node.navigation)
+        statement = self._filtered(target, target_type, statement, node.filters)
         if node.predicate is None:
             return sa.exists(statement.add_columns(sa.literal(1)))
         self.ranges[node.variable] = RangeVariable(target, target_type, self.storage[target_type.qualified_name])
@@ -181,6 +182,23 @@ class ExpressionCompiler:
             return sa.exists(statement.add_columns(sa.literal(1)).where(predicate))
         # all: no related entity for which the predicate is not true (null counts as not true)
         return ~sa.exists(statement.add_columns(sa.literal(1)).where(~sa.func.coalesce(predicate, sa.false())))
+
+    def _filtered(
+        self, target: Entity, target_type: EntityType, statement: sa.Select[Any], filters: tuple[nodes.Node, ...]
+    ) -> sa.Select[Any]:
+        """``statement`` of the entities of a navigation path, with the predicates of its
+        ``$filter(...)`` segments, which name those entities ``$this``."""
+        if not filters:
+            return statement
+        outer = self.ranges.get("$this")
+        self.ranges["$this"] = RangeVariable(target, target_type, self.storage[target_type.qualified_name])
+        try:
+            return statement.where(*(self.condition(predicate) for predicate in filters))
+        finally:
+            if outer is None:
+                del self.ranges["$this"]
+            else:
+                self.ranges["$this"] = outer
 
     def _navigate(
         self, variable: RangeVariable, steps: tuple[nodes.PathStep, ...]

@@ -65,6 +65,9 @@ class ExpressionBinder:
         self.nodes = 0
         # A lambda variable ranges over entities, or over the elements of a collection property.
         self.scope: dict[str, EntityType | Property] = {"$it": entity_type}
+        # What a property name alone, and $this, refers to: $it, or inside a $filter(...)
+        # segment the members of the collection it filters.
+        self.implicit = "$it"
         self.resolving: set[str] = set()
 
     # -- entry points
@@ -267,12 +270,14 @@ class ExpressionBinder:
         if isinstance(first, syntax.NameStep) and first.arguments is not None and len(steps) == 1:
             if first.name not in self.scope:
                 return self._function(first)
-        variable = "$it"
+        variable = self.implicit
         if isinstance(first, syntax.VariableStep):
             if first.name in ("$root", "$these"):
                 raise FeatureNotImplementedError(
                     f"{first.name} in expressions is not supported yet", target=self.option
                 )
+            if first.name == "$it":
+                variable = "$it"
             steps.pop(0)
         elif isinstance(first, syntax.NameStep) and first.name in self.scope and first.arguments is None:
             variable = first.name
@@ -289,8 +294,8 @@ class ExpressionBinder:
             return self.computed[first.name]
         navigation: list[nodes.PathStep] = []
         if not steps:
-            if variable == "$it":
-                raise self._error("$it alone is an entity, not a value")
+            if variable in ("$it", "$this"):
+                raise self._error(f"{variable} alone is an entity, not a value")
             raise self._error(f"The lambda variable {variable} alone is an entity, not a value")
         cast_before = False
         for index, step in enumerate(steps):
@@ -436,7 +441,9 @@ class ExpressionBinder:
         rest: list[syntax.MemberStep],
     ) -> Node:
         """What follows a collection-valued navigation property: ``/$count``, ``/any(...)``, ``/all(...)``,
-        each perhaps after a type cast (``PlanItems/NS.Flight/$count``)."""
+        each perhaps after a type cast (``PlanItems/NS.Flight/$count``) and ``$filter(...)``
+        segments (``Orders/$filter(Freight gt 100)/$count``, which the parser also makes of
+        ``Orders/$count($filter=Freight gt 100)``)."""
         name = navigation[-1].name  # type: ignore[union-attr]
         first = rest[0] if rest else None
         if isinstance(first, syntax.NameStep) and first.arguments is None:
@@ -445,8 +452,16 @@ class ExpressionBinder:
                 if cast is not entity_type:
                     navigation = (*navigation, nodes.TypeCast(cast))
                 entity_type, rest = cast, rest[1:]
+        filters: list[Node] = []
+        while rest and isinstance(rest[0], syntax.NameStep) and rest[0].name in ("$filter", "$search"):
+            step, rest = rest[0], rest[1:]
+            if step.name == "$search":
+                raise FeatureNotImplementedError(
+                    f"$search in {name}/$count(...) is not supported yet", target=self.option
+                )
+            filters.append(self._segment_filter(entity_type, step.arguments[0]))  # type: ignore[index, arg-type]
         if len(rest) == 1 and isinstance(rest[0], syntax.CountStep):
-            return nodes.CollectionCount(variable, navigation)
+            return nodes.CollectionCount(variable, navigation, tuple(filters))
         step = rest[0] if len(rest) == 1 else None
         if isinstance(step, syntax.NameStep) and step.name == "aggregate" and step.arguments is not None:
             raise FeatureNotImplementedError(
@@ -457,7 +472,7 @@ class ExpressionBinder:
             raise self._error(f"{name} is a collection; follow it with /$count, /any(...) or /all(...)")
         arguments = step.arguments
         if not arguments and step.name == "any":
-            return nodes.Lambda("any", "", variable, navigation, None)
+            return nodes.Lambda("any", "", variable, navigation, None, tuple(filters))
         if len(arguments) != 1 or not isinstance(arguments[0], syntax.LambdaArgument):
             raise self._error(f"{step.name} takes one argument: variable: predicate")
         lambda_variable = arguments[0].variable
@@ -468,7 +483,22 @@ class ExpressionBinder:
             predicate = self.bind_boolean(arguments[0].predicate)
         finally:
             del self.scope[lambda_variable]
-        return nodes.Lambda(step.name, lambda_variable, variable, navigation, predicate)
+        return nodes.Lambda(step.name, lambda_variable, variable, navigation, predicate, tuple(filters))
+
+    def _segment_filter(self, entity_type: EntityType, expression: syntax.Expr) -> Node:
+        """The predicate of a ``$filter(...)`` segment, over the members of the collection it
+        follows: there a property name alone, and ``$this``, name a member (``$it`` is still
+        the entity the whole expression is about)."""
+        outer_this, outer_implicit = self.scope.get("$this"), self.implicit
+        self.scope["$this"], self.implicit = entity_type, "$this"
+        try:
+            return self.bind_boolean(expression)
+        finally:
+            self.implicit = outer_implicit
+            if outer_this is None:
+                del self.scope["$this"]
+            else:
+                self.scope["$this"] = outer_this
 
     def _function(self, call: syntax.NameStep) -> Node:
         name = call.name.lower()

@@ -142,10 +142,13 @@ class EntityAccess:
 
 @dataclass(frozen=True, slots=True)
 class CollectionCount:
-    """``Orders/$count``: the number of entities of a collection-valued navigation path."""
+    """``Orders/$count``: the number of entities of a collection-valued navigation path.
+
+    ``filters`` are the predicates of its ``$filter(...)`` segments, over the entities as ``$this``."""
 
     variable: str
     navigation: tuple[PathStep, ...]
+    filters: tuple[Node, ...] = ()
     type: ExprType = primitive(PrimitiveType.INT64)
 
 
@@ -160,6 +163,8 @@ class Lambda:
     outer_variable: str
     navigation: tuple[PathStep, ...]
     predicate: Node | None
+    filters: tuple[Node, ...] = ()
+    """Predicates of ``$filter(...)`` segments before it, over the entities as ``$this``."""
     type: ExprType = BOOLEAN
 
 

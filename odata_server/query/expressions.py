@@ -180,6 +180,23 @@ class ExpressionCompiler:
         # all: no related entity for which the predicate is not true (null counts as not true)
         return ~sa.exists(statement.add_columns(sa.literal(1)).where(~sa.func.coalesce(predicate, sa.false())))
 
+    def _RootValue(self, node: nodes.RootValue) -> SqlExpression:
+        """A scalar subquery of the one entity with the key, whose FROM is its own: it depends
+        on no row of the query around it (null when no entity has the key)."""
+        storage = self.storage[node.entity_type.qualified_name]
+        entity = self._alias(node.entity_type, derived=True)
+        outer = self.ranges.get("$root")
+        self.ranges["$root"] = RangeVariable(entity, node.entity_type, storage)
+        try:
+            value = self.compile(node.value)
+        finally:
+            if outer is None:
+                del self.ranges["$root"]
+            else:
+                self.ranges["$root"] = outer
+        key = [getattr(entity, storage.columns[prop.name]) == self.compile(constant) for prop, constant in node.key]
+        return sa.select(value).select_from(entity).where(*key).correlate_except(entity).scalar_subquery()
+
     def _navigate(
         self, variable: RangeVariable, steps: tuple[nodes.PathStep, ...]
     ) -> tuple[Entity, EntityType, sa.Select[Any]]:

@@ -204,6 +204,18 @@ async def test_filter_inside_expand(northwind: httpx.AsyncClient) -> None:
     assert found == expected
 
 
+async def test_apply_filter_and_compute(northwind: httpx.AsyncClient) -> None:
+    query = (
+        r"Products?$apply=compute(UnitPrice sub $root/Products(1)/UnitPrice as Dearer)"
+        r"/filter(Dearer gt 0 and $root/Products(1)/CategoryID eq CategoryID)/aggregate($count as N)"
+    )
+    body = (await northwind.get(query)).json()
+    assert body["value"][0]["N"] == sum(
+        p["UnitPrice"] > product(1)["UnitPrice"] and p["CategoryID"] == product(1)["CategoryID"]
+        for p in northwind_table("Products")
+    )
+
+
 @pytest.mark.parametrize(
     ("query", "target", "code"),
     [

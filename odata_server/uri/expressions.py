@@ -335,7 +335,7 @@ class ExpressionBinder:
 
     def _root(self, steps: list[syntax.MemberStep]) -> Node:
         """``$root/Products(1)/UnitPrice``: a value of the entity of an entity set with a key,
-        bound as a path from the range variable ``$root`` (URL Conventions §5.1.1.15.2)."""
+        bound as a path from the range variable ``$root`` (URL Conventions §5.1.1.14.5)."""
         first = steps[0] if steps else None
         if not isinstance(first, syntax.NameStep):
             raise self._error("$root must be followed by an entity set and a key, as in $root/Products(1)/UnitPrice")

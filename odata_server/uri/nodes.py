@@ -186,7 +186,7 @@ class ValueLambda:
 @dataclass(frozen=True, slots=True)
 class RootValue:
     """``$root/Products(1)/UnitPrice``: a value reached from one entity of an entity set, named
-    by its key, whichever entity ``$it`` is (URL Conventions §5.1.1.15.2).
+    by its key, whichever entity ``$it`` is (URL Conventions §5.1.1.14.5).
 
     ``value`` is the path after the key, bound against the range variable ``"$root"``,
     which stands for that entity; ``key`` gives each key property its constant. Null

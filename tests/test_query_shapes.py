@@ -96,6 +96,17 @@ CASES: list[ShapeCase] = [
     ("Products?$compute=UnitPrice mul 2 as Double", "Double gt {}", ("40",), ("100",), True),
     ("Products?$count=true&$skip=2&$top=4&$orderby=UnitPrice", "UnitsInStock lt {}", ("20",), ("40",), True),
     ("Products?$search=sauce", "UnitPrice lt {}", ("25",), ("18",), True),
+    ("Products", "$root/Products({})/UnitPrice lt UnitPrice", ("1",), ("2",), True),
+    ("Products", "$root/Products({})/UnitPrice lt UnitPrice", ("2",), ("999",), True),  # no such product: null
+    ("Orders", "CustomerID eq $root/Orders({})/CustomerID", ("10248",), ("10249",), True),
+    ("Customers", "Country eq $root/Customers({})/Country", ("'ALFKI'",), ("'BONAP'",), True),
+    (
+        "Order_Details",
+        "Quantity eq $root/Order_Details(OrderID={},ProductID={})/Quantity",
+        ("10248", "11"),
+        ("10249", "14"),
+        True,
+    ),
 ]
 
 

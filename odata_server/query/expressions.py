@@ -13,7 +13,8 @@ false, so ``not`` of one is true (SQL's unknown is turned into false first).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -173,11 +174,8 @@ class ExpressionCompiler:
         statement = self._filtered(target, target_type, statement, node.filters)
         if node.predicate is None:
             return sa.exists(statement.add_columns(sa.literal(1)))
-        self.ranges[node.variable] = RangeVariable(target, target_type, self.storage[target_type.qualified_name])
-        try:
+        with self._ranging(node.variable, RangeVariable(target, target_type, self.storage[target_type.qualified_name])):
             predicate = self.condition(node.predicate)
-        finally:
-            del self.ranges[node.variable]
         if node.operator == "any":
             return sa.exists(statement.add_columns(sa.literal(1)).where(predicate))
         # all: no related entity for which the predicate is not true (null counts as not true)
@@ -190,15 +188,32 @@ class ExpressionCompiler:
         ``$filter(...)`` segments, which name those entities ``$this``."""
         if not filters:
             return statement
-        outer = self.ranges.get("$this")
-        self.ranges["$this"] = RangeVariable(target, target_type, self.storage[target_type.qualified_name])
-        try:
+        with self._ranging("$this", RangeVariable(target, target_type, self.storage[target_type.qualified_name])):
             return statement.where(*(self.condition(predicate) for predicate in filters))
+
+    def _RootValue(self, node: nodes.RootValue) -> SqlExpression:
+        """A scalar subquery of the one entity with the key, whose FROM is its own: it depends
+        on no row of the query around it (null when no entity has the key)."""
+        storage = self.storage[node.entity_type.qualified_name]
+        entity = self._alias(node.entity_type, derived=True)
+        with self._ranging("$root", RangeVariable(entity, node.entity_type, storage)):
+            value = self.compile(node.value)
+        key = [getattr(entity, storage.columns[prop.name]) == self.compile(constant) for prop, constant in node.key]
+        return sa.select(value).select_from(entity).where(*key).correlate_except(entity).scalar_subquery()
+
+    @contextmanager
+    def _ranging(self, name: str, variable: RangeVariable) -> Iterator[None]:
+        """``name`` stands for ``variable`` in what is compiled inside; after, for what it
+        stood for before (a ``$this`` or ``$root`` may be nested in another)."""
+        outer = self.ranges.get(name)
+        self.ranges[name] = variable
+        try:
+            yield
         finally:
             if outer is None:
-                del self.ranges["$this"]
+                del self.ranges[name]
             else:
-                self.ranges["$this"] = outer
+                self.ranges[name] = outer
 
     def _navigate(
         self, variable: RangeVariable, steps: tuple[nodes.PathStep, ...]

@@ -272,10 +272,10 @@ class ExpressionBinder:
                 return self._function(first)
         variable = self.implicit
         if isinstance(first, syntax.VariableStep):
-            if first.name in ("$root", "$these"):
-                raise FeatureNotImplementedError(
-                    f"{first.name} in expressions is not supported yet", target=self.option
-                )
+            if first.name == "$root":
+                return self._root(steps[1:])
+            if first.name == "$these":
+                raise FeatureNotImplementedError("$these in expressions is not supported yet", target=self.option)
             if first.name == "$it":
                 variable = "$it"
             steps.pop(0)
@@ -339,6 +339,85 @@ class ExpressionBinder:
             if nav.collection:
                 return self._collection_end(variable, tuple(navigation), entity_type, rest)
         return nodes.EntityAccess(variable, tuple(navigation), ExprType(entity_type=entity_type))
+
+    def _root(self, steps: list[syntax.MemberStep]) -> Node:
+        """``$root/Products(1)/UnitPrice``: a value of the entity of an entity set with a key,
+        bound as a path from the range variable ``$root`` (URL Conventions §5.1.1.14.5)."""
+        first = steps[0] if steps else None
+        if not isinstance(first, syntax.NameStep):
+            raise self._error("$root must be followed by an entity set and a key, as in $root/Products(1)/UnitPrice")
+        if first.name in self.model.singletons or first.name in self.model.operation_imports:
+            raise FeatureNotImplementedError(
+                f"Singletons and function imports after $root ($root/{first.name}) are not supported yet",
+                target=self.option,
+            )
+        entity_set = self.model.entity_sets.get(first.name)
+        if entity_set is None:
+            raise BadRequestError(
+                f"The service has no entity set named {first.name!r} ($root/{first.name})",
+                target=self.option,
+                code="UnknownEntitySet",
+            )
+        if first.arguments is None:
+            raise FeatureNotImplementedError(
+                f"$root/{first.name} without a key (a collection) is not supported yet", target=self.option
+            )
+        entity_type = entity_set.entity_type
+        key = self._root_key(entity_type, first.name, first.arguments)
+        if len(steps) == 1:
+            raise self._error(f"$root/{first.name}(...) is an entity, not a value; follow it with a property")
+        outer = self.scope.get("$root")
+        self.scope["$root"] = entity_type
+        try:
+            value = self._path("$root", steps[1:])
+        finally:
+            if outer is None:
+                del self.scope["$root"]
+            else:
+                self.scope["$root"] = outer
+        if isinstance(value, nodes.EntityAccess):
+            raise self._error(f"A $root/{first.name}(...) path must end with a value, not with an entity")
+        return nodes.RootValue(entity_type, key, value)
+
+    def _root_key(
+        self, entity_type: EntityType, name: str, arguments: tuple[syntax.Argument, ...]
+    ) -> tuple[tuple[Property, nodes.Constant], ...]:
+        """The key of ``$root/Products(1)`` or ``$root/Order_Details(OrderID=1,ProductID=2)``:
+        each key property with its value as a constant of the property's type."""
+        key_properties = entity_type.key_properties
+        example = f"$root/{name}({','.join(f'{key}=...' for key in entity_type.key)})"
+        if len(arguments) == 1 and not isinstance(arguments[0], syntax.NamedArgument):
+            if len(key_properties) != 1:
+                raise self._key_error(
+                    f"{entity_type.name} has a key of {len(key_properties)} properties; name each of them: {example}"
+                )
+            return ((key_properties[0], self._key_value(key_properties[0], arguments[0])),)
+        given = {argument.name: argument.value for argument in arguments if isinstance(argument, syntax.NamedArgument)}
+        if len(given) != len(arguments) or set(given) != set(entity_type.key):
+            raise self._key_error(f"The key of {entity_type.name} is ({', '.join(entity_type.key)}); write {example}")
+        return tuple((prop, self._key_value(prop, given[prop.name])) for prop in key_properties)
+
+    def _key_value(self, prop: Property, argument: syntax.Argument) -> nodes.Constant:
+        """A key value: a literal, which fills its slot of the query shape, or a parameter alias."""
+        literal = argument
+        if isinstance(argument, syntax.Alias):
+            text = self.aliases.get(argument.name)
+            if text is None:
+                raise self._key_error(f"Key property {prop.name} is given by {argument.name}, which has no value")
+            literal = parse(text, "filter", where=argument.name)
+        if not isinstance(literal, syntax.Literal):
+            raise self._key_error(f"The value of key property {prop.name} must be a literal or a parameter alias")
+        try:
+            value = expression_value(literal, prop.type)  # type: ignore[arg-type]  # keys are primitive (the model checks)
+        except LiteralTypeError as error:
+            raise self._key_error(f"Invalid value for key property {prop.name}: {error}") from None
+        if value is None:
+            raise self._key_error(f"Key property {prop.name} cannot be null")
+        slot = self._slot(literal) if literal is argument else None
+        return nodes.Constant(value, type_of(prop.type), slot)
+
+    def _key_error(self, message: str) -> BadRequestError:
+        return BadRequestError(message, target=self.option, code="InvalidKey")
 
     def _type_cast(self, name: str, entity_type: EntityType, cast_before: bool = False) -> EntityType | None:
         """The type a path step casts to (``NS.Flight``): ``entity_type`` itself for a cast to it or

@@ -189,6 +189,24 @@ class ValueLambda:
 
 
 @dataclass(frozen=True, slots=True)
+class RootValue:
+    """``$root/Products(1)/UnitPrice``: a value reached from one entity of an entity set, named
+    by its key, whichever entity ``$it`` is (URL Conventions §5.1.1.14.5).
+
+    ``value`` is the path after the key, bound against the range variable ``"$root"``,
+    which stands for that entity; ``key`` gives each key property its constant. Null
+    when no entity has the key."""
+
+    entity_type: EntityType
+    key: tuple[tuple[Property, Constant], ...]
+    value: Node
+
+    @property
+    def type(self) -> ExprType:
+        return self.value.type
+
+
+@dataclass(frozen=True, slots=True)
 class BinaryOperation:
     """``left operator right`` with operand types checked; ``type`` is the result's."""
 
@@ -250,6 +268,7 @@ Node = Union[
     Lambda,
     ValueLambda,
     ValueCount,
+    RootValue,
     BinaryOperation,
     UnaryOperation,
     InList,
@@ -275,6 +294,7 @@ __all__ = [
     "Lambda",
     "Node",
     "PropertyAccess",
+    "RootValue",
     "TypeCast",
     "UnaryOperation",
     "ValueCount",

@@ -151,3 +151,20 @@ async def test_metadata_has_the_names_of_the_public_trippin_service(metadata: et
     assert trips.get("ContainsTarget") == "true"
     photo = ours["Photo"]
     assert photo.get("HasStream") == "true"
+
+
+async def test_root_names_a_person_by_key(trippin: httpx.AsyncClient, people: list[dict[str, Any]]) -> None:
+    found = await _json(trippin, r"People?$filter=Gender eq $root/People('russellwhyte')/Gender&$select=UserName")
+    gender = next(p["Gender"] for p in people if p["UserName"] == "russellwhyte")
+    expected = sorted(p["UserName"] for p in people if p["Gender"] == gender)
+    assert len(expected) > 1
+    assert sorted(p["UserName"] for p in found["value"]) == expected
+
+
+@pytest.mark.parametrize(
+    "expression", [r"$root/Me/FirstName eq FirstName", r"$root/GetNearestAirport(lat=33.9,lon=-118.4)/Name eq 'x'"]
+)
+async def test_root_before_a_singleton_or_a_function_import_is_501(trippin: httpx.AsyncClient, expression: str) -> None:
+    response = await trippin.get(f"People?$filter={expression}")
+    assert response.status_code == 501, response.text
+    assert response.json()["error"]["target"] == "$filter"

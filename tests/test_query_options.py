@@ -338,7 +338,48 @@ FILTERS: list[tuple[str, str, Callable[[], list[Any]]]] = [
             if any(o["ShipCountry"] != c["Country"] for o in orders_of(c["CustomerID"]))
         ),
     ),
+    # in with a JSON array, its members values of the left operand's type as OData JSON writes them
+    ("Products", 'ProductName in ["Chai","Chang"]', lambda: [1, 2]),
+    ("Products", "ProductID in [1,2,77]", lambda: [1, 2, 77]),
+    ("Products", "ProductID in []", lambda: []),
+    ("Products", "not (ProductID in [])", lambda: products(lambda p: True)),
+    ("Products", 'ProductName in @names&@names=["Chai","Chang"]', lambda: [1, 2]),
+    ("Products", "ProductID in @ids&@ids=@more&@more=[3,4]", lambda: [3, 4]),
+    ("Products", "length(ProductName) in [4,5]", lambda: products(lambda p: len(p["ProductName"]) in (4, 5))),
+    (
+        "Products",
+        'UnitPrice in [18,19.5,"21.35"]',
+        lambda: products(lambda p: p["UnitPrice"] in (18, Decimal("19.5"), Decimal("21.35"))),
+    ),
+    ("Orders", 'ShipRegion in ["RJ",null]', lambda: _orders(lambda o: o["ShipRegion"] in ("RJ", None))),
+    ("Orders", "ShipRegion in [null]", lambda: _orders(lambda o: o["ShipRegion"] is None)),
+    (
+        "Orders",
+        'not (ShipRegion in ["RJ",null])',
+        lambda: _orders(lambda o: o["ShipRegion"] not in ("RJ", None)),
+    ),
+    (
+        "Orders",
+        'OrderDate in ["1996-07-04T00:00:00Z","1996-07-05T02:00:00+02:00"]',
+        lambda: _orders(lambda o: o["OrderDate"].date() in (dt.date(1996, 7, 4), dt.date(1996, 7, 5))),
+    ),
+    (
+        "Orders",
+        "Order_Details/any(d: d/ProductID in [11,42]) and ShipVia in [1]",
+        lambda: _orders(
+            lambda o: (
+                o["ShipVia"] == 1
+                and any(
+                    d["ProductID"] in (11, 42) for d in northwind_table("Order_Details") if d["OrderID"] == o["OrderID"]
+                )
+            )
+        ),
+    ),
 ]
+
+
+def _orders(where: Callable[[Row], bool]) -> list[int]:
+    return sorted(ids((o for o in northwind_table("Orders") if where(o)), "OrderID"))
 
 
 def _found(entity_set: str, entities: list[dict[str, Any]]) -> list[Any]:

@@ -8,7 +8,8 @@ the query option.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+from collections.abc import Callable, Mapping
 
 from odata_server.edm.enums import enum_value
 from odata_server.edm.model import ComplexType, EntityType, EnumType, Model, Property
@@ -18,7 +19,7 @@ from odata_server.uri import nodes, syntax
 from odata_server.uri.functions import NOT_YET, NUMERIC_ORDER, SIGNATURES, promotes_to, temporal_result, wider
 from odata_server.uri.literals import LiteralTypeError, enum_literal_parts, expression_value, literal_type
 from odata_server.uri.nodes import BOOLEAN, NULL_TYPE, ExprType, Node, primitive, type_of
-from odata_server.uri.parser import parse
+from odata_server.uri.parser import parse, parse_literal
 
 P = PrimitiveType
 
@@ -93,9 +94,7 @@ class ExpressionBinder:
     # -- dispatch
 
     def _bind(self, expression: syntax.Expr) -> Node:
-        self.nodes += 1
-        if self.nodes > self.max_nodes:
-            raise self._error(f"The expression has more than {self.max_nodes} parts, the most this service accepts")
+        self._count()
         if isinstance(expression, syntax.Literal):
             return self._literal(expression)
         if isinstance(expression, syntax.BinaryExpr):
@@ -109,6 +108,12 @@ class ExpressionBinder:
         if isinstance(expression, syntax.ListExpr):
             raise self._error("A parenthesized list can only follow the in operator")
         raise FeatureNotImplementedError(f"JSON values in {self.option} are not supported yet", target=self.option)
+
+    def _count(self) -> None:
+        """Count one more node of the expression, within the most it may have."""
+        self.nodes += 1
+        if self.nodes > self.max_nodes:
+            raise self._error(f"The expression has more than {self.max_nodes} parts, the most this service accepts")
 
     def _error(self, message: str) -> BadRequestError:
         return BadRequestError(message, target=self.option, code="InvalidExpression")
@@ -163,15 +168,19 @@ class ExpressionBinder:
         return node
 
     def _alias(self, alias: syntax.Alias) -> Node:
-        # URL Conventions §5.1.1.13: an alias without a value is null.
+        return self._resolve(alias, self._bind)
+
+    def _resolve(self, alias: syntax.Alias, bind: Callable[[syntax.Expr], Node]) -> Node:
+        """Bind the value of a parameter alias with ``bind``: its text parsed as an expression,
+        or null when the alias has no value (URL Conventions §5.1.1.13)."""
         text = self.aliases.get(alias.name)
         if text is None:
-            return nodes.Constant(None, NULL_TYPE)
+            return bind(syntax.Literal("null", "null"))
         if alias.name in self.resolving:
             raise self._error(f"Parameter alias {alias.name} refers to itself")
         self.resolving.add(alias.name)
         try:
-            return self._bind(parse(text, "filter", where=alias.name))
+            return bind(parse(text, "filter", where=alias.name))
         finally:
             self.resolving.discard(alias.name)
 
@@ -216,11 +225,59 @@ class ExpressionBinder:
         return nodes.UnaryOperation("-", operand, operand.type)
 
     def _in(self, left: Node, right: syntax.Expr) -> Node:
-        items = right.items if isinstance(right, syntax.ListExpr) else (right,)
-        bound = tuple(self._as_enum(self._bind(item), left) for item in items)
+        """``x in (a,b)``, ``x in ["a","b"]``, ``x in @list``, ``x in CollectionProperty``
+        (URL Conventions §5.1.1.1.11)."""
+        if isinstance(right, syntax.Alias):
+            return self._resolve(right, lambda value: self._in(left, value))
+        if isinstance(right, syntax.JsonValue) and isinstance(right.value, list):
+            items = tuple(self._json_member(member, left) for member in right.value)
+        elif isinstance(right, syntax.ListExpr):
+            items = tuple(self._bind(item) for item in right.items)
+        else:
+            operand = self._bind(right)
+            if isinstance(operand, nodes.PropertyAccess) and operand.leaf.collection:
+                return self._in_collection(left, operand)
+            items = (operand,)
+        bound = tuple(self._as_enum(item, left) for item in items)
         for item in bound:
             self._comparable(left, item, "in")
         return nodes.InList(left, bound)
+
+    def _in_collection(self, left: Node, collection: nodes.PropertyAccess) -> Node:
+        """``'x' in Emails``: whether an element of a collection-valued property equals ``left``,
+        as ``Emails/any(e: e eq 'x')``. The lambda variable is named with the node count,
+        which no other variable of the expression can have (nor an OData identifier)."""
+        variable = f"$in{self.nodes}"
+        element = nodes.ElementAccess(variable, collection.leaf)
+        value = self._as_enum(left, element)
+        self._comparable(value, element, "in")
+        return nodes.ValueLambda("any", variable, collection, nodes.BinaryOperation("eq", element, value, BOOLEAN))
+
+    def _json_member(self, member: object, left: Node) -> Node:
+        """A member of a JSON array right of ``in``: a value of the left operand's type as the
+        OData JSON format writes it (JSON Format §7.1): ``"2024-01-31"`` for an Edm.Date,
+        ``"Red"`` for an enumeration member. A member the parser kept as an expression
+        (``2024-01-31`` unquoted) is bound as one."""
+        if isinstance(member, list | dict):
+            kind = "an array" if isinstance(member, list) else "an object"
+            raise self._error(f"The JSON array right of in holds {kind}, not a value of type {left.type.describe()}")
+        if not isinstance(member, _JSON_PRIMITIVES):
+            return self._bind(member)  # type: ignore[arg-type]
+        self._count()
+        if member is None:
+            return nodes.Constant(None, NULL_TYPE)
+        enum_type = left.type.enum_type
+        if enum_type is not None and isinstance(member, str):
+            return self._enum_constant(enum_type, member)
+        edm_type = left.type.primitive
+        try:
+            literal = _json_literal(member, edm_type or P.STRING)
+            edm_type = edm_type or literal_type(literal)
+            return nodes.Constant(expression_value(literal, edm_type), primitive(edm_type))
+        except LiteralTypeError:
+            raise self._error(
+                f"{json.dumps(member, ensure_ascii=False)} in the JSON array right of in is not a value of type {left.type.describe()}"
+            ) from None
 
     def _require(self, operand: Node, allowed: set[PrimitiveType], operator: str) -> None:
         if operand.type.primitive not in allowed and not operand.type.is_null:
@@ -699,6 +756,43 @@ class ExpressionBinder:
                 return nodes.EntityAccess(variable, (), ExprType(entity_type=ranged))  # type: ignore[arg-type]
         node = self._bind(argument)  # type: ignore[arg-type]
         return node if isinstance(node, nodes.EntityAccess) else None
+
+
+_JSON_PRIMITIVES = (str, bool, int, float, type(None))
+
+# How the URL literal of each primitive type is written around the text of its JSON string
+# (JSON Format §7.1): a duration and binary data with their prefix, the others as they are.
+# A type left out is a JSON number or Boolean; Int64, Decimal, Double and Single may be
+# strings too (IEEE754Compatible, and NaN, INF, -INF).
+_JSON_STRING_LITERALS = {
+    P.DURATION: "duration'{}'",
+    P.BINARY: "binary'{}'",
+    **dict.fromkeys((P.DATE, P.DATE_TIME_OFFSET, P.TIME_OF_DAY, P.GUID, P.INT64, P.DECIMAL, P.DOUBLE, P.SINGLE), "{}"),
+}
+
+
+def _json_literal(value: str | bool | int | float, edm_type: PrimitiveType) -> syntax.Literal:
+    """The URL literal a primitive JSON value stands for as a value of ``edm_type``.
+
+    Raises:
+        LiteralTypeError: a JSON string where ``edm_type`` is written as a number or Boolean,
+            or one that is not the text of a ``edm_type`` literal.
+    """
+    if isinstance(value, bool):
+        return syntax.Literal("boolean", "true" if value else "false")
+    if isinstance(value, int):
+        return syntax.Literal("integer", str(value))
+    if not isinstance(value, str):
+        return syntax.Literal("decimal", str(value))
+    if edm_type is P.STRING:
+        return syntax.Literal("string", "'" + value.replace("'", "''") + "'")
+    written = _JSON_STRING_LITERALS.get(edm_type)
+    if written is None:
+        raise LiteralTypeError(value)
+    try:
+        return parse_literal(written.format(value), where="JSON string")
+    except BadRequestError:
+        raise LiteralTypeError(value) from None
 
 
 def _type_name(argument: syntax.Argument) -> str | None:

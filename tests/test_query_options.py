@@ -605,6 +605,35 @@ async def test_bad_query_options_are_400(northwind: httpx.AsyncClient, query: st
 
 
 @pytest.mark.parametrize(
+    ("query", "named"),
+    [
+        ("Products?$filter=ProductName in [1]", "1"),
+        ('Products?$filter=ProductID in ["1"]', '"1"'),
+        ("Products?$filter=ProductID in [1.5]", "1.5"),
+        ("Products?$filter=ProductID in [3000000000]", "3000000000"),
+        ('Products?$filter=Discontinued in ["true"]', '"true"'),
+        ('Products?$filter=UnitPrice in ["cheap"]', '"cheap"'),
+        ('Orders?$filter=OrderDate in ["1996-07-04"]', '"1996-07-04"'),
+        ('Orders?$filter=OrderDate in ["1996-07-04T00:00:00Z\'"]', '"1996-07-04T00:00:00Z\'"'),
+        ('Products?$filter=ProductName in [["Chai"]]', "an array"),
+        ('Products?$filter=ProductName in [{"a":1}]', "an object"),
+        ("Products?$filter=ProductName in @names&@names=[true]", "true"),
+    ],
+)
+async def test_a_json_array_member_of_another_type_is_400(northwind: httpx.AsyncClient, query: str, named: str) -> None:
+    error = assert_error(await northwind.get(query), 400, "$filter")
+    assert named in error["message"]
+
+
+@pytest.mark.parametrize(
+    "expression",
+    ['ProductName in {"a":"Chai"}', 'ProductName eq ["Chai"]', '["Chai"] eq ProductName', "ProductID in @o&@o={}"],
+)
+async def test_json_values_but_arrays_right_of_in_are_501(northwind: httpx.AsyncClient, expression: str) -> None:
+    assert_error(await northwind.get(f"Products?$filter={expression}"), 501, "$filter")
+
+
+@pytest.mark.parametrize(
     "path", ["Products(1)?$filter=ProductID eq 1", "Products(1)/ProductName?$top=1", "$metadata?$orderby=x"]
 )
 async def test_collection_options_on_single_resources_are_400(northwind: httpx.AsyncClient, path: str) -> None:

@@ -615,8 +615,8 @@ async def test_bad_query_options_are_400(northwind: httpx.AsyncClient, query: st
         ('Products?$filter=UnitPrice in ["cheap"]', '"cheap"'),
         ('Orders?$filter=OrderDate in ["1996-07-04"]', '"1996-07-04"'),
         ('Orders?$filter=OrderDate in ["1996-07-04T00:00:00Z\'"]', '"1996-07-04T00:00:00Z\'"'),
-        ('Products?$filter=ProductName in [["Chai"]]', "an array"),
-        ('Products?$filter=ProductName in [{"a":1}]', "an object"),
+        ('Products?$filter=ProductName in [["Chai"]]', "An array"),
+        ('Products?$filter=ProductName in [{"a":1}]', "An object"),
         ("Products?$filter=ProductName in @names&@names=[true]", "true"),
     ],
 )

@@ -258,26 +258,32 @@ class ExpressionBinder:
         OData JSON format writes it (JSON Format §7.1): ``"2024-01-31"`` for an Edm.Date,
         ``"Red"`` for an enumeration member. A member the parser kept as an expression
         (``2024-01-31`` unquoted) is bound as one."""
-        if isinstance(member, list | dict):
-            kind = "an array" if isinstance(member, list) else "an object"
-            raise self._error(f"The JSON array right of in holds {kind}, not a value of type {left.type.describe()}")
-        if not isinstance(member, _JSON_PRIMITIVES):
+        if not isinstance(member, _JSON_VALUES):
             return self._bind(member)  # type: ignore[arg-type]
         self._count()
-        if member is None:
-            return nodes.Constant(None, NULL_TYPE)
-        enum_type = left.type.enum_type
-        if enum_type is not None and isinstance(member, str):
-            return self._enum_constant(enum_type, member)
-        edm_type = left.type.primitive
         try:
-            literal = _json_literal(member, edm_type or P.STRING)
-            edm_type = edm_type or literal_type(literal)
-            return nodes.Constant(expression_value(literal, edm_type), primitive(edm_type))
+            return self._json_constant(member, left.type)
         except LiteralTypeError:
+            shown = _JSON_STRUCTURES.get(type(member)) or json.dumps(member, ensure_ascii=False)
             raise self._error(
-                f"{json.dumps(member, ensure_ascii=False)} in the JSON array right of in is not a value of type {left.type.describe()}"
+                f"{shown} in the JSON array right of in is not a value of type {left.type.describe()}"
             ) from None
+
+    def _json_constant(self, value: object, expected: ExprType) -> nodes.Constant:
+        """A JSON value as a constant of the ``expected`` type; of its own type if none is expected (``null``).
+
+        Raises:
+            LiteralTypeError: the value is no value of that type.
+        """
+        if value is None:
+            return nodes.Constant(None, NULL_TYPE)
+        if isinstance(value, list | dict) or (expected.enum_type is not None and not isinstance(value, str)):
+            raise LiteralTypeError(value)
+        if expected.enum_type is not None:
+            return self._enum_constant(expected.enum_type, value)  # type: ignore[arg-type]
+        literal = _json_literal(value, expected.primitive or P.STRING)  # type: ignore[arg-type]
+        edm_type = expected.primitive or literal_type(literal)
+        return nodes.Constant(expression_value(literal, edm_type), primitive(edm_type))
 
     def _require(self, operand: Node, allowed: set[PrimitiveType], operator: str) -> None:
         if operand.type.primitive not in allowed and not operand.type.is_null:
@@ -758,7 +764,9 @@ class ExpressionBinder:
         return node if isinstance(node, nodes.EntityAccess) else None
 
 
-_JSON_PRIMITIVES = (str, bool, int, float, type(None))
+# What a member of a JSON array is once parsed, unless an expression (uri/parser.py ``_json_value``).
+_JSON_VALUES = (str, bool, int, float, type(None), list, dict)
+_JSON_STRUCTURES = {list: "An array", dict: "An object"}
 
 # How the URL literal of each primitive type is written around the text of its JSON string
 # (JSON Format §7.1): a duration and binary data with their prefix, the others as they are.

@@ -6,13 +6,16 @@ case comes with the same predicate in Python.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pytest
 from lxml import etree
 
+from tests.conftest import assert_error, read_all
 from tests.csdl_schemas import edmx_schema
 
 Person = dict[str, Any]
@@ -68,6 +71,16 @@ FILTERS: dict[str, Callable[[Person], bool]] = {
         "Street" in (p["HomeAddress"] or {}).get("Address", "") and p["Gender"] == "Female"
     ),
     "length(HomeAddress/City/Name) gt 6": lambda p: len((_home_city(p) or {}).get("Name", "")) > 6,
+    'Gender in ["Male","Unknown"]': lambda p: p["Gender"] in ("Male", "Unknown"),
+    'FavoriteFeature in ["Wifi,Meals","Lounge",null]': lambda p: _flags(p) in ({"Wifi", "Meals"}, {"Lounge"}),
+    'HomeAddress/City/Region in ["WA","ID"]': lambda p: (_home_city(p) or {}).get("Region") in ("WA", "ID"),
+    "'Russell@example.com' in Emails": lambda p: "Russell@example.com" in p["Emails"],
+    "not ('Angel@example.com' in Emails)": lambda p: "Angel@example.com" not in p["Emails"],
+    "'April@contoso.com' in Emails or Gender in @g&@g=[\"Unknown\"]": lambda p: (
+        "April@contoso.com" in p["Emails"] or p["Gender"] == "Unknown"
+    ),
+    "Emails/any(e: e in Emails)": lambda p: bool(p["Emails"]),
+    'AddressInfo/any(a: a/City/Region in ["WA","ID"])': lambda p: any(c["Region"] in ("WA", "ID") for c in _cities(p)),
 }
 
 
@@ -84,6 +97,46 @@ async def test_filter(trippin: httpx.AsyncClient, people: list[Person], expressi
     assert response.status_code == 200, response.text
     found = {entity["UserName"] for entity in response.json()["value"]}
     assert found == {p["UserName"] for p in people if FILTERS[expression](p)}
+
+
+@pytest.mark.parametrize(
+    ("expression", "named"),
+    [
+        ('Gender in ["Nope"]', "'Nope'"),
+        ("Gender in [1]", "1"),
+        ('FavoriteFeature in ["Wifi,Nope"]', "'Nope'"),
+        ("Gender in Emails", "Trippin.PersonGender"),
+        ("'x' in AddressInfo", "Trippin.Location"),
+        ('Emails in ["x"]', "Collection(Edm.String)"),
+    ],
+)
+async def test_in_with_a_value_of_another_type_is_400(trippin: httpx.AsyncClient, expression: str, named: str) -> None:
+    error = assert_error(await trippin.get(f"People?$filter={expression}"), 400, "$filter")
+    assert named in error["message"]
+
+
+@pytest.mark.parametrize(
+    ("path", "name", "as_strings"),
+    [
+        ("People", "Age", False),
+        ("People", "Age", True),  # an Int64 as a string, as IEEE754Compatible writes it
+        ("People('russellwhyte')/Trips", "ShareId", False),
+        ("People('russellwhyte')/Trips", "StartsAt", False),
+        ("People('russellwhyte')/Trips", "Budget", False),
+        ("People('russellwhyte')/Trips(0)/PlanItems", "Duration", False),
+    ],
+)
+async def test_in_a_json_array_of_values_as_they_are_read(
+    trippin: httpx.AsyncClient, path: str, name: str, as_strings: bool
+) -> None:
+    """Values read from the service, sent back in a JSON array right of ``in``, find the
+    entities they were read from."""
+    entities = await read_all(trippin, path)
+    values = sorted({e[name] for e in entities if e[name] is not None}, key=str)[:2]
+    members = [str(value) for value in values] if as_strings else values
+    found = await read_all(trippin, f"{path}?$filter={name} in {quote(json.dumps(members))}")
+    assert found == [e for e in entities if e[name] in values]
+    assert 0 < len(found) < len(entities)
 
 
 async def test_values_are_written_as_odata_json(people: list[Person]) -> None:

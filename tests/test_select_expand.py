@@ -164,6 +164,23 @@ async def test_expanded_collections_are_paged_with_next_links(northwind: httpx.A
         assert orders == [o["OrderID"] for o in expected], customer["CustomerID"]
 
 
+async def test_next_links_of_expanded_collections_repeat_a_json_array(northwind: httpx.AsyncClient) -> None:
+    prefer = {"Prefer": "odata.maxpagesize=2"}
+    nested = '$select=OrderID;$filter=ShipVia in [1,3] and ShipRegion in ["RJ","Québec","it\'s",null]'
+    customers = await read_all(northwind, f"Customers?$select=CustomerID&$expand=Orders({nested})", headers=prefer)
+    assert any("Orders@nextLink" in customer for customer in customers)
+    for customer in customers:
+        orders = [o["OrderID"] for o in customer["Orders"]]
+        if "Orders@nextLink" in customer:
+            orders += [o["OrderID"] for o in await read_all(northwind, customer["Orders@nextLink"], headers=prefer)]
+        expected = [
+            o["OrderID"]
+            for o in orders_of(customer["CustomerID"])
+            if o["ShipVia"] in (1, 3) and o["ShipRegion"] in ("RJ", "Québec", None)
+        ]
+        assert orders == sorted(expected), customer["CustomerID"]
+
+
 @pytest.mark.parametrize(
     ("query", "target"),
     [

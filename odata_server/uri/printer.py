@@ -7,6 +7,8 @@ that no precedence is lost.
 
 from __future__ import annotations
 
+import json
+
 from odata_server.uri import syntax
 
 
@@ -19,6 +21,8 @@ def expression(node: object) -> str:
         return f"({expression(node.left)} {node.operator} {expression(node.right)})"
     if isinstance(node, syntax.UnaryExpr):
         return f"not {expression(node.operand)}" if node.operator == "not" else f"-{expression(node.operand)}"
+    if isinstance(node, syntax.JsonValue):
+        return _json(node.value)
     if isinstance(node, syntax.ListExpr):
         return f"({','.join(expression(item) for item in node.items)})"
     if isinstance(node, syntax.MemberExpr):
@@ -28,6 +32,21 @@ def expression(node: object) -> str:
     if isinstance(node, syntax.NamedArgument):
         return f"{node.name}={expression(node.value)}"
     raise TypeError(f"no URL text for {type(node).__name__}")
+
+
+def _json(value: object) -> str:
+    """A JSON array or object in a URL, or one of its values: JSON data, or an expression."""
+    if isinstance(value, list):
+        return f"[{','.join(_json(item) for item in value)}]"
+    if isinstance(value, dict):
+        return (
+            "{"
+            + ",".join(f"{json.dumps(name, ensure_ascii=False)}:{_json(item)}" for name, item in value.items())
+            + "}"
+        )
+    if value is None or isinstance(value, str | bool | int | float):
+        return json.dumps(value, ensure_ascii=False)
+    return expression(value)
 
 
 def _step(step: syntax.MemberStep) -> str:

@@ -107,6 +107,9 @@ CASES: list[ShapeCase] = [
         ("10249", "14"),
         True,
     ),
+    ("Products", 'ProductName in ["Chai","Chang"] or UnitPrice gt {}', ("50",), ("100",), True),
+    ("Products", "ProductID in [{},{}]", ("1", "2"), ("4", "77"), False),  # a JSON number is no literal of a shape
+    ("Orders", 'ShipRegion in [null,"RJ"] and Freight gt {}', ("10",), ("100",), True),
 ]
 
 
@@ -228,6 +231,22 @@ async def test_paths_that_differ_in_keys_alone_read_their_own_entities(
     line = next(d for d in northwind_table("Order_Details") if d["ProductID"] == product)
     detail = await northwind.get(f"Order_Details(OrderID={line['OrderID']},ProductID={product})?$select=Quantity")
     assert detail.json()["Quantity"] == line["Quantity"]
+
+
+async def test_digits_inside_a_json_string_are_no_literals_of_a_shape(
+    northwind: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The shape cuts ``12`` and ``550`` out of ``"12 - 550 ml bottles"`` as numbers; the binder
+    finds no literal there, so the shape is not shared and the second text is bound on its own."""
+    template = 'QuantityPerUnit in ["{} - {} ml bottles"]'
+    first, second = filter_url("Products", template, ("12", "550")), filter_url("Products", template, ("24", "250"))
+    response, parsed_nothing = await shared_answer(northwind, first, second, monkeypatch)
+    assert not parsed_nothing
+    found = [p["ProductID"] for p in response.json()["value"]]
+    assert found == [
+        p["ProductID"] for p in northwind_table("Products") if p["QuantityPerUnit"] == "24 - 250 ml bottles"
+    ]
+    assert found
 
 
 @pytest.mark.parametrize(

@@ -365,6 +365,12 @@ FILTERS: list[tuple[str, str, Callable[[], list[Any]]]] = [
     ),
     (
         "Orders",
+        'date(OrderDate) in ["1996-07-04","1996-07-08"]',
+        lambda: _orders(lambda o: o["OrderDate"].date() in (dt.date(1996, 7, 4), dt.date(1996, 7, 8))),
+    ),
+    ("Orders", 'time(OrderDate) in ["00:00:00"]', lambda: _orders(lambda o: o["OrderDate"].time() == dt.time())),
+    (
+        "Orders",
         "Order_Details/any(d: d/ProductID in [11,42]) and ShipVia in [1]",
         lambda: _orders(
             lambda o: (

@@ -766,7 +766,7 @@ class ExpressionBinder:
 
 # What a member of a JSON array is once parsed, unless an expression (uri/parser.py ``_json_value``).
 _JSON_VALUES = (str, bool, int, float, type(None), list, dict)
-_JSON_STRUCTURES = {list: "An array", dict: "An object"}
+_JSON_STRUCTURES: dict[type, str] = {list: "An array", dict: "An object"}
 
 # How the URL literal of each primitive type is written around the text of its JSON string
 # (JSON Format §7.1): a duration and binary data with their prefix, the others as they are.

@@ -9,7 +9,8 @@ the query option.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 
 from odata_server.edm.enums import enum_value
 from odata_server.edm.model import ComplexType, EntityType, EnumType, Model, Property
@@ -429,15 +430,8 @@ class ExpressionBinder:
         key = self._root_key(entity_type, first.name, first.arguments)
         if len(steps) == 1:
             raise self._error(f"$root/{first.name}(...) is an entity, not a value; follow it with a property")
-        outer = self.scope.get("$root")
-        self.scope["$root"] = entity_type
-        try:
+        with self._ranging("$root", entity_type):
             value = self._path("$root", steps[1:])
-        finally:
-            if outer is None:
-                del self.scope["$root"]
-            else:
-                self.scope["$root"] = outer
         if isinstance(value, nodes.EntityAccess):
             raise self._error(f"A $root/{first.name}(...) path must end with a value, not with an entity")
         return nodes.RootValue(entity_type, key, value)
@@ -544,11 +538,8 @@ class ExpressionBinder:
         variable = arguments[0].variable
         if variable in self.scope:
             raise self._error(f"The lambda variable {variable} is already in use")
-        self.scope[variable] = leaf
-        try:
+        with self._ranging(variable, leaf):
             predicate = self.bind_boolean(arguments[0].predicate)
-        finally:
-            del self.scope[variable]
         return nodes.ValueLambda(step.name, variable, collection, predicate)
 
     def _element_path(self, variable: str, element: Property, steps: list[syntax.MemberStep]) -> Node:
@@ -620,27 +611,34 @@ class ExpressionBinder:
         lambda_variable = arguments[0].variable
         if lambda_variable in self.scope:
             raise self._error(f"The lambda variable {lambda_variable} is already in use")
-        self.scope[lambda_variable] = entity_type
-        try:
+        with self._ranging(lambda_variable, entity_type):
             predicate = self.bind_boolean(arguments[0].predicate)
-        finally:
-            del self.scope[lambda_variable]
         return nodes.Lambda(step.name, lambda_variable, variable, navigation, predicate, tuple(filters))
 
     def _segment_filter(self, entity_type: EntityType, expression: syntax.Expr) -> Node:
         """The predicate of a ``$filter(...)`` segment, over the members of the collection it
         follows: there a property name alone, and ``$this``, name a member (``$it`` is still
         the entity the whole expression is about)."""
-        outer_this, outer_implicit = self.scope.get("$this"), self.implicit
-        self.scope["$this"], self.implicit = entity_type, "$this"
+        outer_implicit, self.implicit = self.implicit, "$this"
         try:
-            return self.bind_boolean(expression)
+            with self._ranging("$this", entity_type):
+                return self.bind_boolean(expression)
         finally:
             self.implicit = outer_implicit
-            if outer_this is None:
-                del self.scope["$this"]
+
+    @contextmanager
+    def _ranging(self, name: str, ranged: EntityType | Property) -> Iterator[None]:
+        """``name`` ranges over ``ranged`` in what is bound inside; after, over what it did
+        before (a ``$this`` or ``$root`` may be nested in another), or over nothing."""
+        outer = self.scope.get(name)
+        self.scope[name] = ranged
+        try:
+            yield
+        finally:
+            if outer is None:
+                del self.scope[name]
             else:
-                self.scope["$this"] = outer_this
+                self.scope[name] = outer
 
     def _function(self, call: syntax.NameStep) -> Node:
         name = call.name.lower()
